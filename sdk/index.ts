@@ -1,0 +1,72 @@
+/**
+ * The typed client for the Retrovue library service. Types come from the server's router:
+ * every procedure, input and output is checked at compile time.
+ *
+ *   const client = createRetrovueClient({ url: 'http://127.0.0.1:3000/trpc', token });
+ *   const { items } = await client.titles.list.query({ kind: 'show' });
+ */
+import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import superjson from 'superjson';
+import type { AppRouter } from '../server/router.js';
+
+export type { AppRouter };
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RetrovueClient = TRPCClient<AppRouter>;
+
+export interface RetrovueClientOptions {
+  /** The tRPC endpoint, e.g. http://127.0.0.1:3000/trpc */
+  url: string;
+  /** API token, sent as `Authorization: Bearer <token>` when the server requires one. */
+  token?: string;
+  /** A fetch implementation (defaults to the global one). */
+  fetch?: typeof fetch;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+  /** Most calls batched into one HTTP request (the server accepts up to 50). */
+  maxItems?: number;
+}
+
+export function createRetrovueClient(options: RetrovueClientOptions): RetrovueClient {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: options.url,
+        transformer: superjson,
+        headers,
+        maxItems: options.maxItems ?? 50,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+    ],
+  });
+}
+
+/** The error codes the service answers with (see the README's error table). */
+export type RetrovueErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'BAD_GATEWAY'
+  | 'INTERNAL_SERVER_ERROR'
+  | (string & {});
+
+export interface RetrovueError extends TRPCClientError<AppRouter> {
+  /** The error code, e.g. 'NOT_FOUND'. */
+  code: RetrovueErrorCode;
+  /** Per-field messages when the input failed validation. */
+  fieldErrors: Array<{ path: string; message: string }>;
+}
+
+/** True for an error the service answered with; narrows it to carry `code` and `fieldErrors`. */
+export function isRetrovueError(err: unknown): err is RetrovueError {
+  if (!(err instanceof TRPCClientError)) return false;
+  const data = (err as TRPCClientError<AppRouter>).data as { code?: string; fieldErrors?: RetrovueError['fieldErrors'] } | undefined;
+  Object.assign(err, { code: data?.code ?? 'INTERNAL_SERVER_ERROR', fieldErrors: data?.fieldErrors ?? [] });
+  return true;
+}

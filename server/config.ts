@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Process configuration, read once from the environment. Every variable is documented in the README. */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().min(1).optional(),
+  RETROVUE_DATA_DIR: z.string().min(1).default('.retrovue'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  RETROVUE_API_TOKEN: z.string().optional(),
+  RETROVUE_BODY_LIMIT: z.string().default('2mb'),
+  RETROVUE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface AppConfig {
+  databaseUrl: string | undefined;
+  /** Directory of the embedded PGlite database, used when no DATABASE_URL is set. */
+  pgliteDir: string;
+  port: number;
+  host: string;
+  apiTokens: string[];
+  bodyLimit: string;
+  shutdownGraceMs: number;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${fields}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: path.resolve(e.RETROVUE_DATA_DIR, 'pgdata'),
+    port: e.PORT,
+    host: e.HOST,
+    apiTokens: (e.RETROVUE_API_TOKEN ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+    bodyLimit: e.RETROVUE_BODY_LIMIT,
+    shutdownGraceMs: e.RETROVUE_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import pg from 'pg';
+
+/** Where the database lives: a PostgreSQL URL, an embedded PGlite directory, or in-memory PGlite. */
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite'; dir: string }
+  | { kind: 'pglite-memory' };
+
+export function targetFrom(databaseUrl: string | undefined, pgliteDir: string): DatabaseTarget {
+  return databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dir: pgliteDir };
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Running from TypeScript sources (tsx) loads .ts migrations; the built dist/ loads .js ones. */
+const sourceExtension = path.extname(fileURLToPath(import.meta.url));
+
+export const migrationConfig: Knex.MigratorConfig = {
+  directory: path.resolve(here, '../../migrations'),
+  loadExtensions: [sourceExtension],
+  tableName: 'knex_migrations',
+};
+
+export const seedConfig: Knex.SeederConfig = {
+  directory: path.resolve(here, '../../seeds'),
+  loadExtensions: [sourceExtension],
+};
+
+const INT8_OID = 20;
+/**
+ * pg hands back int8 (bigint sizes, count(*)) as strings; the API promises numbers, as PGlite gives.
+ * Values stay exact below 2^53 (8 PiB), far beyond any media file.
+ */
+function pgTypeParser(oid: number, format?: string): (value: string) => unknown {
+  if (oid === INT8_OID) return (value: string) => Number(value);
+  return pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
+}
+
+export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig): Knex.Config {
+  const common = { migrations: migrationConfig, seeds: seedConfig };
+  if (target.kind === 'postgres') {
+    return {
+      ...common,
+      client: 'pg',
+      connection: { connectionString: target.url, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
+      pool: pool ?? { min: 0, max: 10 },
+      acquireConnectionTimeout: 10_000,
+    };
+  }
+  if (target.kind === 'pglite') fs.mkdirSync(path.dirname(target.dir), { recursive: true });
+  return {
+    ...common,
+    client: ClientPgLite as unknown as typeof Knex.Client,
+    dialect: 'postgres',
+    connection: target.kind === 'pglite' ? { filename: target.dir } : {},
+  } as Knex.Config;
+}
+
+export function createKnex(target: DatabaseTarget, pool?: Knex.PoolConfig): Knex {
+  return knexFactory(knexConfig(target, pool));
+}

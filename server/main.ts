@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createKnex, targetFrom } from './db/knex.js';
+import { createLogger } from './logger.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  if (!LOOPBACK.test(config.host) && config.apiTokens.length === 0) {
+    log.fatal({ host: config.host }, 'refusing to listen on a non-loopback host without RETROVUE_API_TOKEN');
+    process.exit(1);
+  }
+  const target = targetFrom(config.databaseUrl, config.pgliteDir);
+  const db = createKnex(target);
+  const [, migrations] = (await db.migrate.latest()) as [number, string[]];
+  log.info({ database: target.kind === 'postgres' ? 'postgres' : `pglite:${config.pgliteDir}`, applied: migrations }, 'migrated');
+
+  const app = createApp({ db, log, apiTokens: config.apiTokens });
+  const server: Server = app.listen(config.port, config.host, () => {
+    log.info({ url: `http://${config.host}:${config.port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining in-flight requests');
+    const force = setTimeout(() => {
+      log.warn('grace period over; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    force.unref();
+    server.close(async () => {
+      await db.destroy();
+      log.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('retrovue-library failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { Model, type Modifiers, type RelationMappings } from 'objection';
+import { BaseModel, type JsonObject } from './BaseModel.js';
+import { Episode } from './Episode.js';
+import { ProviderRef } from './ProviderRef.js';
+import { Season } from './Season.js';
+
+export type TitleKind = 'movie' | 'show';
+
+export class Title extends BaseModel {
+  static override tableName = 'titles';
+  static override jsonAttributes = ['externalIds'];
+  static override modifiers: Modifiers = {
+    ordered: (query) => query.orderBy(['titles.name', 'titles.id']),
+  };
+
+  id!: string;
+  kind!: TitleKind;
+  name!: string;
+  year!: number | null;
+  externalIds!: JsonObject | null;
+  createdAt!: Date;
+
+  seasons?: Season[];
+  episodes?: Episode[];
+  providerRefs?: ProviderRef[];
+
+  static override get relationMappings(): RelationMappings {
+    return {
+      seasons: {
+        relation: Model.HasManyRelation,
+        modelClass: Season,
+        join: { from: 'titles.id', to: 'seasons.title_id' },
+      },
+      episodes: {
+        relation: Model.HasManyRelation,
+        modelClass: Episode,
+        join: { from: 'titles.id', to: 'episodes.title_id' },
+      },
+      providerRefs: {
+        relation: Model.HasManyRelation,
+        modelClass: ProviderRef,
+        join: { from: 'titles.id', to: 'provider_refs.title_id' },
+      },
+    };
+  }
+}

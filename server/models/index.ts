@@ -1,0 +1,12 @@
+export { Asset } from './Asset.js';
+export { BaseModel, type Json, type JsonObject } from './BaseModel.js';
+export { Episode } from './Episode.js';
+export { EpisodeAsset } from './EpisodeAsset.js';
+export { Marker } from './Marker.js';
+export { PathMapping } from './PathMapping.js';
+export { ProviderRef, type ProviderEntityType } from './ProviderRef.js';
+export { ReviewItem, type ReviewStatus } from './ReviewItem.js';
+export { Season } from './Season.js';
+export { Source, type SourceKind } from './Source.js';
+export { SourceCollection } from './SourceCollection.js';
+export { Title, type TitleKind } from './Title.js';

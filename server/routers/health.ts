@@ -1,0 +1,8 @@
+import { z } from 'zod';
+import { checkDatabase } from '../services/health.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const healthRouter = router({
+  /** Open without a token: reports whether the database answers and which migration it is at. */
+  check: publicProcedure.input(z.void()).query(({ ctx }) => checkDatabase(ctx.db)),
+});

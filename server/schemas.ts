@@ -1,0 +1,203 @@
+import { z } from 'zod';
+
+/**
+ * The API contract: input validators and the output shapes callers (and the SDK's types) see.
+ * Inputs are strict (unknown keys are refused, never stored); outputs are parsed, so nothing
+ * outside these shapes (a secret, a cursor column) can leak out.
+ */
+
+export const Id = z.guid({ message: 'must be a UUID' });
+export const Name = z.string().trim().min(1, 'must not be blank').max(255);
+const Code = z.string().trim().min(1).max(50);
+export const NonNegativeInt = z.number().int().min(0).max(2_147_483_647);
+export const JsonRecord = z.record(z.string().max(200), z.json());
+const Timestamp = z.date();
+
+export const PageInput = {
+  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.number().int().min(1).max(500).default(50),
+};
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** `include` takes relation paths from an allow-list, e.g. ['seasons.episodes.assets']. */
+export const includeOf = <const P extends readonly [string, ...string[]]>(paths: P) =>
+  z.array(z.enum(paths)).max(paths.length).default([]);
+
+export const TitleKind = z.enum(['movie', 'show']);
+export const EntityType = z.enum(['title', 'episode', 'asset']);
+export const ReviewStatus = z.enum(['pending', 'resolved', 'rejected']);
+export const SourceKind = z.enum(['plex', 'filesystem']);
+
+export const TitleFields = {
+  kind: TitleKind,
+  name: Name,
+  year: z.number().int().min(1800).max(9999).nullable().optional(),
+  externalIds: JsonRecord.nullable().optional(),
+};
+
+export const AssetFields = {
+  uri: z.string().trim().min(1).max(4096),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  durationMs: NonNegativeInt.nullable().optional(),
+  videoCodec: Code.nullable().optional(),
+  audioCodec: Code.nullable().optional(),
+  container: Code.nullable().optional(),
+  hashSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+    .transform((h) => h.toLowerCase())
+    .nullable()
+    .optional(),
+};
+
+export const MarkerFields = {
+  kind: Code,
+  startMs: NonNegativeInt,
+  endMs: NonNegativeInt,
+  payload: JsonRecord.nullable().optional(),
+};
+
+// ---- outputs ----
+
+export const TitleOut = z.object({
+  id: z.string(),
+  kind: TitleKind,
+  name: z.string(),
+  year: z.number().nullable(),
+  externalIds: JsonRecord.nullable(),
+  createdAt: Timestamp,
+});
+
+export const SeasonOut = z.object({
+  id: z.string(),
+  titleId: z.string(),
+  number: z.number(),
+  createdAt: Timestamp,
+});
+
+export const EpisodeOut = z.object({
+  id: z.string(),
+  titleId: z.string(),
+  seasonId: z.string().nullable(),
+  number: z.number().nullable(),
+  name: z.string().nullable(),
+  externalIds: JsonRecord.nullable(),
+  createdAt: Timestamp,
+});
+
+export const AssetOut = z.object({
+  id: z.string(),
+  uri: z.string(),
+  size: z.number(),
+  durationMs: z.number().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  container: z.string().nullable(),
+  hashSha256: z.string().nullable(),
+  discoveredAt: Timestamp,
+  canonical: z.boolean(),
+});
+
+export const MarkerOut = z.object({
+  id: z.string(),
+  assetId: z.string(),
+  kind: z.string(),
+  startMs: z.number(),
+  endMs: z.number(),
+  payload: JsonRecord.nullable(),
+});
+
+export const ReviewOut = z.object({
+  id: z.string(),
+  assetId: z.string(),
+  reason: z.string(),
+  confidence: z.number(),
+  status: ReviewStatus,
+  createdAt: Timestamp,
+  resolvedAt: Timestamp.nullable(),
+});
+
+export const ProviderRefOut = z.object({
+  id: z.string(),
+  entityType: EntityType,
+  entityId: z.string(),
+  provider: z.string(),
+  providerKey: z.string(),
+  raw: z.json().nullable(),
+});
+
+export const SourceOut = z.object({
+  id: z.string(),
+  externalId: z.string(),
+  name: z.string(),
+  kind: SourceKind,
+  /** The source's config with every secret removed. */
+  config: JsonRecord,
+  /** Names of the secrets held in config (set, never shown). */
+  secretKeys: z.array(z.string()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const CollectionOut = z.object({
+  id: z.string(),
+  sourceId: z.string(),
+  externalId: z.string(),
+  name: z.string(),
+  enabled: z.boolean(),
+  config: JsonRecord.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const PathMappingOut = z.object({
+  id: z.string(),
+  collectionId: z.string(),
+  plexPath: z.string(),
+  localPath: z.string(),
+  createdAt: Timestamp,
+});
+
+// ---- graphs returned by `get` with `include` ----
+
+export const AssetGraph = AssetOut.extend({
+  markers: z.array(MarkerOut).optional(),
+  reviews: z.array(ReviewOut).optional(),
+  providerRefs: z.array(ProviderRefOut).optional(),
+  episodes: z.array(EpisodeOut.extend({ title: TitleOut.optional() })).optional(),
+});
+
+export const EpisodeGraph = EpisodeOut.extend({
+  title: TitleOut.optional(),
+  season: SeasonOut.nullable().optional(),
+  assets: z.array(AssetGraph).optional(),
+  providerRefs: z.array(ProviderRefOut).optional(),
+});
+
+export const SeasonGraph = SeasonOut.extend({
+  title: TitleOut.optional(),
+  episodes: z.array(EpisodeGraph).optional(),
+});
+
+export const TitleGraph = TitleOut.extend({
+  seasons: z.array(SeasonGraph).optional(),
+  episodes: z.array(EpisodeGraph).optional(),
+  providerRefs: z.array(ProviderRefOut).optional(),
+});
+
+export const CollectionGraph = CollectionOut.extend({
+  source: SourceOut.optional(),
+  pathMappings: z.array(PathMappingOut).optional(),
+});
+
+export const SourceGraph = SourceOut.extend({
+  collections: z.array(CollectionOut.extend({ pathMappings: z.array(PathMappingOut).optional() })).optional(),
+});
+
+export const ProviderRefGraph = ProviderRefOut.extend({
+  title: TitleOut.nullable().optional(),
+  episode: EpisodeOut.nullable().optional(),
+  asset: AssetOut.nullable().optional(),
+});

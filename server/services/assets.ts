@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+import { conflict, notFound } from '../errors.js';
+import { Asset, EpisodeAsset } from '../models/index.js';
+
+export interface AssetInput {
+  uri: string;
+  size: number;
+  durationMs?: number | null | undefined;
+  videoCodec?: string | null | undefined;
+  audioCodec?: string | null | undefined;
+  container?: string | null | undefined;
+  hashSha256?: string | null | undefined;
+}
+
+const ASSET_COLUMNS = {
+  uri: 'uri',
+  size: 'size',
+  durationMs: 'duration_ms',
+  videoCodec: 'video_codec',
+  audioCodec: 'audio_codec',
+  container: 'container',
+  hashSha256: 'hash_sha256',
+} as const satisfies Record<keyof AssetInput, string>;
+
+/**
+ * Upsert by uri. Only the fields the caller sent are overwritten on an existing asset, so
+ * re-registering a file with fewer details does not erase what a probe found earlier.
+ */
+export async function registerAsset(db: Knex, input: AssetInput): Promise<{ asset: Asset; created: boolean }> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(ASSET_COLUMNS)) {
+    const value = input[key as keyof AssetInput];
+    if (value !== undefined) row[column] = value;
+  }
+  const [result] = (await db('assets')
+    .insert(row)
+    .onConflict('uri')
+    .merge(Object.keys(row).filter((c) => c !== 'uri'))
+    .returning(['*', db.raw('(xmax = 0) AS created')])) as Array<Record<string, unknown>>;
+  const { created, ...columns } = result!;
+  return { asset: Asset.fromDatabaseJson(columns), created: created === true };
+}
+
+/** Locks the episode row so that concurrent canonical changes on one episode run one after another. */
+async function lockEpisode(trx: Knex.Transaction, episodeId: string): Promise<void> {
+  const episode = await trx('episodes').where({ id: episodeId }).forUpdate().first('id');
+  if (!episode) throw notFound('episode', episodeId);
+}
+
+/** Makes `assetId` the one canonical asset of `episodeId` (the asset must be linked to it). */
+export async function setCanonical(db: Knex, episodeId: string, assetId: string): Promise<Asset> {
+  return db.transaction(async (trx) => {
+    await lockEpisode(trx, episodeId);
+    const link = await trx('episode_assets').where({ episode_id: episodeId, asset_id: assetId }).first('asset_id');
+    if (!link) throw notFound('link between this episode and asset');
+    await trx('assets')
+      .update({ canonical: false })
+      .where('canonical', true)
+      .whereNot('id', assetId)
+      .whereIn('id', trx('episode_assets').select('asset_id').where('episode_id', episodeId));
+    await trx('assets').update({ canonical: true }).where('id', assetId);
+    return Asset.query(trx).findById(assetId).throwIfNotFound();
+  });
+}
+
+/** Whether the episode already has a canonical asset. */
+export async function hasCanonical(db: Knex, episodeId: string): Promise<boolean> {
+  const row = await db('episode_assets as ea')
+    .join('assets as a', 'a.id', 'ea.asset_id')
+    .where({ 'ea.episode_id': episodeId, 'a.canonical': true })
+    .first('a.id');
+  return row !== undefined;
+}
+
+export async function linkEpisode(
+  db: Knex,
+  { assetId, episodeId, canonical }: { assetId: string; episodeId: string; canonical?: boolean | undefined },
+): Promise<Asset> {
+  return db.transaction(async (trx) => {
+    await lockEpisode(trx, episodeId);
+    const inserted = await trx('episode_assets')
+      .insert({ episode_id: episodeId, asset_id: assetId })
+      .onConflict(['episode_id', 'asset_id'])
+      .ignore()
+      .returning('asset_id');
+    if (inserted.length === 0) throw conflict('the asset is already linked to this episode');
+    if (canonical) return setCanonical(trx, episodeId, assetId);
+    return Asset.query(trx).findById(assetId).throwIfNotFound();
+  });
+}
+
+export async function unlinkEpisode(db: Knex, { assetId, episodeId }: { assetId: string; episodeId: string }): Promise<Asset> {
+  return db.transaction(async (trx) => {
+    const removed = await EpisodeAsset.query(trx).delete().where({ episode_id: episodeId, asset_id: assetId });
+    if (removed === 0) throw notFound('link between this episode and asset');
+    // Canonical means "the primary version of its episode": an asset left with no episode is no one's primary.
+    await trx('assets')
+      .update({ canonical: false })
+      .where({ id: assetId, canonical: true })
+      .whereNotExists(trx('episode_assets').select(trx.raw('1')).where('asset_id', assetId));
+    return Asset.query(trx).findById(assetId).throwIfNotFound();
+  });
+}

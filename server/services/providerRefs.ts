@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { ProviderRef, type Json, type ProviderEntityType } from '../models/index.js';
+
+/** The polymorphic foreign key column for each entity type. */
+export const ENTITY_COLUMN: Record<ProviderEntityType, 'title_id' | 'episode_id' | 'asset_id'> = {
+  title: 'title_id',
+  episode: 'episode_id',
+  asset: 'asset_id',
+};
+
+export interface AttachInput {
+  entityType: ProviderEntityType;
+  entityId: string;
+  provider: string;
+  providerKey: string;
+  raw?: Json | undefined;
+}
+
+/**
+ * Attaches a provider key to an entity. Attaching the same key to the same entity again
+ * refreshes `raw`; the same key already on another entity of that type is a CONFLICT.
+ */
+export async function attach(db: Knex, input: AttachInput): Promise<ProviderRef> {
+  const [row] = await db('provider_refs')
+    .insert({
+      entity_type: input.entityType,
+      entity_id: input.entityId,
+      provider: input.provider,
+      provider_key: input.providerKey,
+      raw: input.raw === undefined ? null : JSON.stringify(input.raw),
+      [ENTITY_COLUMN[input.entityType]]: input.entityId,
+    })
+    .onConflict(['provider', 'provider_key', 'entity_type'])
+    .merge(['raw'])
+    .where('provider_refs.entity_id', input.entityId)
+    .returning('*');
+  if (!row) throw conflict(`${input.provider} key ${input.providerKey} is already attached to another ${input.entityType}`);
+  return ProviderRef.fromDatabaseJson(row as Record<string, unknown>);
+}
+
+/** The ref behind (provider, key) with its entity; `entityType` narrows when one key names several kinds. */
+export async function find(
+  db: Knex,
+  { provider, providerKey, entityType }: { provider: string; providerKey: string; entityType?: ProviderEntityType | undefined },
+): Promise<ProviderRef> {
+  const query = ProviderRef.query(db).where({ provider, provider_key: providerKey }).withGraphFetched('[title, episode, asset]').limit(2);
+  if (entityType) query.where('entity_type', entityType);
+  const refs = await query;
+  if (refs.length === 0) throw notFound(`${provider} key ${providerKey}`);
+  if (refs.length > 1) throw badRequest(`${provider} key ${providerKey} names several kinds of entity; pass entityType`);
+  return refs[0]!;
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { badRequest, notFound } from '../errors.js';
+import { Source, SourceCollection, type JsonObject } from '../models/index.js';
+import { SOURCE_CONFIGS, type SourceKindName } from '../sources/config.js';
+import { discoverCollections, type AdapterOptions } from '../sources/index.js';
+import { mergeConfig, redactConfig } from './secrets.js';
+
+/** A source as callers see it: config without secrets, and the names of the secrets it holds. */
+export function redactSource<T extends { config?: JsonObject | null }>(source: T): Omit<T, 'config'> & { config: JsonObject; secretKeys: string[] } {
+  const { config, secretKeys } = redactConfig(source.config);
+  return { ...source, config, secretKeys };
+}
+
+function validConfig(kind: SourceKindName, config: JsonObject): JsonObject {
+  const parsed = SOURCE_CONFIGS[kind].safeParse(config);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `config.${i.path.join('.')}: ${i.message}`).join('; ');
+    throw badRequest(`Invalid ${kind} source config: ${fields}`);
+  }
+  return parsed.data as JsonObject;
+}
+
+export interface CreateSourceInput {
+  kind: SourceKindName;
+  name: string;
+  externalId?: string | undefined;
+  config: JsonObject;
+}
+
+export async function createSource(db: Knex, input: CreateSourceInput): Promise<Source> {
+  return Source.query(db).insertAndFetch({
+    kind: input.kind,
+    name: input.name,
+    externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
+    config: validConfig(input.kind, input.config),
+  });
+}
+
+export interface UpdateSourceInput {
+  name?: string | undefined;
+  externalId?: string | undefined;
+  /** New settings; secrets not resent are kept, a secret resent as null is removed. */
+  config?: JsonObject | undefined;
+}
+
+export async function updateSource(db: Knex, id: string, input: UpdateSourceInput): Promise<Source> {
+  return db.transaction(async (trx) => {
+    const source = await Source.query(trx).findById(id).forUpdate();
+    if (!source) throw notFound('source', id);
+    const patch: Partial<Pick<Source, 'name' | 'externalId' | 'config'>> = {};
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.externalId !== undefined) patch.externalId = input.externalId;
+    if (input.config !== undefined) patch.config = validConfig(source.kind, mergeConfig(source.config, input.config));
+    if (Object.keys(patch).length === 0) return source;
+    return source.$query(trx).patchAndFetch(patch);
+  });
+}
+
+/** Asks the source for its libraries and upserts them as collections; new ones start disabled. */
+export async function discover(db: Knex, sourceId: string, options: AdapterOptions = {}): Promise<SourceCollection[]> {
+  const source = await Source.query(db).findById(sourceId);
+  if (!source) throw notFound('source', sourceId);
+  const found = await discoverCollections(source, options);
+  if (found.length > 0) {
+    await db('source_collections')
+      .insert(found.map((c) => ({ source_id: sourceId, external_id: c.externalId, name: c.name, config: JSON.stringify(c.config) })))
+      .onConflict(['source_id', 'external_id'])
+      .merge(['name', 'config'])
+      // Touch only what changed, so re-discovery of an unchanged source writes nothing.
+      .whereRaw('(source_collections.name, source_collections.config) IS DISTINCT FROM (excluded.name, excluded.config)');
+  }
+  return SourceCollection.query(db)
+    .where('source_id', sourceId)
+    .whereIn('external_id', found.map((c) => c.externalId))
+    .modify('ordered');
+}
+
+export const SourceConfigInput = z.record(z.string().max(200), z.json());

@@ -1,0 +1,86 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Knex } from 'knex';
+import superjson from 'superjson';
+import { toTRPCError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface Context {
+  db: Knex;
+  log: Logger;
+  requestId: string;
+  /** Whether the request carried a valid API token (always true when no token is configured). */
+  authorized: boolean;
+}
+
+interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** A validation failure (zod or any standard-schema library) carries an `issues` array. */
+function issuesOf(cause: unknown): FieldError[] | undefined {
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues)) return undefined;
+  return issues.map((issue: { path?: PropertyKey[]; message?: string }) => ({
+    path: (issue.path ?? []).map(String).join('.'),
+    message: String(issue.message ?? 'invalid'),
+  }));
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // Callers see the code, a safe message and per-field errors; never a stack, SQL or secret.
+  errorFormatter({ shape, error }) {
+    const fieldErrors = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
+    const message = fieldErrors
+      ? `Invalid input: ${fieldErrors.map((f) => (f.path ? `${f.path}: ${f.message}` : f.message)).join('; ')}`
+      : shape.message;
+    return {
+      code: shape.code,
+      message: message.length > 1000 ? `${message.slice(0, 1000)}…` : message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...(fieldErrors ? { fieldErrors } : {}),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** What a log may say of an error: never the query parameters a driver error carries (they may hold secrets). */
+function summarize(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+  return { name: err.name, message: err.message, code, constraint, stack: err.stack };
+}
+
+/** Every procedure goes through here: failures are logged once and mapped by the one error map. */
+const errorBoundary = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  const durationMs = Math.round((performance.now() - started) * 10) / 10;
+  if (result.ok) {
+    ctx.log.debug({ requestId: ctx.requestId, procedure: path, type, durationMs, outcome: 'ok' }, 'procedure');
+    return result;
+  }
+  const mapped = toTRPCError(result.error);
+  const level = mapped.code === 'INTERNAL_SERVER_ERROR' || mapped.code === 'SERVICE_UNAVAILABLE' ? 'error' : 'info';
+  ctx.log[level](
+    { requestId: ctx.requestId, procedure: path, type, durationMs, outcome: mapped.code, err: level === 'error' ? summarize(result.error.cause ?? result.error) : undefined },
+    'procedure failed',
+  );
+  throw mapped;
+});
+
+/** Open to anyone: only `health.check`. */
+export const publicProcedure = t.procedure.use(errorBoundary);
+
+/** Everything else: needs the API token when one is configured. */
+export const procedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.authorized) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API token' });
+  return next();
+});
