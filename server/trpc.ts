@@ -12,7 +12,7 @@ export interface Context {
   authorized: boolean;
 }
 
-interface FieldError {
+export interface FieldError {
   path: string;
   message: string;
 }

@@ -30,6 +30,24 @@ export const seedConfig: Knex.SeederConfig = {
   loadExtensions: [sourceExtension],
 };
 
+/**
+ * knex-pglite derives the SQL command from knex's method name, so `del` becomes "DEL" and
+ * `increment` "COUNTER", and knex then returns the raw response instead of a row count.
+ * Name them as PostgreSQL does before the dialect sees them.
+ */
+const COMMAND_OF_METHOD: Record<string, string> = { del: 'delete', counter: 'update' };
+
+interface DialectClient {
+  processResponse(obj: { method?: string }, runner: unknown): unknown;
+}
+const BasePgLite = ClientPgLite as unknown as new (config: Knex.Config) => DialectClient;
+class PgLiteClient extends BasePgLite {
+  override processResponse(obj: { method?: string }, runner: unknown): unknown {
+    const method = obj.method && COMMAND_OF_METHOD[obj.method];
+    return super.processResponse(method ? { ...obj, method } : obj, runner);
+  }
+}
+
 const INT8_OID = 20;
 /**
  * pg hands back int8 (bigint sizes, count(*)) as strings; the API promises numbers, as PGlite gives.
@@ -54,7 +72,7 @@ export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig): Knex
   if (target.kind === 'pglite') fs.mkdirSync(path.dirname(target.dir), { recursive: true });
   return {
     ...common,
-    client: ClientPgLite as unknown as typeof Knex.Client,
+    client: PgLiteClient as unknown as typeof Knex.Client,
     dialect: 'postgres',
     connection: target.kind === 'pglite' ? { filename: target.dir } : {},
   } as Knex.Config;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Model, ModelClass, PartialModelObject } from 'objection';
+import type { Model, ModelClass, PartialModelObject, QueryBuilder } from 'objection';
 import type { z } from 'zod';
 import { notFound } from '../errors.js';
 import { withIncludes } from './graph.js';
@@ -45,7 +45,8 @@ export async function patchOrThrow<M extends Model>(
   const row =
     Object.keys(defined).length === 0
       ? await modelClass.query(db).findById(id)
-      : await modelClass.query(db).patchAndFetchById(id, defined as PartialModelObject<M>);
+      : // Through the base Model type: the generic chain is too deep for the compiler.
+        await (modelClass.query(db) as unknown as QueryBuilder<Model, Model[]>).patch(defined).findById(id).returning('*').first();
   if (!row) throw notFound(what, id);
   return row as M;
 }
