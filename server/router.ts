@@ -2,6 +2,7 @@ import { assetsRouter } from './routers/assets.js';
 import { collectionsRouter } from './routers/collections.js';
 import { episodesRouter } from './routers/episodes.js';
 import { healthRouter } from './routers/health.js';
+import { ingestRouter } from './routers/ingest.js';
 import { markersRouter } from './routers/markers.js';
 import { pathMappingsRouter } from './routers/pathMappings.js';
 import { providerRefsRouter } from './routers/providerRefs.js';
@@ -23,6 +24,7 @@ export const appRouter = router({
   collections: collectionsRouter,
   pathMappings: pathMappingsRouter,
   providerRefs: providerRefsRouter,
+  ingest: ingestRouter,
 });
 
 export type AppRouter = typeof appRouter;

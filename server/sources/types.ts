@@ -6,3 +6,15 @@ export interface DiscoveredCollection {
   name: string;
   config: JsonObject;
 }
+
+/**
+ * What a pull of a whole collection tells the ingest core about presence: asset provider keys
+ * (under the collection's prefix) that were seen, and prefixes whose assets are present but were
+ * skipped as unchanged. Anything else under the prefix is reported as removed.
+ */
+export interface CollectionPull {
+  provider: string;
+  keyPrefix: string;
+  seenKeys: string[];
+  keepPrefixes: string[];
+}

@@ -1,0 +1,597 @@
+import type { Knex } from 'knex';
+import type { CollectionPull } from '../../sources/types.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from './items.js';
+
+/**
+ * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
+ * a fixed number of statements (one `INSERT ... SELECT FROM unnest(...) ON CONFLICT` per table),
+ * whatever the batch size. Updates only touch rows whose values differ, so re-ingesting an
+ * unchanged library writes nothing. Weak matches are stored, not linked, and queued for review.
+ */
+
+/** Below this confidence an item is not linked into the catalogue but queued for review. */
+export const REVIEW_THRESHOLD = 0.7;
+
+/**
+ * The confidence formula: start at 1 and multiply by a factor for each doubt.
+ * Any single doubt takes an item below REVIEW_THRESHOLD.
+ */
+export const CONFIDENCE_FACTORS = {
+  /** The adapter could not tell what the file is (no title). */
+  unidentified: 0.3,
+  /** A file without a known duration cannot be scheduled. */
+  missingDuration: 0.5,
+  /** A provider id already names another entity, or one provider gives two ids. */
+  conflictingIds: 0.4,
+} as const;
+
+export interface KindCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+const KINDS = ['titles', 'seasons', 'episodes', 'assets', 'links', 'providerRefs', 'markers'] as const;
+export type IngestKind = (typeof KINDS)[number];
+
+export interface IngestReport {
+  items: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Assets the collection no longer has (reported, never deleted: a person may have linked them). */
+  removed: number;
+  queuedForReview: number;
+  /** Rows inserted, updated or deleted: 0 for an unchanged re-ingest. */
+  rowsWritten: number;
+  byKind: Record<IngestKind, KindCounts>;
+  removedAssets: Array<{ id: string; uri: string }>;
+}
+
+export interface IngestProgress {
+  itemsDone: number;
+  batchesDone: number;
+  report: IngestReport;
+}
+
+export interface IngestOptions {
+  /** The collection being ingested: serialises concurrent ingests of it and scopes removal detection. */
+  collectionId?: string;
+  batchSize?: number;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export function emptyReport(): IngestReport {
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, { created: 0, updated: 0, unchanged: 0 }])) as Record<IngestKind, KindCounts>;
+  return { items: 0, created: 0, updated: 0, unchanged: 0, removed: 0, queuedForReview: 0, rowsWritten: 0, byKind, removedAssets: [] };
+}
+
+/** A raw statement's rows (arrays in bindings become PostgreSQL arrays, for unnest). */
+async function query<T = Record<string, unknown>>(db: Knex, text: string, bindings: unknown[]): Promise<T[]> {
+  const result = (await db.raw(text, bindings as Knex.RawBinding[])) as { rows: T[] };
+  return result.rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// identities: how an item's parts are recognised in the database
+
+const titleIdentity = (t: NonNullable<IngestItem['title']>) => `${t.kind}|${t.name.toLowerCase()}|${t.year ?? 0}`;
+const episodeIdentity = (item: IngestItem) =>
+  `${titleIdentity(item.title!)}|${item.season?.number ?? -1}|${item.episode?.number ?? -1}`;
+const refKey = (type: string, r: ProviderKey) => `${type}|${r.provider}|${r.key}`;
+
+interface Classified {
+  item: IngestItem;
+  confidence: number;
+  reasons: string[];
+  /** Create title/season/episode rows (the item says clearly what it is). */
+  structure: boolean;
+  /** Link the assets to the episode (a strong match). */
+  link: boolean;
+}
+
+interface ExistingRef {
+  provider: string;
+  provider_key: string;
+  entity_type: string;
+  identity: string;
+}
+
+/** One query: what each provider key in the batch already names, as an identity to compare. */
+async function existingRefIdentities(trx: Knex.Transaction, keys: ProviderKey[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const providers = keys.map((k) => k.provider);
+  const values = keys.map((k) => k.key);
+  const batch = `(pr.provider, pr.provider_key) IN (SELECT * FROM unnest(?::text[], ?::text[]))`;
+  const rows = await query<ExistingRef>(trx, 
+    `SELECT pr.provider, pr.provider_key, pr.entity_type, t.kind || '|' || lower(t.name) || '|' || coalesce(t.year, 0) AS identity
+       FROM provider_refs pr JOIN titles t ON t.id = pr.title_id WHERE pr.entity_type = 'title' AND ${batch}
+     UNION ALL
+     SELECT pr.provider, pr.provider_key, pr.entity_type,
+            t.kind || '|' || lower(t.name) || '|' || coalesce(t.year, 0) || '|' || coalesce(s.number, -1) || '|' || coalesce(e.number, -1)
+       FROM provider_refs pr JOIN episodes e ON e.id = pr.episode_id JOIN titles t ON t.id = e.title_id
+       LEFT JOIN seasons s ON s.id = e.season_id WHERE pr.entity_type = 'episode' AND ${batch}
+     UNION ALL
+     SELECT pr.provider, pr.provider_key, pr.entity_type, a.uri
+       FROM provider_refs pr JOIN assets a ON a.id = pr.asset_id WHERE pr.entity_type = 'asset' AND ${batch}`,
+    [providers, values, providers, values, providers, values],
+  );
+  return new Map(rows.map((r) => [`${r.entity_type}|${r.provider}|${r.provider_key}`, r.identity]));
+}
+
+function refsOf(item: IngestItem): Array<{ type: 'title' | 'episode' | 'asset'; ref: ProviderKey; identity: string }> {
+  const out: Array<{ type: 'title' | 'episode' | 'asset'; ref: ProviderKey; identity: string }> = [];
+  if (item.title) {
+    for (const ref of item.title.providerRefs ?? []) out.push({ type: 'title', ref, identity: titleIdentity(item.title) });
+    for (const ref of item.episode?.providerRefs ?? []) out.push({ type: 'episode', ref, identity: episodeIdentity(item) });
+  }
+  for (const asset of item.assets) for (const ref of asset.providerRefs ?? []) out.push({ type: 'asset', ref, identity: asset.uri });
+  return out;
+}
+
+/** Scores every item by the confidence formula and decides what is written for it. */
+async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Classified[]> {
+  const allRefs = items.flatMap(refsOf);
+  const existing = await existingRefIdentities(trx, allRefs.map((r) => r.ref));
+  const claimed = new Map<string, string>();
+  return items.map((item) => {
+    const reasons: string[] = [];
+    let confidence = 1;
+    const doubt = (factor: number, reason: string) => {
+      confidence *= factor;
+      reasons.push(reason);
+    };
+    if (!item.title) doubt(CONFIDENCE_FACTORS.unidentified, 'could not tell which title this file belongs to');
+    const noDuration = item.assets.filter((a) => a.durationMs == null).map((a) => a.uri);
+    if (noDuration.length) doubt(CONFIDENCE_FACTORS.missingDuration, `missing duration: ${noDuration.join(', ')}`);
+
+    const conflicts: string[] = [];
+    const perProvider = new Map<string, string>();
+    for (const ref of item.title?.providerRefs ?? []) {
+      const seen = perProvider.get(ref.provider);
+      if (seen !== undefined && seen !== ref.key) conflicts.push(`two ${ref.provider} ids (${seen}, ${ref.key})`);
+      perProvider.set(ref.provider, ref.key);
+    }
+    for (const { type, ref, identity } of refsOf(item)) {
+      const key = refKey(type, ref);
+      const other = existing.get(key) ?? claimed.get(key);
+      if (other !== undefined && other !== identity) conflicts.push(`${ref.provider} ${ref.key} already names another ${type}`);
+      else claimed.set(key, identity);
+    }
+    if (conflicts.length) doubt(CONFIDENCE_FACTORS.conflictingIds, `conflicting provider ids: ${conflicts.join('; ')}`);
+    if (item.review) doubt(item.review.confidence, item.review.reason);
+
+    const structure = Boolean(item.title) && conflicts.length === 0;
+    return { item, confidence: Math.round(confidence * 1000) / 1000, reasons, structure, link: structure && confidence >= REVIEW_THRESHOLD };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// set-based writes
+
+interface UpsertRow {
+  created: boolean;
+}
+
+function count(report: IngestReport, kind: IngestKind, distinct: number, returned: UpsertRow[]): void {
+  const created = returned.filter((r) => r.created).length;
+  const updated = returned.length - created;
+  const counts = report.byKind[kind];
+  counts.created += created;
+  counts.updated += updated;
+  counts.unchanged += distinct - returned.length;
+  report.rowsWritten += returned.length;
+}
+
+const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+
+/** Distinct by key, in key order (a stable lock order keeps concurrent ingests from deadlocking). */
+function distinctBy<T>(rows: T[], key: (row: T) => string): T[] {
+  const map = new Map<string, T>();
+  for (const row of rows) map.set(key(row), row);
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+async function upsertTitles(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<Map<string, string>> {
+  const titles = distinctBy(items.map((i) => i.title!), titleIdentity);
+  if (titles.length === 0) return new Map();
+  const kinds = titles.map((t) => t.kind);
+  const names = titles.map((t) => t.name);
+  const years = titles.map((t) => t.year ?? null);
+  const rows = await query<UpsertRow>(trx, 
+    `INSERT INTO titles (kind, name, year, external_ids)
+     SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[])
+     ON CONFLICT (kind, lower(name), (coalesce(year, 0))) DO UPDATE
+       SET external_ids = coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids
+       WHERE excluded.external_ids IS NOT NULL
+         AND titles.external_ids IS DISTINCT FROM coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids
+     RETURNING (xmax = 0) AS created`,
+    [kinds, names, years, titles.map((t) => json(t.externalIds))],
+  );
+  count(report, 'titles', titles.length, rows);
+  // Matched back by input position, so JavaScript and SQL never have to agree on lowercasing.
+  const ids = await query<{ id: string; ord: number | string }>(trx, 
+    `SELECT t.id, u.ord FROM unnest(?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS u(k, n, y, ord)
+     JOIN titles t ON t.kind = u.k AND lower(t.name) = lower(u.n) AND coalesce(t.year, 0) = coalesce(u.y, 0)`,
+    [kinds, names, years],
+  );
+  return new Map(ids.map((r) => [titleIdentity(titles[Number(r.ord) - 1]!), r.id]));
+}
+
+async function upsertSeasons(
+  trx: Knex.Transaction,
+  items: IngestItem[],
+  titleIds: Map<string, string>,
+  report: IngestReport,
+): Promise<Map<string, string>> {
+  const seasons = distinctBy(
+    items.filter((i) => i.season).map((i) => ({ titleId: titleIds.get(titleIdentity(i.title!))!, number: i.season!.number })),
+    (s) => `${s.titleId}|${s.number}`,
+  );
+  if (seasons.length === 0) return new Map();
+  const titleCol = seasons.map((s) => s.titleId);
+  const numbers = seasons.map((s) => s.number);
+  const rows = await query<UpsertRow>(trx, 
+    `INSERT INTO seasons (title_id, number) SELECT * FROM unnest(?::uuid[], ?::int[])
+     ON CONFLICT (title_id, number) DO NOTHING RETURNING true AS created`,
+    [titleCol, numbers],
+  );
+  count(report, 'seasons', seasons.length, rows);
+  const ids = await query<{ id: string; title_id: string; number: number }>(trx, 
+    `SELECT id, title_id, number FROM seasons WHERE (title_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
+    [titleCol, numbers],
+  );
+  return new Map(ids.map((r) => [`${r.title_id}|${r.number}`, r.id]));
+}
+
+interface EpisodeRow {
+  identity: string;
+  titleId: string;
+  seasonId: string | null;
+  number: number | null;
+  name: string | null;
+  externalIds: string | null;
+}
+
+const EPISODE_UPDATE = `SET name = coalesce(excluded.name, episodes.name),
+         external_ids = CASE WHEN excluded.external_ids IS NULL THEN episodes.external_ids
+                             ELSE coalesce(episodes.external_ids, '{}'::jsonb) || excluded.external_ids END
+       WHERE (episodes.name, episodes.external_ids) IS DISTINCT FROM
+             (coalesce(excluded.name, episodes.name),
+              CASE WHEN excluded.external_ids IS NULL THEN episodes.external_ids
+                   ELSE coalesce(episodes.external_ids, '{}'::jsonb) || excluded.external_ids END)`;
+
+async function upsertEpisodes(
+  trx: Knex.Transaction,
+  items: IngestItem[],
+  titleIds: Map<string, string>,
+  seasonIds: Map<string, string>,
+  report: IngestReport,
+): Promise<Map<string, string>> {
+  const episodes = distinctBy(
+    items.map((i): EpisodeRow => {
+      const titleId = titleIds.get(titleIdentity(i.title!))!;
+      return {
+        identity: episodeIdentity(i),
+        titleId,
+        seasonId: i.season ? seasonIds.get(`${titleId}|${i.season.number}`)! : null,
+        number: i.episode?.number ?? null,
+        name: i.episode?.name ?? (i.title!.kind === 'movie' ? i.title!.name : null),
+        externalIds: json(i.episode?.externalIds),
+      };
+    }),
+    (e) => e.identity,
+  );
+  const ids = new Map<string, string>();
+  const inSeason = episodes.filter((e) => e.seasonId);
+  const unseasoned = episodes.filter((e) => !e.seasonId);
+  const columns = (rows: EpisodeRow[]) => [
+    rows.map((e) => e.titleId),
+    rows.map((e) => e.seasonId),
+    rows.map((e) => e.number),
+    rows.map((e) => e.name),
+    rows.map((e) => e.externalIds),
+  ];
+  const insert = `INSERT INTO episodes (title_id, season_id, number, name, external_ids)
+     SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[])`;
+  if (inSeason.length) {
+    const rows = await query<UpsertRow>(trx, `${insert} ON CONFLICT (season_id, number) DO UPDATE ${EPISODE_UPDATE} RETURNING (xmax = 0) AS created`, columns(inSeason));
+    count(report, 'episodes', inSeason.length, rows);
+    const found = await query<{ id: string; season_id: string; number: number }>(trx, 
+      `SELECT id, season_id, number FROM episodes WHERE (season_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
+      [inSeason.map((e) => e.seasonId), inSeason.map((e) => e.number)],
+    );
+    const byKey = new Map(found.map((r) => [`${r.season_id}|${r.number}`, r.id]));
+    for (const e of inSeason) ids.set(e.identity, byKey.get(`${e.seasonId}|${e.number}`)!);
+  }
+  if (unseasoned.length) {
+    const rows = await query<UpsertRow>(trx, 
+      `${insert} ON CONFLICT (title_id, (coalesce(number, -1))) WHERE season_id IS NULL DO UPDATE ${EPISODE_UPDATE} RETURNING (xmax = 0) AS created`,
+      columns(unseasoned),
+    );
+    count(report, 'episodes', unseasoned.length, rows);
+    const found = await query<{ id: string; title_id: string; number: number }>(trx, 
+      `SELECT id, title_id, coalesce(number, -1) AS number FROM episodes
+       WHERE season_id IS NULL AND (title_id, coalesce(number, -1)) IN (SELECT t, coalesce(n, -1) FROM unnest(?::uuid[], ?::int[]) AS u(t, n))`,
+      [unseasoned.map((e) => e.titleId), unseasoned.map((e) => e.number)],
+    );
+    const byKey = new Map(found.map((r) => [`${r.title_id}|${r.number}`, r.id]));
+    for (const e of unseasoned) ids.set(e.identity, byKey.get(`${e.titleId}|${e.number ?? -1}`)!);
+  }
+  return ids;
+}
+
+async function upsertAssets(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<Map<string, string>> {
+  const assets = distinctBy(
+    items.flatMap((i) => i.assets),
+    (a) => a.uri,
+  );
+  const uris = assets.map((a) => a.uri);
+  const rows = await query<UpsertRow>(trx, 
+    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256)
+     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[])
+     ON CONFLICT (uri) DO UPDATE
+       SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
+           audio_codec = excluded.audio_codec, container = excluded.container,
+           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256)
+       WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256)
+         IS DISTINCT FROM (excluded.size, excluded.duration_ms, excluded.video_codec, excluded.audio_codec, excluded.container,
+                           coalesce(excluded.hash_sha256, assets.hash_sha256))
+     RETURNING (xmax = 0) AS created`,
+    [
+      uris,
+      assets.map((a) => a.size),
+      assets.map((a) => a.durationMs ?? null),
+      assets.map((a) => a.videoCodec ?? null),
+      assets.map((a) => a.audioCodec ?? null),
+      assets.map((a) => a.container ?? null),
+      assets.map((a) => a.hashSha256 ?? null),
+    ],
+  );
+  count(report, 'assets', assets.length, rows);
+  const ids = await query<{ id: string; uri: string }>(trx, `SELECT id, uri FROM assets WHERE uri = ANY(?::text[])`, [uris]);
+  return new Map(ids.map((r) => [r.uri, r.id]));
+}
+
+async function linkAndCanonicalise(
+  trx: Knex.Transaction,
+  linked: Classified[],
+  episodeIds: Map<string, string>,
+  assetIds: Map<string, string>,
+  report: IngestReport,
+): Promise<void> {
+  const links = distinctBy(
+    linked.flatMap(({ item }) => item.assets.map((a) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assetIds.get(a.uri)! }))),
+    (l) => `${l.episodeId}|${l.assetId}`,
+  );
+  if (links.length === 0) return;
+  const rows = await query<UpsertRow>(trx, 
+    `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
+     ON CONFLICT DO NOTHING RETURNING true AS created`,
+    [links.map((l) => l.episodeId), links.map((l) => l.assetId)],
+  );
+  count(report, 'links', links.length, rows);
+
+  // The preferred version (flagged canonical, else the first) becomes canonical where the episode has none.
+  const preferred = distinctBy(
+    linked.map(({ item }) => {
+      const best: IngestAssetItem = item.assets.find((a) => a.canonical) ?? item.assets[0]!;
+      return { episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assetIds.get(best.uri)! };
+    }),
+    (p) => p.episodeId,
+  );
+  const episodeCol = preferred.map((p) => p.episodeId);
+  // Lock the episodes (in id order) so a concurrent ingest cannot pick a second canonical.
+  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [episodeCol]);
+  const updated = await query<UpsertRow>(trx, 
+    `UPDATE assets a SET canonical = true
+     FROM (SELECT DISTINCT ON (asset_id) * FROM unnest(?::uuid[], ?::uuid[]) AS u(episode_id, asset_id)) c
+     WHERE a.id = c.asset_id AND NOT a.canonical
+       AND NOT EXISTS (SELECT 1 FROM episode_assets ea JOIN assets x ON x.id = ea.asset_id
+                       WHERE ea.episode_id = c.episode_id AND x.canonical)
+     RETURNING a.id`,
+    [episodeCol, preferred.map((p) => p.assetId)],
+  );
+  report.rowsWritten += updated.length;
+}
+
+interface RefRow {
+  type: 'title' | 'episode' | 'asset';
+  entityId: string;
+  ref: ProviderKey;
+}
+
+async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report: IngestReport): Promise<void> {
+  const rows = distinctBy(refs, (r) => refKey(r.type, r.ref));
+  if (rows.length === 0) return;
+  const column = (type: RefRow['type']) => rows.map((r) => (r.type === type ? r.entityId : null));
+  const returned = await query<UpsertRow>(trx, 
+    `INSERT INTO provider_refs (entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
+     SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
+     ON CONFLICT (provider, provider_key, entity_type) DO UPDATE SET raw = excluded.raw
+       WHERE provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw
+     RETURNING (xmax = 0) AS created`,
+    [
+      rows.map((r) => r.type),
+      rows.map((r) => r.entityId),
+      rows.map((r) => r.ref.provider),
+      rows.map((r) => r.ref.key),
+      rows.map((r) => json(r.ref.raw)),
+      column('title'),
+      column('episode'),
+      column('asset'),
+    ],
+  );
+  count(report, 'providerRefs', rows.length, returned);
+}
+
+const markerSignature = (m: { kind: string; startMs: number; endMs: number; payload?: unknown }) =>
+  JSON.stringify([m.kind, m.startMs, m.endMs, m.payload ?? null]);
+
+/** Replaces the markers of assets whose incoming set differs from the stored one; leaves the rest alone. */
+async function syncMarkers(trx: Knex.Transaction, items: IngestItem[], assetIds: Map<string, string>, report: IngestReport): Promise<void> {
+  const wanted = new Map<string, NonNullable<IngestAssetItem['markers']>>();
+  for (const asset of items.flatMap((i) => i.assets)) if (asset.markers) wanted.set(assetIds.get(asset.uri)!, asset.markers);
+  if (wanted.size === 0) return;
+  const rows = await query<{ asset_id: string; kind: string; start_ms: number; end_ms: number; payload: unknown }>(trx, 
+    `SELECT asset_id, kind, start_ms, end_ms, payload FROM markers WHERE asset_id = ANY(?::uuid[])`,
+    [[...wanted.keys()]],
+  );
+  const stored = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = stored.get(r.asset_id) ?? [];
+    list.push(markerSignature({ kind: r.kind, startMs: r.start_ms, endMs: r.end_ms, payload: r.payload }));
+    stored.set(r.asset_id, list);
+  }
+  const changed = [...wanted.entries()].filter(
+    ([assetId, markers]) => JSON.stringify(markers.map(markerSignature).sort()) !== JSON.stringify((stored.get(assetId) ?? []).sort()),
+  );
+  report.byKind.markers.unchanged += wanted.size - changed.length;
+  if (changed.length === 0) return;
+  const changedIds = changed.map(([id]) => id);
+  const deleted = (await trx('markers').whereIn('asset_id', changedIds).delete()) as number;
+  const fresh = changed.flatMap(([assetId, markers]) => markers.map((m) => ({ assetId, ...m })));
+  if (fresh.length) {
+    await query(
+      trx,
+      `INSERT INTO markers (asset_id, kind, start_ms, end_ms, payload) SELECT * FROM unnest(?::uuid[], ?::text[], ?::int[], ?::int[], ?::jsonb[])`,
+      [fresh.map((m) => m.assetId), fresh.map((m) => m.kind), fresh.map((m) => m.startMs), fresh.map((m) => m.endMs), fresh.map((m) => json(m.payload))],
+    );
+  }
+  const created = changed.filter(([id]) => !stored.has(id)).length;
+  report.byKind.markers.created += created;
+  report.byKind.markers.updated += changed.length - created;
+  report.rowsWritten += deleted + fresh.length;
+}
+
+/**
+ * Weak items' assets go to the review queue with their reasons. An asset already linked by a person,
+ * or already reviewed for the same reason (in any state), is not queued again.
+ */
+async function enqueueReviews(
+  trx: Knex.Transaction,
+  weak: Classified[],
+  assetIds: Map<string, string>,
+  episodeIds: Map<string, string>,
+  report: IngestReport,
+): Promise<void> {
+  const reasonOf = (c: Classified) => {
+    const suggested = c.structure ? episodeIds.get(episodeIdentity(c.item)) : undefined;
+    return c.reasons.join('; ') + (suggested ? `; suggested episode ${suggested}` : '');
+  };
+  const entries = distinctBy(
+    weak.flatMap((c) => c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: reasonOf(c), confidence: c.confidence }))),
+    (e) => e.assetId,
+  );
+  if (entries.length === 0) return;
+  const rows = await query<UpsertRow>(trx, 
+    `INSERT INTO review_queue (asset_id, reason, confidence)
+     SELECT n.a, n.r, n.c FROM unnest(?::uuid[], ?::text[], ?::float8[]) AS n(a, r, c)
+     WHERE NOT EXISTS (SELECT 1 FROM review_queue q WHERE q.asset_id = n.a AND q.reason = n.r)
+       AND NOT EXISTS (SELECT 1 FROM episode_assets ea WHERE ea.asset_id = n.a)
+     RETURNING id`,
+    [entries.map((e) => e.assetId), entries.map((e) => e.reason), entries.map((e) => e.confidence)],
+  );
+  report.queuedForReview += rows.length;
+  report.rowsWritten += rows.length;
+}
+
+/** One batch, one transaction. */
+async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<void> {
+  const classified = await classify(trx, items);
+  const structured = classified.filter((c) => c.structure).map((c) => c.item);
+  const titleIds = await upsertTitles(trx, structured, report);
+  const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
+  const episodeIds = structured.length ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report) : new Map<string, string>();
+  const assetIds = await upsertAssets(trx, items, report);
+  await linkAndCanonicalise(trx, classified.filter((c) => c.link), episodeIds, assetIds, report);
+
+  const refs: RefRow[] = [];
+  for (const { item, structure } of classified) {
+    if (structure) {
+      const titleId = titleIds.get(titleIdentity(item.title!))!;
+      for (const ref of item.title!.providerRefs ?? []) refs.push({ type: 'title', entityId: titleId, ref });
+      for (const ref of item.episode?.providerRefs ?? []) refs.push({ type: 'episode', entityId: episodeIds.get(episodeIdentity(item))!, ref });
+    }
+    for (const asset of item.assets) for (const ref of asset.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(asset.uri)!, ref });
+  }
+  await upsertProviderRefs(trx, refs, report);
+  await syncMarkers(trx, items, assetIds, report);
+  await enqueueReviews(trx, classified.filter((c) => !c.link), assetIds, episodeIds, report);
+}
+
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+/**
+ * An ingest run: push items (any number of times, e.g. page by page from a source), then finish.
+ * Items are written in batches of `batchSize`, each batch in its own transaction.
+ */
+export class IngestRun {
+  readonly report = emptyReport();
+  private batchesDone = 0;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly options: IngestOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  async push(items: IngestItem[]): Promise<void> {
+    for (let start = 0; start < items.length; start += this.batchSize) {
+      const batch = items.slice(start, start + this.batchSize);
+      await this.writeWithRetry(batch);
+      this.report.items += batch.length;
+      this.batchesDone++;
+      this.options.onProgress?.({ itemsDone: this.report.items, batchesDone: this.batchesDone, report: this.totals() });
+    }
+  }
+
+  /**
+   * Ends the run. Given what a whole-collection pull saw, assets under the collection's key prefix
+   * that were neither seen nor skipped as unchanged are reported as removed (and left in place).
+   */
+  async finish(pull?: CollectionPull): Promise<IngestReport> {
+    if (pull) {
+      const keep = pull.keepPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const rows = await query<{ id: string; uri: string }>(
+        this.db,
+        `SELECT a.id, a.uri FROM provider_refs pr JOIN assets a ON a.id = pr.asset_id
+         WHERE pr.entity_type = 'asset' AND pr.provider = ? AND starts_with(pr.provider_key, ?)
+           AND NOT (pr.provider_key = ANY(?::text[])) AND NOT (pr.provider_key LIKE ANY(?::text[]))
+         ORDER BY a.uri`,
+        [pull.provider, pull.keyPrefix, pull.seenKeys, keep],
+      );
+      this.report.removed = rows.length;
+      this.report.removedAssets = rows.slice(0, 100);
+    }
+    return this.totals();
+  }
+
+  private totals(): IngestReport {
+    const sum = (field: keyof KindCounts) => KINDS.reduce((n, k) => n + this.report.byKind[k][field], 0);
+    return { ...this.report, created: sum('created'), updated: sum('updated'), unchanged: sum('unchanged') };
+  }
+
+  private async writeWithRetry(batch: IngestItem[], attempt = 0): Promise<void> {
+    const before = structuredClone(this.report);
+    try {
+      await this.db.transaction(async (trx) => {
+        if (this.options.collectionId) await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
+        await writeBatch(trx, batch, this.report);
+      });
+    } catch (err) {
+      Object.assign(this.report, before); // the batch rolled back: so do its counts
+      const code = (err as { code?: string }).code;
+      if (code && RETRYABLE_SQLSTATES.has(code) && attempt < 3) return this.writeWithRetry(batch, attempt + 1);
+      throw err;
+    }
+  }
+}
+
+export async function ingestItems(db: Knex, items: IngestItem[], options: IngestOptions = {}): Promise<IngestReport> {
+  const run = new IngestRun(db, options);
+  await run.push(items);
+  return run.finish();
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { AssetFields, JsonRecord, MarkerFields, Name, NonNegativeInt, TitleKind } from '../../schemas.js';
+
+/**
+ * The normalized item every adapter (Plex, filesystem, a tool calling `ingest.items`) produces:
+ * one episode (or movie) with its title, season, file versions, provider keys and markers.
+ */
+
+export const ProviderKeyInput = z.strictObject({
+  provider: z.string().trim().min(1).max(50),
+  key: z.string().min(1).max(1000),
+  raw: z.json().optional(),
+});
+
+const IngestMarker = z
+  .strictObject(MarkerFields)
+  .refine((m) => m.startMs <= m.endMs, { message: 'startMs must not be after endMs', path: ['startMs'] });
+
+export const IngestAsset = z
+  .strictObject({
+    ...AssetFields,
+    /** The preferred version of its episode (becomes canonical when the episode has none). */
+    canonical: z.boolean().optional(),
+    providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+    /** When present, the asset's markers become exactly these. */
+    markers: z.array(IngestMarker).max(500).optional(),
+  })
+  .superRefine((asset, ctx) => {
+    const duration = asset.durationMs;
+    if (duration == null) return;
+    asset.markers?.forEach((m, i) => {
+      if (m.endMs > duration) ctx.addIssue({ code: 'custom', path: ['markers', i, 'endMs'], message: `past the asset's duration (${duration} ms)` });
+    });
+  });
+
+export const IngestItem = z
+  .strictObject({
+    /** Absent when the adapter could not tell what this is (e.g. an unparsable file name): the item goes to review. */
+    title: z
+      .strictObject({
+        kind: TitleKind,
+        name: Name,
+        year: z.number().int().min(1800).max(9999).nullable().optional(),
+        externalIds: JsonRecord.nullable().optional(),
+        providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+      })
+      .optional(),
+    season: z.strictObject({ number: NonNegativeInt }).optional(),
+    episode: z
+      .strictObject({
+        number: NonNegativeInt.nullable().optional(),
+        name: z.string().trim().max(255).nullable().optional(),
+        externalIds: JsonRecord.nullable().optional(),
+        providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+      })
+      .optional(),
+    assets: z.array(IngestAsset).min(1).max(20),
+    /** The adapter's own doubt about this item; folded into the confidence formula. */
+    review: z.strictObject({ reason: z.string().trim().min(1).max(1000), confidence: z.number().min(0).max(1) }).optional(),
+  })
+  .superRefine((item, ctx) => {
+    if (item.title?.kind === 'movie' && item.season) ctx.addIssue({ code: 'custom', path: ['season'], message: 'a movie has no season' });
+    if (item.season && item.episode?.number == null)
+      ctx.addIssue({ code: 'custom', path: ['episode', 'number'], message: 'an episode in a season needs a number' });
+    if (!item.title && (item.season || item.episode))
+      ctx.addIssue({ code: 'custom', path: ['title'], message: 'season and episode need a title' });
+  });
+
+export type IngestItem = z.infer<typeof IngestItem>;
+export type IngestAssetItem = z.infer<typeof IngestAsset>;
+export type ProviderKey = z.infer<typeof ProviderKeyInput>;
+
+/** The most items one `ingest.items` call takes. */
+export const MAX_ITEMS_PER_CALL = 1000;

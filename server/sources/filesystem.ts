@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import type { SourceCollection } from '../models/index.js';
+import type { IngestItem } from '../services/ingest/items.js';
+import { probeFile, type ProbeResult } from './probe.js';
+import type { CollectionPull } from './types.js';
+
+export const VIDEO_EXTENSIONS = new Set(['.mkv', '.mp4', '.m4v', '.avi', '.mov', '.mpg', '.mpeg', '.ts', '.m2ts', '.wmv', '.webm', '.flv', '.vob', '.ogv']);
+
+export type ParsedPath =
+  | { kind: 'episode'; show: string; year: number | null; season: number; episode: number; name: string | null }
+  | { kind: 'movie'; name: string; year: number };
+
+const clean = (s: string) => s.replace(/[._]+/g, ' ').replace(/\s+/g, ' ').replace(/^[\s-]+|[\s-]+$/g, '').trim();
+
+function splitYear(name: string): { name: string; year: number | null } {
+  const match = /^(.*?)[\s.(\[]*((?:19|20)\d{2})[)\]]?\s*$/.exec(name);
+  return match && clean(match[1]!) ? { name: clean(match[1]!), year: Number(match[2]) } : { name: clean(name), year: null };
+}
+
+const EPISODE = /^(?<show>.*?)[\s._-]*\bS(?<season>\d{1,2})[\s._-]*E(?<episode>\d{1,3})\b(?:[\s._-]+(?<name>.+))?$/i;
+const MOVIE = /^(?<name>.+?)[\s._]*\((?<year>(?:19|20)\d{2})\)/;
+
+/**
+ * Reads a title from a path relative to the collection root:
+ * `Show/Season 01/Show - S01E02 - Name.mkv`, `Show.S01E02.mkv`, `Show (2008) - S01E01.mkv`,
+ * `Movie (1999)/Movie (1999).mkv`. Case-insensitive. Null when the name says nothing usable.
+ */
+export function parseMediaPath(relativePath: string): ParsedPath | null {
+  const parts = relativePath.split(/[\\/]+/).filter(Boolean);
+  const base = path.parse(parts[parts.length - 1] ?? '').name;
+  const episode = EPISODE.exec(base);
+  if (episode?.groups) {
+    // The show is named in the file, else by the top folder (`Show/Season 01/S01E02.mkv`).
+    const fromFile = clean(episode.groups.show ?? '');
+    const showSource = fromFile || (parts.length > 1 && !/^season\s*\d+$/i.test(parts[0]!) ? parts[0]! : '');
+    if (!showSource) return null;
+    const { name: show, year } = splitYear(showSource);
+    const name = episode.groups.name ? clean(episode.groups.name) || null : null;
+    return { kind: 'episode', show, year, season: Number(episode.groups.season), episode: Number(episode.groups.episode), name };
+  }
+  const movie = MOVIE.exec(base) ?? (parts.length > 1 ? MOVIE.exec(parts[parts.length - 2]!) : null);
+  if (movie?.groups) return { kind: 'movie', name: clean(movie.groups.name!), year: Number(movie.groups.year) };
+  return null;
+}
+
+/** Every video file under `root`, skipping hidden files and folders, in a stable order. */
+export async function* walkVideos(root: string): AsyncGenerator<string> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(root, { withFileTypes: true });
+  } catch {
+    return; // a folder that vanished mid-walk, or unreadable: its files count as gone
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) yield* walkVideos(full);
+    else if (entry.isFile() && VIDEO_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) yield full;
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function safeProbe(file: string): Promise<ProbeResult | null> {
+  try {
+    return await probeFile(file);
+  } catch {
+    return null;
+  }
+}
+
+function itemFor(file: string, rel: string, key: string, stat: { size: number; mtimeMs: number }, probe: ProbeResult | null, hash: string | null): IngestItem {
+  const parsed = parseMediaPath(rel);
+  const asset = {
+    uri: pathToFileURL(file).href,
+    size: stat.size,
+    durationMs: probe?.durationMs ?? null,
+    videoCodec: probe?.videoCodec ?? null,
+    audioCodec: probe?.audioCodec ?? null,
+    container: probe?.container ?? (path.extname(file).slice(1).toLowerCase() || null),
+    hashSha256: hash,
+    canonical: true,
+    providerRefs: [{ provider: 'filesystem', key, raw: { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) } }],
+  };
+  const review = !probe
+    ? { review: { reason: 'the media probe could not read this file', confidence: 0.5 } }
+    : probe.damaged
+      ? { review: { reason: 'the file looks damaged (truncated or malformed)', confidence: 0.5 } }
+      : {};
+  if (!parsed) return { assets: [asset], ...review };
+  if (parsed.kind === 'movie') {
+    return { title: { kind: 'movie', name: parsed.name, year: parsed.year }, episode: { number: null, name: parsed.name }, assets: [asset], ...review };
+  }
+  return {
+    title: { kind: 'show', name: parsed.show, year: parsed.year },
+    season: { number: parsed.season },
+    episode: { number: parsed.episode, name: parsed.name },
+    assets: [asset],
+    ...review,
+  };
+}
+
+/** Size and mtime of each file the last scan stored, by provider key. */
+async function knownFiles(db: Knex, collectionId: string): Promise<Map<string, string>> {
+  const rows = (await db('provider_refs')
+    .where({ provider: 'filesystem', entity_type: 'asset' })
+    .whereRaw('starts_with(provider_key, ?)', [`${collectionId}:`])
+    .select('provider_key', db.raw(`coalesce(raw->>'size', '') || '|' || coalesce(raw->>'mtimeMs', '') AS version`))) as Array<{
+    provider_key: string;
+    version: string;
+  }>;
+  return new Map(rows.map((r) => [r.provider_key, r.version]));
+}
+
+/**
+ * Walks the collection's folder. Files whose size and mtime are unchanged since the last scan
+ * are not probed again (only marked present); new and changed files are probed (and hashed when
+ * the source asks for it).
+ */
+export async function* pullFilesystem(
+  db: Knex,
+  collection: SourceCollection,
+  options: { hash: boolean },
+  pull: CollectionPull,
+  batchSize = 100,
+): AsyncGenerator<IngestItem[]> {
+  const root = typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
+  const known = await knownFiles(db, collection.id);
+  let batch: IngestItem[] = [];
+  for await (const file of walkVideos(root)) {
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    const key = `${collection.id}:${rel}`;
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) continue;
+    if (known.get(key) === `${stat.size}|${Math.round(stat.mtimeMs)}`) {
+      pull.seenKeys.push(key);
+      continue;
+    }
+    const probe = await safeProbe(file);
+    const hash = options.hash ? await sha256File(file) : null;
+    batch.push(itemFor(file, rel, key, stat, probe, hash));
+    if (batch.length >= batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseMediaPath } from '../server/sources/filesystem.js';
+import { probeFile } from '../server/sources/probe.js';
+import { snapshotCounts } from './support/database.js';
+import { expectError, expectRefusedUnchanged } from './support/expect.js';
+import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
+import { client, db } from './support/harness.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
+
+async function enabledCollection(kind: 'plex' | 'filesystem', config: Record<string, unknown>, externalId?: string) {
+  const source = await client().sources.create.mutate({ kind, name: `${kind} source`, config: config as never });
+  const found = await client().collections.discover.mutate({ sourceId: source.id });
+  const collection = externalId ? found.find((c) => c.externalId === externalId)! : found[0]!;
+  await client().collections.update.mutate({ id: collection.id, enabled: true });
+  return collection;
+}
+
+describe('ingest.collection: Plex', () => {
+  let plex: FakePlex;
+  beforeEach(async () => {
+    plex = await startFakePlex(sampleLibrary());
+  });
+  afterEach(() => plex.close());
+
+  const tvCollection = async (pageSize = 2) => {
+    const collection = await enabledCollection('plex', { baseUrl: plex.url, token: plex.token, pageSize, timeoutMs: 2000 }, '1');
+    await client().pathMappings.create.mutate({ collectionId: collection.id, plexPath: 'D:\\Media\\TV', localPath: '/mnt/tv' });
+    return collection;
+  };
+
+  it('pulls a show library through path mappings, with versions, markers and provider ids', async () => {
+    const collection = await tvCollection();
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.state, 'done');
+    assert.equal(job.report!.items, 3);
+    assert.equal(job.report!.queuedForReview, 0);
+
+    const show = (await client().titles.list.query({ search: 'Cheers' })).items[0]!;
+    assert.deepEqual(show.externalIds, { tmdb: '3943', tvdb: '77623', imdb: 'tt0083399' });
+    const graph = await client().titles.get.query({ id: show.id, include: ['seasons.episodes.assets.markers', 'seasons.episodes.providerRefs', 'providerRefs'] });
+    assert.deepEqual(graph.seasons!.map((s) => [s.number, s.episodes!.length]), [[1, 2], [2, 1]]);
+    const pilot = graph.seasons![0]!.episodes![0]!;
+    assert.equal(pilot.name, 'Give Me a Ring Sometime');
+    assert.deepEqual(pilot.assets!.map((a) => [a.uri, a.canonical]), [
+      ['/mnt/tv/Cheers/Season 01/Cheers - S01E01 (broadcast).mkv', false],
+      ['/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', true],
+    ].sort((a, b) => Number(b[1]) - Number(a[1])));
+    const canonical = pilot.assets!.find((a) => a.canonical)!;
+    assert.equal(canonical.durationMs, 1_500_000);
+    assert.deepEqual(canonical.markers!.map((m) => m.kind), ['chapter', 'intro', 'credits']);
+    const plexRef = pilot.providerRefs!.find((r) => r.provider === 'plex')!;
+    assert.equal((plexRef.raw as { ratingKey: string }).ratingKey, '101', 'the item JSON is kept in raw');
+    assert.ok(graph.providerRefs!.some((r) => r.provider === 'tmdb' && r.providerKey === '3943'));
+    // Paged with the container headers.
+    assert.ok(plex.requests.some((r) => r.path === '/library/metadata/100/allLeaves' && r.start === 2 && r.size === 2));
+  });
+
+  it('re-ingests an unchanged library without fetching episodes or writing anything', async () => {
+    const collection = await tvCollection();
+    await client().ingest.collection.mutate({ collectionId: collection.id });
+    const before = await snapshotCounts(db());
+    plex.requests.length = 0;
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.report!.rowsWritten, 0);
+    assert.equal(job.report!.removed, 0);
+    assert.deepEqual(await snapshotCounts(db()), before);
+    assert.ok(!plex.requests.some((r) => r.path.endsWith('/allLeaves')), 'unchanged shows are skipped');
+  });
+
+  it('reports episodes gone from Plex as removed, without deleting them', async () => {
+    const collection = await tvCollection();
+    await client().ingest.collection.mutate({ collectionId: collection.id });
+    plex.library.leaves['100']!.pop();
+    plex.library.items['1']![0]!.updatedAt = 1_800_000_000;
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.report!.removed, 1);
+    assert.equal(job.report!.removedAssets[0]!.uri, '/mnt/tv/Cheers/Season 02/Cheers - S02E01.mkv');
+    assert.equal((await snapshotCounts(db())).assets, 4, 'reported, not deleted');
+  });
+
+  it('ingests a movie library', async () => {
+    const collection = await enabledCollection('plex', { baseUrl: plex.url, token: plex.token }, '2');
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.report!.items, 1);
+    const movie = (await client().titles.list.query({ kind: 'movie' })).items[0]!;
+    assert.equal(movie.name, 'The Thing');
+    const graph = await client().titles.get.query({ id: movie.id, include: ['episodes.assets.markers'] });
+    const asset = graph.episodes![0]!.assets![0]!;
+    assert.equal(asset.uri, 'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv', 'unmapped paths are kept as Plex reports them');
+    assert.equal(asset.markers![0]!.kind, 'credits');
+  });
+
+  it('fails cleanly on a Plex outage mid-way, and a disabled collection is refused', async () => {
+    const collection = await tvCollection();
+    plex.failNext(50, 500);
+    const error = await expectRefusedUnchanged(() => client().ingest.collection.mutate({ collectionId: collection.id }), 'BAD_GATEWAY');
+    assert.match(error.message, /HTTP 500/);
+    await client().collections.update.mutate({ id: collection.id, enabled: false });
+    await expectError(client().ingest.collection.mutate({ collectionId: collection.id }), 'CONFLICT');
+    await expectError(client().ingest.collection.mutate({ collectionId: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+  });
+
+  it('runs in the background with progress to follow', async () => {
+    const collection = await tvCollection(1);
+    const started = await client().ingest.start.mutate({ collectionId: collection.id });
+    assert.equal(started.state, 'running');
+    let status = await client().ingest.status.query({ jobId: started.id });
+    for (let i = 0; status.state === 'running' && i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await client().ingest.status.query({ jobId: started.id });
+    }
+    assert.equal(status.state, 'done');
+    assert.equal(status.progress.itemsDone, 3);
+    assert.ok(status.finishedAt instanceof Date);
+    await expectError(client().ingest.status.query({ jobId: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+  });
+
+  it('two concurrent ingests of one collection create no duplicates', async () => {
+    const collection = await tvCollection();
+    const other = await client().sources.create.mutate({ kind: 'plex', name: 'same server again', config: { baseUrl: plex.url, token: plex.token } });
+    await client().collections.discover.mutate({ sourceId: other.id });
+    await Promise.all([
+      client().ingest.collection.mutate({ collectionId: collection.id }),
+      client().ingest.items.mutate({
+        items: [{ title: { kind: 'show', name: 'Cheers', year: 1982 }, season: { number: 1 }, episode: { number: 1 }, assets: [{ uri: '/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', size: 1, durationMs: 1_500_000 }] }],
+      }),
+    ]);
+    const counts = await snapshotCounts(db());
+    assert.equal(counts.titles, 1);
+    assert.equal(counts.episodes, 3);
+    assert.equal(counts.assets, 4);
+  });
+});
+
+describe('ingest.collection: filesystem', () => {
+  let root: string;
+  const place = (from: string, to: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, from), path.join(root, to));
+  };
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-fs-'));
+    place('h264-aac-3s.mkv', 'Cheers/Season 01/Cheers - S01E01 - Give Me a Ring Sometime.mkv');
+    place('mpeg2-ac3-4s.mkv', 'Cheers/Season 01/Cheers.S01E02.mkv');
+    place('h264-aac-2s.mp4', 'Taxi (1978) - S01E01.mp4');
+    place('mpeg4-noaudio-2s.avi', 'Alien (1979)/Alien (1979).avi');
+    place('not-a-video.mkv', 'Cheers/Season 01/Cheers - S01E03.mkv');
+    place('truncated.mkv', 'Cheers/Season 02/Cheers - S02E01.mkv');
+    place('h264-aac-2s.mp4', 'random clip.mp4');
+    place('h264-aac-2s.mp4', '.hidden/Cheers - S09E09.mp4');
+    fs.writeFileSync(path.join(root, 'notes.txt'), 'not media');
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('walks, parses, probes for real, and routes weak files to review', async () => {
+    const collection = await enabledCollection('filesystem', { paths: [root], hash: true });
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.report!.items, 7, 'hidden and non-video files are skipped');
+    assert.equal(job.report!.queuedForReview, 3, 'unreadable, damaged and unparsable files');
+
+    const titles = (await client().titles.list.query({})).items.map((t) => [t.kind, t.name, t.year]);
+    assert.deepEqual(titles, [['movie', 'Alien', 1979], ['show', 'Cheers', null], ['show', 'Taxi', 1978]]);
+    const assets = (await client().assets.list.query({ limit: 500 })).items;
+    const byName = (suffix: string) => assets.find((a) => decodeURIComponent(a.uri).endsWith(suffix))!;
+    const first = byName('Cheers - S01E01 - Give Me a Ring Sometime.mkv');
+    assert.equal(first.durationMs, 3046);
+    assert.deepEqual([first.videoCodec, first.audioCodec, first.container, first.canonical], ['h264', 'aac', 'mkv', true]);
+    assert.match(first.hashSha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual([byName('Cheers.S01E02.mkv').videoCodec, byName('Cheers.S01E02.mkv').audioCodec], ['mpeg2video', 'ac3']);
+    assert.deepEqual([byName('Alien (1979).avi').videoCodec, byName('Alien (1979).avi').audioCodec], ['mpeg4', null]);
+    assert.equal(byName('Cheers - S01E03.mkv').durationMs, null);
+    assert.equal(byName('Cheers - S01E03.mkv').canonical, false);
+
+    const reasons = (await client().reviews.list.query({ status: 'pending' })).items.map((r) => r.reason).join('\n');
+    assert.match(reasons, /probe could not read|missing duration/);
+    assert.match(reasons, /damaged/);
+    assert.match(reasons, /which title/);
+    const episode = await client().episodes.list.query({ titleId: (await client().titles.list.query({ search: 'Cheers' })).items[0]!.id });
+    assert.deepEqual(episode.items.map((e) => e.name), ['Give Me a Ring Sometime', null, null, null]);
+  });
+
+  it('a re-scan skips unchanged files, and reports deleted ones as removed', async () => {
+    const collection = await enabledCollection('filesystem', { paths: [root] });
+    await client().ingest.collection.mutate({ collectionId: collection.id });
+    const before = await snapshotCounts(db());
+    const again = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(again.report!.items, 0, 'unchanged files are not probed or sent again');
+    assert.equal(again.report!.rowsWritten, 0);
+    assert.deepEqual(await snapshotCounts(db()), before);
+
+    fs.rmSync(path.join(root, 'Taxi (1978) - S01E01.mp4'));
+    fs.appendFileSync(path.join(root, 'Cheers/Season 01/Cheers.S01E02.mkv'), Buffer.alloc(10));
+    const third = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(third.report!.items, 1, 'only the changed file');
+    assert.equal(third.report!.byKind.assets.updated, 1);
+    assert.equal(third.report!.removed, 1);
+    assert.match(third.report!.removedAssets[0]!.uri, /Taxi/);
+  });
+});
+
+describe('media probe and name parsing', () => {
+  it('probes the fixtures and survives garbage', async () => {
+    const probe = await probeFile(path.join(FIXTURES, 'h264-aac-2s.mp4'));
+    assert.deepEqual(probe, { durationMs: 2000, videoCodec: 'h264', audioCodec: 'aac', container: 'mp4', damaged: false });
+    assert.equal((await probeFile(path.join(FIXTURES, 'truncated.mkv'))).damaged, true);
+    assert.equal((await probeFile(path.join(FIXTURES, 'not-a-video.mkv'))).durationMs, null);
+  });
+
+  it('parses the library layouts, case-insensitively', () => {
+    assert.deepEqual(parseMediaPath('Show/Season 01/Show - S01E02 - Name.mkv'), { kind: 'episode', show: 'Show', year: null, season: 1, episode: 2, name: 'Name' });
+    assert.deepEqual(parseMediaPath('Show.S01E02.mkv'), { kind: 'episode', show: 'Show', year: null, season: 1, episode: 2, name: null });
+    assert.deepEqual(parseMediaPath('the.office.s02e10.mkv'), { kind: 'episode', show: 'the office', year: null, season: 2, episode: 10, name: null });
+    assert.deepEqual(parseMediaPath('Show (2008) - S01E01.mkv'), { kind: 'episode', show: 'Show', year: 2008, season: 1, episode: 1, name: null });
+    assert.deepEqual(parseMediaPath('Show/Season 3/s03e04.mkv'), { kind: 'episode', show: 'Show', year: null, season: 3, episode: 4, name: null });
+    assert.deepEqual(parseMediaPath('Movie (1999)/Movie (1999).mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
+    assert.deepEqual(parseMediaPath('Movie (1999)/movie.mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
+    assert.equal(parseMediaPath('random clip.mp4'), null);
+    assert.equal(parseMediaPath('Season 01/S01E01.mkv'), null);
+  });
+});

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import type { RouterInputs } from '../sdk/index.js';
+import { snapshotCounts } from './support/database.js';
+import { expectError, expectRefusedUnchanged } from './support/expect.js';
+import { client, db } from './support/harness.js';
+
+type Item = RouterInputs['ingest']['items']['items'][number];
+
+const episode = (show: string, season: number, number: number, uri: string, extra: Record<string, unknown> = {}) => ({
+  title: { kind: 'show' as const, name: show, year: 1990, providerRefs: [{ provider: 'tvdb', key: `${show}-id` }] },
+  season: { number: season },
+  episode: { number, name: `Episode ${number}`, providerRefs: [{ provider: 'tvdb', key: `${show}-${season}-${number}` }] },
+  assets: [{ uri, size: 1000, durationMs: 1_500_000, videoCodec: 'h264', audioCodec: 'aac', container: 'mkv' }],
+  ...extra,
+});
+
+const library = (): Item[] => [
+  episode('Cheers', 1, 1, 'file:///tv/cheers/s01e01.mkv'),
+  episode('Cheers', 1, 2, 'file:///tv/cheers/s01e02.mkv'),
+  episode('Cheers', 2, 1, 'file:///tv/cheers/s02e01.mkv'),
+  {
+    title: { kind: 'movie', name: 'Alien', year: 1979, externalIds: { tmdb: '348' }, providerRefs: [{ provider: 'tmdb', key: '348', raw: { title: 'Alien' } }] },
+    assets: [
+      { uri: 'file:///movies/alien-dvd.mkv', size: 10, durationMs: 7_000_000 },
+      { uri: 'file:///movies/alien-bluray.mkv', size: 20, durationMs: 7_020_000, canonical: true, markers: [{ kind: 'credits', startMs: 6_800_000, endMs: 7_020_000 }] },
+    ],
+  },
+];
+
+describe('ingest.items', () => {
+  it('creates the catalogue from normalized items, one canonical version per episode', async () => {
+    const { report, rejected } = await client().ingest.items.mutate({ items: library() });
+    assert.deepEqual(rejected, []);
+    assert.equal(report.items, 4);
+    assert.deepEqual(report.byKind.titles, { created: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(report.byKind.seasons, { created: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(report.byKind.episodes, { created: 4, updated: 0, unchanged: 0 });
+    assert.deepEqual(report.byKind.assets, { created: 5, updated: 0, unchanged: 0 });
+    assert.equal(report.queuedForReview, 0);
+
+    const movie = (await client().titles.list.query({ search: 'Alien' })).items[0]!;
+    const graph = await client().titles.get.query({ id: movie.id, include: ['episodes.assets.markers', 'providerRefs'] });
+    const assets = graph.episodes![0]!.assets!;
+    assert.deepEqual(assets.map((a) => [a.uri, a.canonical]), [['file:///movies/alien-bluray.mkv', true], ['file:///movies/alien-dvd.mkv', false]]);
+    assert.equal(assets[0]!.markers![0]!.kind, 'credits');
+    assert.deepEqual(graph.providerRefs![0]!.raw, { title: 'Alien' });
+    assert.deepEqual(graph.externalIds, { tmdb: '348' });
+    const found = await client().providerRefs.find.query({ provider: 'tvdb', providerKey: 'Cheers-1-2' });
+    assert.equal(found.episode!.number, 2);
+  });
+
+  it('re-ingesting the same items changes nothing', async () => {
+    await client().ingest.items.mutate({ items: library() });
+    const before = await snapshotCounts(db());
+    const rows = await db()('assets').orderBy('uri');
+    const { report } = await client().ingest.items.mutate({ items: library() });
+    assert.equal(report.rowsWritten, 0);
+    assert.equal(report.created + report.updated, 0);
+    assert.equal(report.unchanged, report.byKind.titles.unchanged + report.byKind.seasons.unchanged + report.byKind.episodes.unchanged + report.byKind.assets.unchanged + report.byKind.links.unchanged + report.byKind.providerRefs.unchanged + report.byKind.markers.unchanged);
+    assert.deepEqual(await snapshotCounts(db()), before);
+    assert.deepEqual(await db()('assets').orderBy('uri'), rows);
+  });
+
+  it('counts what changed as updated, and replaces changed markers', async () => {
+    await client().ingest.items.mutate({ items: library() });
+    const changed = library();
+    changed[0]!.assets[0]!.size = 2000;
+    changed[3]!.assets[1]!.markers = [{ kind: 'credits', startMs: 6_900_000, endMs: 7_020_000 }];
+    changed[1]!.episode!.name = 'Renamed';
+    const { report } = await client().ingest.items.mutate({ items: changed });
+    assert.deepEqual(report.byKind.assets, { created: 0, updated: 1, unchanged: 4 });
+    assert.deepEqual(report.byKind.episodes, { created: 0, updated: 1, unchanged: 3 });
+    assert.deepEqual(report.byKind.markers, { created: 0, updated: 1, unchanged: 0 });
+    const markers = await db()('markers').select('start_ms');
+    assert.deepEqual(markers.map((m: { start_ms: number }) => m.start_ms), [6_900_000]);
+  });
+
+  it('refuses a batch with a bad item (all or nothing), naming the item', async () => {
+    const items = [...library(), { title: { kind: 'movie', name: 'Bad' }, season: { number: 1 }, assets: [{ uri: 'file:///x', size: -1 }] }];
+    const error = await expectRefusedUnchanged(() => client().ingest.items.mutate({ items: items as Item[] }), 'BAD_REQUEST');
+    assert.match(error.message, /items\.4/);
+  });
+
+  it('partial mode keeps the good items and returns the bad ones', async () => {
+    const items = [episode('Taxi', 1, 1, 'file:///tv/taxi.mkv'), { assets: [] }, { assets: [{ uri: 'file:///y', size: 1, durationMs: 10, markers: [{ kind: 'avail', startMs: 5, endMs: 50 }] }] }];
+    const { report, rejected } = await client().ingest.items.mutate({ items: items as Item[], partial: true });
+    assert.equal(report.items, 1);
+    assert.deepEqual(rejected.map((r) => r.index), [1, 2]);
+    assert.ok(rejected[1]!.errors.some((e) => /duration/.test(e.message)));
+    assert.equal((await snapshotCounts(db())).assets, 1);
+  });
+
+  it('bounds the batch size', async () => {
+    const items = Array.from({ length: 1001 }, (_, i) => episode('Big', 1, i, `file:///big/${i}.mkv`));
+    await expectRefusedUnchanged(() => client().ingest.items.mutate({ items }), 'BAD_REQUEST');
+  });
+
+  describe('review routing', () => {
+    it('a file with no duration is stored, not linked, and queued with a reason and confidence', async () => {
+      const item = episode('Cheers', 1, 1, 'file:///tv/nodur.mkv');
+      item.assets[0]!.durationMs = null as unknown as number;
+      const { report } = await client().ingest.items.mutate({ items: [item] });
+      assert.equal(report.queuedForReview, 1);
+      const [review] = (await client().reviews.list.query({ status: 'pending' })).items;
+      assert.equal(review!.confidence, 0.5);
+      assert.match(review!.reason, /missing duration/);
+      assert.match(review!.reason, /suggested episode [0-9a-f-]{36}/);
+      assert.equal((await client().assets.list.query({ unlinked: true })).items.length, 1);
+      // The suggested episode exists: the reviewer can resolve onto it.
+      const episodeId = /suggested episode ([0-9a-f-]{36})/.exec(review!.reason)![1]!;
+      await client().reviews.resolve.mutate({ id: review!.id, episodeId, makeCanonical: true });
+      assert.equal((await client().assets.list.query({ canonical: true })).items.length, 1);
+      // A re-ingest neither re-queues nor unlinks what the person decided.
+      const again = await client().ingest.items.mutate({ items: [item] });
+      assert.equal(again.report.queuedForReview, 0);
+      assert.equal(again.report.rowsWritten, 0);
+    });
+
+    it('an unidentified file and conflicting provider ids go to review instead of the catalogue', async () => {
+      await client().ingest.items.mutate({ items: [episode('Cheers', 1, 1, 'file:///tv/a.mkv')] });
+      const conflicting = episode('Frasier', 1, 1, 'file:///tv/b.mkv');
+      conflicting.title.providerRefs = [{ provider: 'tvdb', key: 'Cheers-id' }];
+      const twoIds = episode('Wings', 1, 1, 'file:///tv/c.mkv');
+      twoIds.title.providerRefs = [{ provider: 'tmdb', key: '1' }, { provider: 'tmdb', key: '2' }];
+      const unknown = { assets: [{ uri: 'file:///tv/unknown.mkv', size: 5, durationMs: 1000 }] };
+      const { report } = await client().ingest.items.mutate({ items: [conflicting, twoIds, unknown] });
+      assert.equal(report.queuedForReview, 3);
+      assert.deepEqual((await client().titles.list.query({})).items.map((t) => t.name), ['Cheers'], 'nothing guessed into the catalogue');
+      const reviews = (await client().reviews.list.query({ status: 'pending' })).items;
+      const byReason = (re: RegExp) => reviews.find((r) => re.test(r.reason))!;
+      assert.equal(byReason(/already names another title/).confidence, 0.4);
+      assert.ok(byReason(/two tmdb ids/));
+      assert.equal(byReason(/which title/).confidence, 0.3);
+      assert.ok(reviews.every((r) => r.confidence >= 0 && r.confidence <= 1));
+    });
+  });
+
+  it('concurrent overlapping ingests create no duplicate rows and one canonical per episode', async () => {
+    const items = library();
+    const shuffled = [...items].reverse();
+    const results = await Promise.all([
+      client().ingest.items.mutate({ items }),
+      client().ingest.items.mutate({ items: shuffled }),
+      client().ingest.items.mutate({ items: items.slice(1) }),
+    ]);
+    assert.equal(results.length, 3);
+    const counts = await snapshotCounts(db());
+    assert.equal(counts.titles, 2);
+    assert.equal(counts.episodes, 4);
+    assert.equal(counts.assets, 5);
+    assert.equal(counts.episode_assets, 5);
+    const doubled = await db()('episode_assets as ea')
+      .join('assets as a', 'a.id', 'ea.asset_id')
+      .where('a.canonical', true)
+      .groupBy('ea.episode_id')
+      .havingRaw('count(*) > 1')
+      .select('ea.episode_id');
+    assert.deepEqual(doubled, []);
+  });
+
+  it('refuses an unknown collection', async () => {
+    await expectError(client().ingest.items.mutate({ items: library(), collectionId: 'not-a-uuid' }), 'BAD_REQUEST');
+  });
+});
