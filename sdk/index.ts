@@ -63,10 +63,14 @@ export interface RetrovueError extends TRPCClientError<AppRouter> {
   fieldErrors: Array<{ path: string; message: string }>;
 }
 
-/** True for an error the service answered with; narrows it to carry `code` and `fieldErrors`. */
+/**
+ * True for an error the service answered with; narrows it to carry `code` and `fieldErrors`.
+ * False for anything else, e.g. a network failure before the service could answer.
+ */
 export function isRetrovueError(err: unknown): err is RetrovueError {
   if (!(err instanceof TRPCClientError)) return false;
   const data = (err as TRPCClientError<AppRouter>).data as { code?: string; fieldErrors?: RetrovueError['fieldErrors'] } | undefined;
-  Object.assign(err, { code: data?.code ?? 'INTERNAL_SERVER_ERROR', fieldErrors: data?.fieldErrors ?? [] });
+  if (!data?.code) return false;
+  Object.assign(err, { code: data.code, fieldErrors: data.fieldErrors ?? [] });
   return true;
 }
