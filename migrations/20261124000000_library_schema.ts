@@ -229,39 +229,42 @@ BEGIN
 END $$`,
   `CREATE TRIGGER tr_titles_kind_keeps_seasons BEFORE UPDATE OF kind ON titles
   FOR EACH ROW EXECUTE FUNCTION retrovue_title_kind_keeps_seasons()`,
-  // At most one canonical asset per episode. Statement-level with transition tables, so a
-  // bulk ingest pays one set-based check per statement, not one per row.
-  `CREATE FUNCTION retrovue_check_single_canonical_links() RETURNS trigger LANGUAGE plpgsql AS $$
+  // At most one canonical asset per episode. Row triggers doing index lookups only: their cost
+  // is flat whatever the table size, and the WHEN clause keeps every other asset update free.
+  // plpgsql caches each plan from its first calls, when a fresh table is tiny and a sequential scan
+  // looks cheapest; these functions only ever look up keys, so they are pinned to index plans.
+  `CREATE FUNCTION retrovue_check_single_canonical(episode uuid) RETURNS void LANGUAGE plpgsql
+  SET enable_seqscan = off AS $$
 BEGIN
-  IF EXISTS (
-    SELECT 1 FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id AND a.canonical
-    WHERE ea.episode_id IN (SELECT n.episode_id FROM new_links n JOIN assets na ON na.id = n.asset_id AND na.canonical)
-    GROUP BY ea.episode_id HAVING count(*) > 1
-  ) THEN
+  -- Per link, a primary-key lookup: a join here plans as a scan of every canonical asset.
+  IF (SELECT count(*) FROM episode_assets ea
+      WHERE ea.episode_id = episode AND (SELECT a.canonical FROM assets a WHERE a.id = ea.asset_id)) > 1 THEN
     RAISE EXCEPTION 'an episode can have only one canonical asset'
       USING ERRCODE = 'unique_violation', CONSTRAINT = 'uq_episode_canonical_asset', TABLE = 'episode_assets';
   END IF;
-  RETURN NULL;
 END $$`,
-  `CREATE TRIGGER tr_episode_assets_single_canonical AFTER INSERT ON episode_assets
-  REFERENCING NEW TABLE AS new_links
-  FOR EACH STATEMENT EXECUTE FUNCTION retrovue_check_single_canonical_links()`,
-  `CREATE FUNCTION retrovue_check_single_canonical_assets() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION retrovue_check_canonical_link() RETURNS trigger LANGUAGE plpgsql
+  SET enable_seqscan = off AS $$
 BEGIN
-  IF EXISTS (
-    SELECT 1 FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id AND a.canonical
-    WHERE ea.episode_id IN (
-      SELECT l.episode_id FROM episode_assets l JOIN new_assets n ON n.id = l.asset_id AND n.canonical)
-    GROUP BY ea.episode_id HAVING count(*) > 1
-  ) THEN
-    RAISE EXCEPTION 'an episode can have only one canonical asset'
-      USING ERRCODE = 'unique_violation', CONSTRAINT = 'uq_episode_canonical_asset', TABLE = 'assets';
+  IF (SELECT canonical FROM assets WHERE id = NEW.asset_id) THEN
+    PERFORM retrovue_check_single_canonical(NEW.episode_id);
   END IF;
   RETURN NULL;
 END $$`,
-  `CREATE TRIGGER tr_assets_single_canonical_update AFTER UPDATE ON assets
-  REFERENCING NEW TABLE AS new_assets
-  FOR EACH STATEMENT EXECUTE FUNCTION retrovue_check_single_canonical_assets()`,
+  `CREATE TRIGGER tr_episode_assets_single_canonical AFTER INSERT OR UPDATE ON episode_assets
+  FOR EACH ROW EXECUTE FUNCTION retrovue_check_canonical_link()`,
+  `CREATE FUNCTION retrovue_check_canonical_asset() RETURNS trigger LANGUAGE plpgsql
+  SET enable_seqscan = off AS $$
+DECLARE
+  linked uuid;
+BEGIN
+  FOR linked IN SELECT episode_id FROM episode_assets WHERE asset_id = NEW.id LOOP
+    PERFORM retrovue_check_single_canonical(linked);
+  END LOOP;
+  RETURN NULL;
+END $$`,
+  `CREATE TRIGGER tr_assets_single_canonical AFTER UPDATE OF canonical ON assets
+  FOR EACH ROW WHEN (NEW.canonical AND NOT OLD.canonical) EXECUTE FUNCTION retrovue_check_canonical_asset()`,
 ];
 
 export async function down(knex: Knex): Promise<void> {
@@ -284,9 +287,10 @@ export async function down(knex: Knex): Promise<void> {
     'retrovue_touch_updated_at',
     'retrovue_season_title_is_show',
     'retrovue_title_kind_keeps_seasons',
-    'retrovue_check_single_canonical_links',
-    'retrovue_check_single_canonical_assets',
+    'retrovue_check_canonical_link',
+    'retrovue_check_canonical_asset',
   ]) {
     await knex.raw(`DROP FUNCTION IF EXISTS ${fn}()`);
   }
+  await knex.raw('DROP FUNCTION IF EXISTS retrovue_check_single_canonical(uuid)');
 }

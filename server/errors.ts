@@ -76,7 +76,8 @@ const describe = (constraint: string | undefined, fallback: string): string =>
 /** SQLSTATE classes meaning the database is unreachable or going away. */
 const UNAVAILABLE_SQLSTATES = /^(08|57P0|53)/;
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|Timeout acquiring a connection|pool is probably full|PGlite is closed|Client has encountered a connection error|connection.*(closed|ended)/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|Timeout acquiring a connection|pool is probably full|PGlite is closed|Client has encountered a connection error|connection.*(closed|ended)|not currently accepting connections|terminating connection/i;
 
 function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

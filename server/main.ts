@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createKnex, targetFrom } from './db/knex.js';
 import { createLogger } from './logger.js';
+import { drainIngests } from './services/ingest/jobs.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
@@ -20,7 +22,8 @@ async function main(): Promise<void> {
 
   const app = createApp({ db, log, apiTokens: config.apiTokens });
   const server: Server = app.listen(config.port, config.host, () => {
-    log.info({ url: `http://${config.host}:${config.port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
+    const { port } = server.address() as AddressInfo;
+    log.info({ url: `http://${config.host}:${port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
   });
 
   let stopping = false;
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     force.unref();
     server.close(async () => {
+      // Background collection ingests finish their current run (each batch is its own transaction).
+      await Promise.race([drainIngests(), new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref())]);
       await db.destroy();
       log.info('stopped');
       process.exit(0);

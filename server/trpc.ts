@@ -64,7 +64,7 @@ const errorBoundary = t.middleware(async ({ ctx, path, type, next }) => {
   const result = await next();
   const durationMs = Math.round((performance.now() - started) * 10) / 10;
   if (result.ok) {
-    ctx.log.debug({ requestId: ctx.requestId, procedure: path, type, durationMs, outcome: 'ok' }, 'procedure');
+    ctx.log.info({ requestId: ctx.requestId, procedure: path, type, durationMs, outcome: 'ok' }, 'procedure');
     return result;
   }
   const mapped = toTRPCError(result.error);

@@ -10,7 +10,8 @@ export const BENCH_LIBRARY: SyntheticSize = { shows: 1000, seasonsPerShow: 5, ep
 
 /**
  * A synthetic library built entirely inside the database, one `INSERT ... SELECT generate_series`
- * per table: shows x seasons x episodes, each episode with one canonical asset, its link and one
+ * per table (with an ANALYZE between, so the joins that derive links and refs are planned
+ * on real statistics): shows x seasons x episodes, each episode with one canonical asset, its link and one
  * provider ref. Names and uris are deterministic, so the ingest benchmark can send the same library
  * as normalized items. This is also the benchmark's bound: the fastest the database can write it.
  */
@@ -22,17 +23,20 @@ export async function insertSyntheticLibrary(db: Knex, size: SyntheticSize, pref
        SELECT 'show', ? || ' Show ' || lpad(s::text, 5, '0'), 1950 + s % 70 FROM generate_series(1, ?) s`,
       [prefix, shows],
     );
+    await trx.raw('ANALYZE titles');
     await trx.raw(
       `INSERT INTO seasons (title_id, number)
        SELECT t.id, n FROM titles t CROSS JOIN generate_series(1, ?) n WHERE t.name LIKE ? || ' Show %'`,
       [seasonsPerShow, prefix],
     );
+    await trx.raw('ANALYZE seasons');
     await trx.raw(
       `INSERT INTO episodes (title_id, season_id, number, name)
        SELECT s.title_id, s.id, e, 'Episode ' || e FROM seasons s JOIN titles t ON t.id = s.title_id
        CROSS JOIN generate_series(1, ?) e WHERE t.name LIKE ? || ' Show %'`,
       [episodesPerSeason, prefix],
     );
+    await trx.raw('ANALYZE episodes');
     await trx.raw(
       `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, canonical)
        SELECT 'synthetic://' || t.name || '/S' || lpad(s.number::text, 2, '0') || 'E' || lpad(e.number::text, 2, '0') || '.mkv',
@@ -41,6 +45,7 @@ export async function insertSyntheticLibrary(db: Knex, size: SyntheticSize, pref
        WHERE t.name LIKE ? || ' Show %'`,
       [prefix],
     );
+    await trx.raw('ANALYZE assets');
     await trx.raw(
       `INSERT INTO episode_assets (episode_id, asset_id)
        SELECT e.id, a.id FROM episodes e JOIN seasons s ON s.id = e.season_id JOIN titles t ON t.id = e.title_id

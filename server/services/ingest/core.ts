@@ -321,15 +321,26 @@ async function upsertEpisodes(
   return ids;
 }
 
-async function upsertAssets(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<Map<string, string>> {
+interface AssetRow {
+  id: string;
+  canonical: boolean;
+}
+
+/** Upserts by uri. New assets chosen as their episode's first version are inserted canonical right away. */
+async function upsertAssets(
+  trx: Knex.Transaction,
+  items: IngestItem[],
+  canonicalUris: Set<string>,
+  report: IngestReport,
+): Promise<Map<string, AssetRow>> {
   const assets = distinctBy(
     items.flatMap((i) => i.assets),
     (a) => a.uri,
   );
   const uris = assets.map((a) => a.uri);
   const rows = await query<UpsertRow>(trx, 
-    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256)
-     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[])
+    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
+     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])
      ON CONFLICT (uri) DO UPDATE
        SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
            audio_codec = excluded.audio_codec, container = excluded.container,
@@ -346,53 +357,66 @@ async function upsertAssets(trx: Knex.Transaction, items: IngestItem[], report: 
       assets.map((a) => a.audioCodec ?? null),
       assets.map((a) => a.container ?? null),
       assets.map((a) => a.hashSha256 ?? null),
+      assets.map((a) => canonicalUris.has(a.uri)),
     ],
   );
   count(report, 'assets', assets.length, rows);
-  const ids = await query<{ id: string; uri: string }>(trx, `SELECT id, uri FROM assets WHERE uri = ANY(?::text[])`, [uris]);
-  return new Map(ids.map((r) => [r.uri, r.id]));
+  const ids = await query<{ id: string; uri: string; canonical: boolean }>(trx, `SELECT id, uri, canonical FROM assets WHERE uri = ANY(?::text[])`, [uris]);
+  return new Map(ids.map((r) => [r.uri, { id: r.id, canonical: r.canonical }]));
 }
 
-async function linkAndCanonicalise(
+const preferredOf = (item: IngestItem): IngestAssetItem => item.assets.find((a) => a.canonical) ?? item.assets[0]!;
+
+/**
+ * Which assets become canonical: the preferred version (flagged canonical, else the first) of each
+ * linked episode that has no canonical asset yet. Locks those episodes (in id order) first, so a
+ * concurrent ingest cannot pick a second one.
+ */
+async function chooseCanonical(trx: Knex.Transaction, linked: Classified[], episodeIds: Map<string, string>): Promise<Set<string>> {
+  const preferred = distinctBy(
+    linked.map(({ item }) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, uri: preferredOf(item).uri })),
+    (p) => p.episodeId,
+  );
+  if (preferred.length === 0) return new Set();
+  const episodeCol = preferred.map((p) => p.episodeId);
+  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [episodeCol]);
+  const covered = await query<{ episode_id: string }>(
+    trx,
+    `SELECT DISTINCT ea.episode_id FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
+     WHERE ea.episode_id = ANY(?::uuid[]) AND a.canonical`,
+    [episodeCol],
+  );
+  const hasCanonical = new Set(covered.map((r) => r.episode_id));
+  return new Set(preferred.filter((p) => !hasCanonical.has(p.episodeId)).map((p) => p.uri));
+}
+
+async function linkAssets(
   trx: Knex.Transaction,
   linked: Classified[],
   episodeIds: Map<string, string>,
-  assetIds: Map<string, string>,
+  assets: Map<string, AssetRow>,
+  canonicalUris: Set<string>,
   report: IngestReport,
 ): Promise<void> {
+  // Chosen assets that already existed (so were not inserted canonical) are promoted here.
+  // Joined on the primary key: a filter on `canonical` would walk ix_assets_canonical.
+  const promote = [...canonicalUris].map((uri) => assets.get(uri)!).filter((a) => !a.canonical).map((a) => a.id);
+  if (promote.length) {
+    const updated = await query(trx, `UPDATE assets a SET canonical = true FROM unnest(?::uuid[]) AS u(id) WHERE a.id = u.id RETURNING a.id`, [promote]);
+    report.rowsWritten += updated.length;
+  }
   const links = distinctBy(
-    linked.flatMap(({ item }) => item.assets.map((a) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assetIds.get(a.uri)! }))),
+    linked.flatMap(({ item }) => item.assets.map((a) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assets.get(a.uri)!.id }))),
     (l) => `${l.episodeId}|${l.assetId}`,
   );
   if (links.length === 0) return;
-  const rows = await query<UpsertRow>(trx, 
+  const rows = await query<UpsertRow>(
+    trx,
     `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
      ON CONFLICT DO NOTHING RETURNING true AS created`,
     [links.map((l) => l.episodeId), links.map((l) => l.assetId)],
   );
   count(report, 'links', links.length, rows);
-
-  // The preferred version (flagged canonical, else the first) becomes canonical where the episode has none.
-  const preferred = distinctBy(
-    linked.map(({ item }) => {
-      const best: IngestAssetItem = item.assets.find((a) => a.canonical) ?? item.assets[0]!;
-      return { episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assetIds.get(best.uri)! };
-    }),
-    (p) => p.episodeId,
-  );
-  const episodeCol = preferred.map((p) => p.episodeId);
-  // Lock the episodes (in id order) so a concurrent ingest cannot pick a second canonical.
-  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [episodeCol]);
-  const updated = await query<UpsertRow>(trx, 
-    `UPDATE assets a SET canonical = true
-     FROM (SELECT DISTINCT ON (asset_id) * FROM unnest(?::uuid[], ?::uuid[]) AS u(episode_id, asset_id)) c
-     WHERE a.id = c.asset_id AND NOT a.canonical
-       AND NOT EXISTS (SELECT 1 FROM episode_assets ea JOIN assets x ON x.id = ea.asset_id
-                       WHERE ea.episode_id = c.episode_id AND x.canonical)
-     RETURNING a.id`,
-    [episodeCol, preferred.map((p) => p.assetId)],
-  );
-  report.rowsWritten += updated.length;
 }
 
 interface RefRow {
@@ -503,8 +527,11 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
   const titleIds = await upsertTitles(trx, structured, report);
   const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
   const episodeIds = structured.length ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report) : new Map<string, string>();
-  const assetIds = await upsertAssets(trx, items, report);
-  await linkAndCanonicalise(trx, classified.filter((c) => c.link), episodeIds, assetIds, report);
+  const linked = classified.filter((c) => c.link);
+  const canonicalUris = await chooseCanonical(trx, linked, episodeIds);
+  const assets = await upsertAssets(trx, items, canonicalUris, report);
+  await linkAssets(trx, linked, episodeIds, assets, canonicalUris, report);
+  const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
 
   const refs: RefRow[] = [];
   for (const { item, structure } of classified) {

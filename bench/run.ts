@@ -1,0 +1,273 @@
+/**
+ * `npm run bench`: ingest and read performance at 100,000 episodes, as ratios against the
+ * database's own bound measured in the same run. Uses DATABASE_URL (fresh databases created
+ * and dropped here) or in-memory PGlite. Prints a table per phase and one JSON summary line,
+ * also written to bench/results/latest.json.
+ *
+ * Scale: BENCH_SHOWS (default 1000) x 5 seasons x 20 episodes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import knexFactory from 'knex';
+import { createApp } from '../server/app.js';
+import { createKnex, type DatabaseTarget } from '../server/db/knex.js';
+import { BENCH_LIBRARY, insertSyntheticLibrary, type SyntheticSize } from '../server/db/synthetic.js';
+import { createLogger } from '../server/logger.js';
+import { IngestRun } from '../server/services/ingest/core.js';
+import { IngestItem } from '../server/services/ingest/items.js';
+import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
+
+const size: SyntheticSize = { ...BENCH_LIBRARY, shows: Number(process.env.BENCH_SHOWS ?? BENCH_LIBRARY.shows) };
+const episodesTotal = size.shows * size.seasonsPerShow * size.episodesPerSeason;
+const READ_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
+const INGEST_CHUNK = 1000;
+
+// ------------------------------------------------------------------ databases
+
+interface BenchDatabase {
+  db: Knex;
+  drop(): Promise<void>;
+}
+
+async function freshDatabase(label: string): Promise<BenchDatabase> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const db = createKnex({ kind: 'pglite-memory' });
+    await db.migrate.latest();
+    return { db, drop: () => db.destroy() };
+  }
+  const name = `retrovue_bench_${label}_${process.pid}`;
+  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+  await admin.raw('CREATE DATABASE ??', [name]);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const db = createKnex({ kind: 'postgres', url: target.toString() } as DatabaseTarget);
+  await db.migrate.latest();
+  return {
+    db,
+    drop: async () => {
+      await db.destroy();
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+      await admin.destroy();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ the library as normalized items
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** The same library insertSyntheticLibrary writes, as the normalized items a tool would push. */
+function* libraryItems(): Generator<unknown[]> {
+  let chunk: unknown[] = [];
+  for (let s = 1; s <= size.shows; s++) {
+    const name = `Synthetic Show ${pad(s, 5)}`;
+    for (let season = 1; season <= size.seasonsPerShow; season++) {
+      for (let e = 1; e <= size.episodesPerSeason; e++) {
+        chunk.push({
+          title: { kind: 'show', name, year: 1950 + (s % 70) },
+          season: { number: season },
+          episode: { number: e, name: `Episode ${e}`, providerRefs: [{ provider: 'synthetic', key: `${name}/${season}/${e}` }] },
+          assets: [
+            {
+              uri: `synthetic://${name}/S${pad(season, 2)}E${pad(e, 2)}.mkv`,
+              size: 100_000_000 + e,
+              durationMs: 1_320_000 + e * 1000,
+              videoCodec: 'h264',
+              audioCodec: 'aac',
+              container: 'mkv',
+            },
+          ],
+        });
+        if (chunk.length === INGEST_CHUNK) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+// ------------------------------------------------------------------ measuring
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+/** Runs an ingest of the whole library through the core (validated as ingest.items validates), sampling RSS. */
+async function ingestLibrary(db: Knex) {
+  // Sampled after every batch (an in-process PGlite keeps the event loop too busy for a timer).
+  const rss: number[] = [];
+  const run = new IngestRun(db, { batchSize: INGEST_CHUNK });
+  const { ms } = await timed(async () => {
+    for (const chunk of libraryItems()) {
+      await run.push(chunk.map((item) => IngestItem.parse(item)));
+      rss.push(process.memoryUsage().rss);
+    }
+  });
+  const report = await run.finish();
+  const quarter = (q: number) => mb(rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? 0);
+  return { ms, report, peakRssMb: mb(Math.max(...rss, process.memoryUsage().rss)), rssQuartilesMb: [quarter(1), quarter(2), quarter(3), quarter(4)] };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
+}
+
+async function latency(name: string, call: () => Promise<unknown>) {
+  for (let i = 0; i < 5; i++) await call(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < READ_SAMPLES; i++) {
+    const start = performance.now();
+    await call();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { name, medianMs: round(percentile(samples, 0.5)), p99Ms: round(percentile(samples, 0.99)) };
+}
+
+const BIG_TABLES = new Set(['titles', 'seasons', 'episodes', 'assets', 'episode_assets', 'provider_refs', 'review_queue', 'markers']);
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function walkPlan(node: PlanNode, out: { seqScans: string[]; indexes: Set<string> }): void {
+  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] && BIG_TABLES.has(node['Relation Name'])) out.seqScans.push(node['Relation Name']);
+  if (node['Index Name']) out.indexes.add(node['Index Name']);
+  for (const child of node.Plans ?? []) walkPlan(child, out);
+}
+
+/** Captures the list query a procedure runs and EXPLAINs it: which indexes, and no sequential scan of a large table. */
+async function explain(db: Knex, name: string, call: () => Promise<unknown>) {
+  const seen: Array<{ sql: string; bindings: unknown[] }> = [];
+  const listener = (q: { sql: string; bindings?: unknown[] }) => seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
+  db.on('query', listener);
+  await call();
+  db.off('query', listener);
+  const query = seen.find((q) => /cursor_keys|select/i.test(q.sql) && /cursor_keys/.test(q.sql)) ?? seen.find((q) => /^select/i.test(q.sql))!;
+  const sql = query.sql.replace(/\$\d+/g, '?');
+  const result = (await db.raw(`EXPLAIN (FORMAT JSON) ${sql}`, query.bindings as Knex.RawBinding[])) as { rows: Array<Record<string, unknown>> };
+  const raw = result.rows[0]!['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
+  const out = { seqScans: [] as string[], indexes: new Set<string>() };
+  walkPlan(plan[0]!.Plan, out);
+  return { name, indexes: [...out.indexes], seqScans: out.seqScans, usesIndex: out.indexes.size > 0 && out.seqScans.length === 0 };
+}
+
+async function reads(db: Knex) {
+  // A review queue to read from: one pending and one resolved item per 20 assets.
+  await db.raw(`INSERT INTO review_queue (asset_id, reason, confidence, status, resolved_at)
+                SELECT id, 'bench', 0.5, CASE WHEN (duration_ms / 1000) % 20 = 0 THEN 'pending' ELSE 'resolved' END,
+                       CASE WHEN (duration_ms / 1000) % 20 = 0 THEN NULL ELSE now() END
+                FROM assets WHERE (duration_ms / 1000) % 10 = 0`);
+  await db.raw('ANALYZE');
+  const log = createLogger('silent');
+  const app = createApp({ db, log, apiTokens: [] });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  const client: RetrovueClient = createRetrovueClient({ url: `http://127.0.0.1:${port}/trpc` });
+
+  const deepPageOf = async <T extends { nextCursor: string | null }>(page: (cursor?: string) => Promise<T>, depth: number) => {
+    let cursor: string | undefined;
+    for (let i = 1; i < depth; i++) cursor = (await page(cursor)).nextCursor ?? undefined;
+    return cursor;
+  };
+  const titlesPage = (cursor?: string) => client.titles.list.query({ limit: 1, ...(cursor ? { cursor } : {}) });
+  const deepTitles = await deepPageOf(titlesPage, Math.min(1000, size.shows));
+  const assetsRange = (cursor?: string) => client.assets.list.query({ minDurationMs: 1_330_000, maxDurationMs: 1_340_000, limit: 50, ...(cursor ? { cursor } : {}) });
+  const deepAssets = await deepPageOf(assetsRange, 100);
+  const showId = (await client.titles.list.query({ limit: 1 })).items[0]!.id;
+  const seasonId = (await client.seasons.list.query({ titleId: showId, limit: 1 })).items[0]!.id;
+
+  const calls: Array<[string, () => Promise<unknown>]> = [
+    ['titles.list page 1', () => titlesPage()],
+    [`titles.list page ${Math.min(1000, size.shows)} (limit 1)`, () => titlesPage(deepTitles)],
+    ['episodes.list by season', () => client.episodes.list.query({ seasonId })],
+    ['assets.list duration range page 1', () => assetsRange()],
+    ['assets.list duration range page 100', () => assetsRange(deepAssets)],
+    ['reviews.list pending', () => client.reviews.list.query({ status: 'pending' })],
+    ['titles.get full show graph', () => client.titles.get.query({ id: showId, include: ['seasons.episodes.assets', 'providerRefs'] })],
+  ];
+  const latencies = [];
+  for (const [name, call] of calls) latencies.push(await latency(name, call));
+  const plans = [];
+  for (const [name, call] of calls.filter(([n]) => n.includes('.list'))) plans.push(await explain(db, name, call));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return { latencies, plans };
+}
+
+// ------------------------------------------------------------------ the run
+
+async function main(): Promise<void> {
+  const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+  console.log(`Retrovue bench: ${episodesTotal.toLocaleString()} episodes (${size.shows} shows x ${size.seasonsPerShow} x ${size.episodesPerSeason}) on ${driver}\n`);
+
+  const boundDb = await freshDatabase('bound');
+  const bound = await timed(() => insertSyntheticLibrary(boundDb.db, size));
+  await boundDb.drop();
+  console.log(`bound (INSERT ... SELECT generate_series, one per table): ${seconds(bound.ms)} s`);
+
+  const ingestDb = await freshDatabase('ingest');
+  const first = await ingestLibrary(ingestDb.db);
+  const ingestRatio = Math.round((first.ms / bound.ms) * 100) / 100;
+  console.log(`ingest core (normalized items, batches of ${INGEST_CHUNK}): ${seconds(first.ms)} s  ratio ${ingestRatio}x  rows written ${first.report.rowsWritten.toLocaleString()}  peak RSS ${first.peakRssMb} MB  (RSS by quarter: ${first.rssQuartilesMb.join(' / ')} MB)`);
+  const again = await ingestLibrary(ingestDb.db);
+  console.log(`re-ingest unchanged: ${seconds(again.ms)} s  (${Math.round((again.ms / first.ms) * 100)}% of the first ingest)  rows written ${again.report.rowsWritten}`);
+
+  const { latencies, plans } = await reads(ingestDb.db);
+  console.log('\nreads over HTTP through the SDK (median / p99 ms):');
+  console.table(latencies);
+  console.log('EXPLAIN of each list query:');
+  console.table(plans.map((p) => ({ query: p.name, usesIndex: p.usesIndex, indexes: p.indexes.join(', '), seqScans: p.seqScans.join(', ') })));
+  await ingestDb.drop();
+
+  const byName = (n: string) => latencies.find((l) => l.name.startsWith(n))!;
+  const summary = {
+    driver,
+    episodes: episodesTotal,
+    boundSeconds: seconds(bound.ms),
+    ingestSeconds: seconds(first.ms),
+    ingestRatio,
+    reingestSeconds: seconds(again.ms),
+    reingestRows: again.report.rowsWritten,
+    reingestFaster: again.ms < first.ms,
+    peakRssMb: first.peakRssMb,
+    rssQuartilesMb: first.rssQuartilesMb,
+    titlesListMedianMs: byName('titles.list page 1').medianMs,
+    titlesListDeepMedianMs: latencies[1]!.medianMs,
+    assetsRangeMedianMs: byName('assets.list duration range page 1').medianMs,
+    assetsRangeDeepMedianMs: byName('assets.list duration range page 100').medianMs,
+    episodesBySeasonMedianMs: byName('episodes.list').medianMs,
+    reviewsPendingMedianMs: byName('reviews.list').medianMs,
+    showGraphMedianMs: byName('titles.get').medianMs,
+    showGraphP99Ms: byName('titles.get').p99Ms,
+    allListsUseIndexes: plans.every((p) => p.usesIndex),
+    measuredAt: new Date().toISOString(),
+  };
+  const out = path.resolve(import.meta.dirname, 'results', 'latest.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\n${JSON.stringify(summary)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);
