@@ -3,7 +3,11 @@ import { z } from 'zod';
 
 /** Process configuration, read once from the environment. Every variable is documented in the README. */
 const EnvSchema = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
+  // Empty counts as unset (`DATABASE_URL= npm start` runs on the embedded database).
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   RETROVUE_DATA_DIR: z.string().min(1).default('.retrovue'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -200,7 +200,10 @@ async function upsertTitles(trx: Knex.Transaction, items: IngestItem[], report: 
   const years = titles.map((t) => t.year ?? null);
   const rows = await query<UpsertRow>(trx, 
     `INSERT INTO titles (kind, name, year, external_ids)
-     SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[])
+     SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[]) AS i(kind, name, year, external_ids)
+     WHERE NOT EXISTS (SELECT 1 FROM titles t WHERE t.kind = i.kind AND lower(t.name) = lower(i.name)
+                         AND coalesce(t.year, 0) = coalesce(i.year, 0)
+                         AND (i.external_ids IS NULL OR t.external_ids = coalesce(t.external_ids, '{}'::jsonb) || i.external_ids))
      ON CONFLICT (kind, lower(name), (coalesce(year, 0))) DO UPDATE
        SET external_ids = coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids
        WHERE excluded.external_ids IS NOT NULL
@@ -231,17 +234,25 @@ async function upsertSeasons(
   if (seasons.length === 0) return new Map();
   const titleCol = seasons.map((s) => s.titleId);
   const numbers = seasons.map((s) => s.number);
-  const rows = await query<UpsertRow>(trx, 
+  const rows = await query<UpsertRow & { id: string; title_id: string; number: number }>(
+    trx,
     `INSERT INTO seasons (title_id, number) SELECT * FROM unnest(?::uuid[], ?::int[])
-     ON CONFLICT (title_id, number) DO NOTHING RETURNING true AS created`,
+     ON CONFLICT (title_id, number) DO NOTHING RETURNING true AS created, id, title_id, number`,
     [titleCol, numbers],
   );
   count(report, 'seasons', seasons.length, rows);
-  const ids = await query<{ id: string; title_id: string; number: number }>(trx, 
-    `SELECT id, title_id, number FROM seasons WHERE (title_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
-    [titleCol, numbers],
-  );
-  return new Map(ids.map((r) => [`${r.title_id}|${r.number}`, r.id]));
+  const ids = new Map(rows.map((r) => [`${r.title_id}|${r.number}`, r.id]));
+  // Only seasons that already existed need looking up (none on a first ingest).
+  const missing = seasons.filter((x) => !ids.has(`${x.titleId}|${x.number}`));
+  if (missing.length) {
+    const found = await query<{ id: string; title_id: string; number: number }>(
+      trx,
+      `SELECT id, title_id, number FROM seasons WHERE (title_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
+      [missing.map((x) => x.titleId), missing.map((x) => x.number)],
+    );
+    for (const r of found) ids.set(`${r.title_id}|${r.number}`, r.id);
+  }
+  return ids;
 }
 
 interface EpisodeRow {
@@ -292,30 +303,50 @@ async function upsertEpisodes(
     rows.map((e) => e.name),
     rows.map((e) => e.externalIds),
   ];
-  const insert = `INSERT INTO episodes (title_id, season_id, number, name, external_ids)
-     SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[])`;
+  // Rows already stored as they are never reach ON CONFLICT (which would lock, and so write, them).
+  const insert = (sameKey: string) => `INSERT INTO episodes (title_id, season_id, number, name, external_ids)
+     SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[]) AS i(title_id, season_id, number, name, external_ids)
+     WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE ${sameKey}
+                         AND e.name IS NOT DISTINCT FROM coalesce(i.name, e.name)
+                         AND (i.external_ids IS NULL OR e.external_ids = coalesce(e.external_ids, '{}'::jsonb) || i.external_ids))`;
   if (inSeason.length) {
-    const rows = await query<UpsertRow>(trx, `${insert} ON CONFLICT (season_id, number) DO UPDATE ${EPISODE_UPDATE} RETURNING (xmax = 0) AS created`, columns(inSeason));
-    count(report, 'episodes', inSeason.length, rows);
-    const found = await query<{ id: string; season_id: string; number: number }>(trx, 
-      `SELECT id, season_id, number FROM episodes WHERE (season_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
-      [inSeason.map((e) => e.seasonId), inSeason.map((e) => e.number)],
+    const rows = await query<UpsertRow & { id: string; season_id: string; number: number }>(
+      trx,
+      `${insert('e.season_id = i.season_id AND e.number = i.number')} ON CONFLICT (season_id, number) DO UPDATE ${EPISODE_UPDATE} RETURNING (xmax = 0) AS created, id, season_id, number`,
+      columns(inSeason),
     );
-    const byKey = new Map(found.map((r) => [`${r.season_id}|${r.number}`, r.id]));
+    count(report, 'episodes', inSeason.length, rows);
+    const byKey = new Map(rows.map((r) => [`${r.season_id}|${r.number}`, r.id]));
+    const missing = inSeason.filter((e) => !byKey.has(`${e.seasonId}|${e.number}`));
+    if (missing.length) {
+      const found = await query<{ id: string; season_id: string; number: number }>(
+        trx,
+        `SELECT id, season_id, number FROM episodes WHERE (season_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
+        [missing.map((e) => e.seasonId), missing.map((e) => e.number)],
+      );
+      for (const r of found) byKey.set(`${r.season_id}|${r.number}`, r.id);
+    }
     for (const e of inSeason) ids.set(e.identity, byKey.get(`${e.seasonId}|${e.number}`)!);
   }
   if (unseasoned.length) {
-    const rows = await query<UpsertRow>(trx, 
-      `${insert} ON CONFLICT (title_id, (coalesce(number, -1))) WHERE season_id IS NULL DO UPDATE ${EPISODE_UPDATE} RETURNING (xmax = 0) AS created`,
+    const rows = await query<UpsertRow & { id: string; title_id: string; number: number }>(
+      trx,
+      `${insert('e.season_id IS NULL AND e.title_id = i.title_id AND coalesce(e.number, -1) = coalesce(i.number, -1)')} ON CONFLICT (title_id, (coalesce(number, -1))) WHERE season_id IS NULL DO UPDATE ${EPISODE_UPDATE}
+       RETURNING (xmax = 0) AS created, id, title_id, coalesce(number, -1) AS number`,
       columns(unseasoned),
     );
     count(report, 'episodes', unseasoned.length, rows);
-    const found = await query<{ id: string; title_id: string; number: number }>(trx, 
-      `SELECT id, title_id, coalesce(number, -1) AS number FROM episodes
-       WHERE season_id IS NULL AND (title_id, coalesce(number, -1)) IN (SELECT t, coalesce(n, -1) FROM unnest(?::uuid[], ?::int[]) AS u(t, n))`,
-      [unseasoned.map((e) => e.titleId), unseasoned.map((e) => e.number)],
-    );
-    const byKey = new Map(found.map((r) => [`${r.title_id}|${r.number}`, r.id]));
+    const byKey = new Map(rows.map((r) => [`${r.title_id}|${r.number}`, r.id]));
+    const missing = unseasoned.filter((e) => !byKey.has(`${e.titleId}|${e.number ?? -1}`));
+    if (missing.length) {
+      const found = await query<{ id: string; title_id: string; number: number }>(
+        trx,
+        `SELECT id, title_id, coalesce(number, -1) AS number FROM episodes
+         WHERE season_id IS NULL AND (title_id, coalesce(number, -1)) IN (SELECT t, coalesce(n, -1) FROM unnest(?::uuid[], ?::int[]) AS u(t, n))`,
+        [missing.map((e) => e.titleId), missing.map((e) => e.number)],
+      );
+      for (const r of found) byKey.set(`${r.title_id}|${r.number}`, r.id);
+    }
     for (const e of unseasoned) ids.set(e.identity, byKey.get(`${e.titleId}|${e.number ?? -1}`)!);
   }
   return ids;
@@ -338,9 +369,13 @@ async function upsertAssets(
     (a) => a.uri,
   );
   const uris = assets.map((a) => a.uri);
-  const rows = await query<UpsertRow>(trx, 
+  const rows = await query<UpsertRow & { id: string; uri: string; canonical: boolean }>(trx, 
     `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
      SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])
+       AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
+     WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.uri = i.uri
+                         AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256)
+                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container, coalesce(i.hash_sha256, a.hash_sha256)))
      ON CONFLICT (uri) DO UPDATE
        SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
            audio_codec = excluded.audio_codec, container = excluded.container,
@@ -348,7 +383,7 @@ async function upsertAssets(
        WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256)
          IS DISTINCT FROM (excluded.size, excluded.duration_ms, excluded.video_codec, excluded.audio_codec, excluded.container,
                            coalesce(excluded.hash_sha256, assets.hash_sha256))
-     RETURNING (xmax = 0) AS created`,
+     RETURNING (xmax = 0) AS created, id, uri, canonical`,
     [
       uris,
       assets.map((a) => a.size),
@@ -361,8 +396,13 @@ async function upsertAssets(
     ],
   );
   count(report, 'assets', assets.length, rows);
-  const ids = await query<{ id: string; uri: string; canonical: boolean }>(trx, `SELECT id, uri, canonical FROM assets WHERE uri = ANY(?::text[])`, [uris]);
-  return new Map(ids.map((r) => [r.uri, { id: r.id, canonical: r.canonical }]));
+  const found = new Map(rows.map((r) => [r.uri, { id: r.id, canonical: r.canonical }]));
+  const missing = uris.filter((uri) => !found.has(uri));
+  if (missing.length) {
+    const existing = await query<{ id: string; uri: string; canonical: boolean }>(trx, `SELECT id, uri, canonical FROM assets WHERE uri = ANY(?::text[])`, [missing]);
+    for (const r of existing) found.set(r.uri, { id: r.id, canonical: r.canonical });
+  }
+  return found;
 }
 
 const preferredOf = (item: IngestItem): IngestAssetItem => item.assets.find((a) => a.canonical) ?? item.assets[0]!;
@@ -432,6 +472,9 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
   const returned = await query<UpsertRow>(trx, 
     `INSERT INTO provider_refs (entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
+       AS i(entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
+     WHERE NOT EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.provider = i.provider AND pr.provider_key = i.provider_key
+                         AND pr.entity_type = i.entity_type AND (pr.entity_id <> i.entity_id OR pr.raw IS NOT DISTINCT FROM i.raw))
      ON CONFLICT (provider, provider_key, entity_type) DO UPDATE SET raw = excluded.raw
        WHERE provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw
      RETURNING (xmax = 0) AS created`,
