@@ -98,23 +98,24 @@ interface ExistingRef {
 }
 
 /** One query: what each provider key in the batch already names, as an identity to compare. */
-async function existingRefIdentities(trx: Knex.Transaction, keys: ProviderKey[]): Promise<Map<string, string>> {
-  if (keys.length === 0) return new Map();
-  const providers = keys.map((k) => k.provider);
-  const values = keys.map((k) => k.key);
-  const batch = `(pr.provider, pr.provider_key) IN (SELECT * FROM unnest(?::text[], ?::text[]))`;
-  const rows = await query<ExistingRef>(trx, 
-    `SELECT pr.provider, pr.provider_key, pr.entity_type, t.kind || '|' || lower(t.name) || '|' || coalesce(t.year, 0) AS identity
-       FROM provider_refs pr JOIN titles t ON t.id = pr.title_id WHERE pr.entity_type = 'title' AND ${batch}
-     UNION ALL
-     SELECT pr.provider, pr.provider_key, pr.entity_type,
-            t.kind || '|' || lower(t.name) || '|' || coalesce(t.year, 0) || '|' || coalesce(s.number, -1) || '|' || coalesce(e.number, -1)
-       FROM provider_refs pr JOIN episodes e ON e.id = pr.episode_id JOIN titles t ON t.id = e.title_id
-       LEFT JOIN seasons s ON s.id = e.season_id WHERE pr.entity_type = 'episode' AND ${batch}
-     UNION ALL
-     SELECT pr.provider, pr.provider_key, pr.entity_type, a.uri
-       FROM provider_refs pr JOIN assets a ON a.id = pr.asset_id WHERE pr.entity_type = 'asset' AND ${batch}`,
-    [providers, values, providers, values, providers, values],
+async function existingRefIdentities(trx: Knex.Transaction, refs: Array<{ type: string; ref: ProviderKey }>): Promise<Map<string, string>> {
+  if (refs.length === 0) return new Map();
+  // Driven from the batch's keys: one unique-index probe per key, then primary-key joins.
+  const rows = await query<ExistingRef>(
+    trx,
+    `SELECT k.type AS entity_type, k.provider, k.key AS provider_key,
+            CASE k.type
+              WHEN 'title' THEN t.kind || '|' || lower(t.name) || '|' || coalesce(t.year, 0)
+              WHEN 'episode' THEN et.kind || '|' || lower(et.name) || '|' || coalesce(et.year, 0) || '|' || coalesce(s.number, -1) || '|' || coalesce(e.number, -1)
+              ELSE a.uri END AS identity
+     FROM unnest(?::text[], ?::text[], ?::text[]) AS k(type, provider, key)
+     JOIN provider_refs pr ON pr.provider = k.provider AND pr.provider_key = k.key AND pr.entity_type = k.type
+     LEFT JOIN titles t ON t.id = pr.title_id
+     LEFT JOIN episodes e ON e.id = pr.episode_id
+     LEFT JOIN titles et ON et.id = e.title_id
+     LEFT JOIN seasons s ON s.id = e.season_id
+     LEFT JOIN assets a ON a.id = pr.asset_id`,
+    [refs.map((r) => r.type), refs.map((r) => r.ref.provider), refs.map((r) => r.ref.key)],
   );
   return new Map(rows.map((r) => [`${r.entity_type}|${r.provider}|${r.provider_key}`, r.identity]));
 }
@@ -132,7 +133,7 @@ function refsOf(item: IngestItem): Array<{ type: 'title' | 'episode' | 'asset'; 
 /** Scores every item by the confidence formula and decides what is written for it. */
 async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Classified[]> {
   const allRefs = items.flatMap(refsOf);
-  const existing = await existingRefIdentities(trx, allRefs.map((r) => r.ref));
+  const existing = await existingRefIdentities(trx, allRefs);
   const claimed = new Map<string, string>();
   return items.map((item) => {
     const reasons: string[] = [];
@@ -247,7 +248,8 @@ async function upsertSeasons(
   if (missing.length) {
     const found = await query<{ id: string; title_id: string; number: number }>(
       trx,
-      `SELECT id, title_id, number FROM seasons WHERE (title_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
+      `SELECT s.id, s.title_id, s.number FROM unnest(?::uuid[], ?::int[]) AS k(title_id, number)
+       JOIN seasons s ON s.title_id = k.title_id AND s.number = k.number`,
       [missing.map((x) => x.titleId), missing.map((x) => x.number)],
     );
     for (const r of found) ids.set(`${r.title_id}|${r.number}`, r.id);
@@ -321,7 +323,8 @@ async function upsertEpisodes(
     if (missing.length) {
       const found = await query<{ id: string; season_id: string; number: number }>(
         trx,
-        `SELECT id, season_id, number FROM episodes WHERE (season_id, number) IN (SELECT * FROM unnest(?::uuid[], ?::int[]))`,
+        `SELECT e.id, e.season_id, e.number FROM unnest(?::uuid[], ?::int[]) AS k(season_id, number)
+         JOIN episodes e ON e.season_id = k.season_id AND e.number = k.number`,
         [missing.map((e) => e.seasonId), missing.map((e) => e.number)],
       );
       for (const r of found) byKey.set(`${r.season_id}|${r.number}`, r.id);
@@ -341,8 +344,8 @@ async function upsertEpisodes(
     if (missing.length) {
       const found = await query<{ id: string; title_id: string; number: number }>(
         trx,
-        `SELECT id, title_id, coalesce(number, -1) AS number FROM episodes
-         WHERE season_id IS NULL AND (title_id, coalesce(number, -1)) IN (SELECT t, coalesce(n, -1) FROM unnest(?::uuid[], ?::int[]) AS u(t, n))`,
+        `SELECT e.id, e.title_id, coalesce(e.number, -1) AS number FROM unnest(?::uuid[], ?::int[]) AS k(title_id, number)
+         JOIN episodes e ON e.season_id IS NULL AND e.title_id = k.title_id AND coalesce(e.number, -1) = coalesce(k.number, -1)`,
         [missing.map((e) => e.titleId), missing.map((e) => e.number)],
       );
       for (const r of found) byKey.set(`${r.title_id}|${r.number}`, r.id);
@@ -648,6 +651,11 @@ export class IngestRun {
     const before = structuredClone(this.report);
     try {
       await this.db.transaction(async (trx) => {
+        // Every statement here matches one batch of keys against a large table: index probes in a
+        // nested loop always win, while hash plans (chosen on fresh tables without statistics)
+        // would scan the whole table once per batch. Scoped to this transaction.
+        await trx.raw('SET LOCAL enable_hashjoin = off');
+        await trx.raw('SET LOCAL enable_mergejoin = off');
         if (this.options.collectionId) await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
         await writeBatch(trx, batch, this.report);
       });
