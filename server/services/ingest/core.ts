@@ -412,7 +412,7 @@ const preferredOf = (item: IngestItem): IngestAssetItem => item.assets.find((a) 
 
 /**
  * Which assets become canonical: the preferred version (flagged canonical, else the first) of each
- * linked episode that has no canonical asset yet. Locks those episodes (in id order) first, so a
+ * linked episode that has no canonical asset yet. Those episodes are locked (in id order), so a
  * concurrent ingest cannot pick a second one.
  */
 async function chooseCanonical(trx: Knex.Transaction, linked: Classified[], episodeIds: Map<string, string>): Promise<Set<string>> {
@@ -421,16 +421,22 @@ async function chooseCanonical(trx: Knex.Transaction, linked: Classified[], epis
     (p) => p.episodeId,
   );
   if (preferred.length === 0) return new Set();
-  const episodeCol = preferred.map((p) => p.episodeId);
-  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [episodeCol]);
-  const covered = await query<{ episode_id: string }>(
-    trx,
-    `SELECT DISTINCT ea.episode_id FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
-     WHERE ea.episode_id = ANY(?::uuid[]) AND a.canonical`,
-    [episodeCol],
-  );
-  const hasCanonical = new Set(covered.map((r) => r.episode_id));
-  return new Set(preferred.filter((p) => !hasCanonical.has(p.episodeId)).map((p) => p.uri));
+  const withCanonical = (episodeIds: string[]) =>
+    query<{ episode_id: string }>(
+      trx,
+      `SELECT DISTINCT ea.episode_id FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
+       WHERE ea.episode_id = ANY(?::uuid[]) AND a.canonical`,
+      [episodeIds],
+    ).then((rows) => new Set(rows.map((r) => r.episode_id)));
+  // Most episodes already have one (always, on a re-ingest): those need no lock and no write.
+  const covered = await withCanonical(preferred.map((p) => p.episodeId));
+  const open = preferred.filter((p) => !covered.has(p.episodeId));
+  if (open.length === 0) return new Set();
+  // Lock the rest in id order and look again: a concurrent ingest may have just chosen one.
+  const openIds = open.map((p) => p.episodeId).sort();
+  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [openIds]);
+  const coveredMeanwhile = await withCanonical(openIds);
+  return new Set(open.filter((p) => !coveredMeanwhile.has(p.episodeId)).map((p) => p.uri));
 }
 
 async function linkAssets(
