@@ -5,43 +5,19 @@
  * and memory. Only 127.0.0.1 is ever targeted.
  */
 import autocannon from 'autocannon';
-import knexFactory from 'knex';
 import superjson from 'superjson';
 import { createApp } from '../server/app.js';
-import { createKnex } from '../server/db/knex.js';
+import { createScratchDatabase } from '../server/db/scratch.js';
 import { insertSyntheticLibrary } from '../server/db/synthetic.js';
 import { createLogger } from '../server/logger.js';
 
 const SECONDS = Math.min(Number(process.env.LOAD_SECONDS ?? 30), 300);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);
 
-async function database() {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const db = createKnex({ kind: 'pglite-memory' });
-    return { db, drop: () => db.destroy() };
-  }
-  const name = `retrovue_load_${process.pid}`;
-  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
-  await admin.raw('CREATE DATABASE ??', [name]);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const db = createKnex({ kind: 'postgres', url: target.toString() });
-  return {
-    db,
-    drop: async () => {
-      await db.destroy();
-      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
-      await admin.destroy();
-    },
-  };
-}
-
 const query = (input: unknown) => `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
 
 async function main(): Promise<void> {
-  const { db, drop } = await database();
-  await db.migrate.latest();
+  const { db, drop } = await createScratchDatabase('load');
   await insertSyntheticLibrary(db, { shows: 100, seasonsPerShow: 5, episodesPerSeason: 20 });
   await db.raw('ANALYZE');
   const app = createApp({ db, log: createLogger('silent'), apiTokens: [] });

@@ -9,9 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import knexFactory from 'knex';
 import { createApp } from '../server/app.js';
-import { createKnex, type DatabaseTarget } from '../server/db/knex.js';
+import { createScratchDatabase } from '../server/db/scratch.js';
 import { BENCH_LIBRARY, insertSyntheticLibrary, type SyntheticSize } from '../server/db/synthetic.js';
 import { createLogger } from '../server/logger.js';
 import { IngestRun } from '../server/services/ingest/core.js';
@@ -24,36 +23,6 @@ const READ_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const INGEST_CHUNK = 1000;
 
 // ------------------------------------------------------------------ databases
-
-interface BenchDatabase {
-  db: Knex;
-  drop(): Promise<void>;
-}
-
-async function freshDatabase(label: string): Promise<BenchDatabase> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const db = createKnex({ kind: 'pglite-memory' });
-    await db.migrate.latest();
-    return { db, drop: () => db.destroy() };
-  }
-  const name = `retrovue_bench_${label}_${process.pid}`;
-  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
-  await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
-  await admin.raw('CREATE DATABASE ??', [name]);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const db = createKnex({ kind: 'postgres', url: target.toString() } as DatabaseTarget);
-  await db.migrate.latest();
-  return {
-    db,
-    drop: async () => {
-      await db.destroy();
-      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
-      await admin.destroy();
-    },
-  };
-}
 
 // ------------------------------------------------------------------ the library as normalized items
 
@@ -227,12 +196,12 @@ async function main(): Promise<void> {
   const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
   console.log(`Retrovue bench: ${episodesTotal.toLocaleString()} episodes (${size.shows} shows x ${size.seasonsPerShow} x ${size.episodesPerSeason}) on ${driver}\n`);
 
-  const boundDb = await freshDatabase('bound');
+  const boundDb = await createScratchDatabase('bench_bound');
   const bound = await timed(() => insertSyntheticLibrary(boundDb.db, size));
   await boundDb.drop();
   console.log(`bound (INSERT ... SELECT generate_series, one per table): ${seconds(bound.ms)} s`);
 
-  const ingestDb = await freshDatabase('ingest');
+  const ingestDb = await createScratchDatabase('bench_ingest');
   const first = await ingestLibrary(ingestDb.db);
   const ingestRatio = Math.round((first.ms / bound.ms) * 100) / 100;
   console.log(`ingest core (normalized items, batches of ${INGEST_CHUNK}): ${seconds(first.ms)} s  ratio ${ingestRatio}x  rows written ${first.report.rowsWritten.toLocaleString()}  peak RSS ${first.peakRssMb} MB  (RSS by quarter: ${first.rssQuartilesMb.join(' / ')} MB)`);

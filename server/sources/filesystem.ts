@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { SourceCollection } from '../models/index.js';
 import type { IngestItem } from '../services/ingest/items.js';
 import { probeFile, type ProbeResult } from './probe.js';
+import { storedVersions } from './storedVersions.js';
 import type { CollectionPull } from './types.js';
 
 export const VIDEO_EXTENSIONS = new Set(['.mkv', '.mp4', '.m4v', '.avi', '.mov', '.mpg', '.mpeg', '.ts', '.m2ts', '.wmv', '.webm', '.flv', '.vob', '.ogv']);
@@ -110,18 +111,6 @@ function itemFor(file: string, rel: string, key: string, stat: { size: number; m
   };
 }
 
-/** Size and mtime of each file the last scan stored, by provider key. */
-async function knownFiles(db: Knex, collectionId: string): Promise<Map<string, string>> {
-  const rows = (await db('provider_refs')
-    .where({ provider: 'filesystem', entity_type: 'asset' })
-    .whereRaw('starts_with(provider_key, ?)', [`${collectionId}:`])
-    .select('provider_key', db.raw(`coalesce(raw->>'size', '') || '|' || coalesce(raw->>'mtimeMs', '') AS version`))) as Array<{
-    provider_key: string;
-    version: string;
-  }>;
-  return new Map(rows.map((r) => [r.provider_key, r.version]));
-}
-
 /**
  * Walks the collection's folder. Files whose size and mtime are unchanged since the last scan
  * are not probed again (only marked present); new and changed files are probed (and hashed when
@@ -135,7 +124,7 @@ export async function* pullFilesystem(
   batchSize = 100,
 ): AsyncGenerator<IngestItem[]> {
   const root = typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
-  const known = await knownFiles(db, collection.id);
+  const known = await storedVersions(db, { provider: 'filesystem', entityType: 'asset', collectionId: collection.id, fields: ['size', 'mtimeMs'] });
   let batch: IngestItem[] = [];
   for await (const file of walkVideos(root)) {
     const rel = path.relative(root, file).split(path.sep).join('/');

@@ -3,6 +3,7 @@ import type { PathMapping, Source, SourceCollection } from '../models/index.js';
 import type { IngestAssetItem, IngestItem, ProviderKey } from '../services/ingest/items.js';
 import { resolvePath } from '../services/pathMapping.js';
 import type { PlexClient, PlexMedia, PlexMetadata } from './plexClient.js';
+import { storedVersions } from './storedVersions.js';
 import type { CollectionPull } from './types.js';
 
 /**
@@ -121,18 +122,6 @@ function movieItem(movie: PlexMetadata, ctx: PlexContext): IngestItem | null {
   };
 }
 
-/** What the last ingest saw of each show or movie: `updatedAt|leafCount` by provider key. */
-async function knownVersions(db: Knex, collectionId: string): Promise<Map<string, string>> {
-  const rows = (await db('provider_refs')
-    .where({ provider: 'plex', entity_type: 'title' })
-    .whereRaw('starts_with(provider_key, ?)', [`${collectionId}:`])
-    .select('provider_key', db.raw(`coalesce(raw->>'updatedAt', '') || '|' || coalesce(raw->>'leafCount', '') AS version`))) as Array<{
-    provider_key: string;
-    version: string;
-  }>;
-  return new Map(rows.map((r) => [r.provider_key, r.version]));
-}
-
 const versionOf = (item: PlexMetadata & { leafCount?: number }) => `${item.updatedAt ?? ''}|${item.leafCount ?? ''}`;
 
 export async function* pullPlex(
@@ -145,7 +134,7 @@ export async function* pullPlex(
 ): AsyncGenerator<IngestItem[]> {
   void source;
   const ctx: PlexContext = { collection, mappings };
-  const known = await knownVersions(db, collection.id);
+  const known = await storedVersions(db, { provider: 'plex', entityType: 'title', collectionId: collection.id, fields: ['updatedAt', 'leafCount'] });
   for await (const page of client.sectionItems(collection.externalId)) {
     for (const item of page) {
       const scope = `${collection.id}:${item.ratingKey}`;

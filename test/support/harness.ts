@@ -4,14 +4,15 @@ import type { Knex } from 'knex';
 import { createApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { createRetrovueClient, type RetrovueClient } from '../../sdk/index.js';
-import { createTestDatabase, truncateAll, type TestDatabase } from './database.js';
+import { createScratchDatabase, type ScratchDatabase } from '../../server/db/scratch.js';
+import { truncateAll } from './database.js';
 
 /**
  * One database and one HTTP server for the whole run (mocha root hooks below);
  * every test starts from empty tables.
  */
 interface Harness {
-  database: TestDatabase;
+  database: ScratchDatabase;
   server: Server;
   url: string;
   client: RetrovueClient;
@@ -40,7 +41,7 @@ export const testLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(120_000);
-    const database = await createTestDatabase();
+    const database = await createScratchDatabase('test');
     const { server, url } = await listen(createApp({ db: database.db, log: testLogger, apiTokens: [] }));
     harness = { database, server, url, client: createRetrovueClient({ url }) };
   },
@@ -50,7 +51,7 @@ export const mochaHooks = {
   async afterAll() {
     if (!harness) return;
     await new Promise<void>((resolve) => harness!.server.close(() => resolve()));
-    await harness.database.dispose();
+    await harness.database.drop();
     harness = undefined;
   },
 };

@@ -296,63 +296,78 @@ async function upsertEpisodes(
     (e) => e.identity,
   );
   const ids = new Map<string, string>();
-  const inSeason = episodes.filter((e) => e.seasonId);
-  const unseasoned = episodes.filter((e) => !e.seasonId);
-  const columns = (rows: EpisodeRow[]) => [
-    rows.map((e) => e.titleId),
-    rows.map((e) => e.seasonId),
-    rows.map((e) => e.number),
-    rows.map((e) => e.name),
-    rows.map((e) => e.externalIds),
-  ];
-  // Rows already stored as they are never reach ON CONFLICT (which would lock, and so write, them).
-  const insert = (sameKey: string) => `INSERT INTO episodes (title_id, season_id, number, name, external_ids)
-     SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[]) AS i(title_id, season_id, number, name, external_ids)
-     WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE ${sameKey}
-                         AND e.name IS NOT DISTINCT FROM coalesce(i.name, e.name)
-                         AND (i.external_ids IS NULL OR e.external_ids = coalesce(e.external_ids, '{}'::jsonb) || i.external_ids))`;
-  if (inSeason.length) {
-    const rows = await query<UpsertRow & { id: string; season_id: string; number: number }>(
-      trx,
-      `${insert('e.season_id = i.season_id AND e.number = i.number')} ON CONFLICT (season_id, number) DO UPDATE ${EPISODE_UPDATE} RETURNING (xmax = 0) AS created, id, season_id, number`,
-      columns(inSeason),
-    );
-    count(report, 'episodes', inSeason.length, rows);
-    const byKey = new Map(rows.map((r) => [`${r.season_id}|${r.number}`, r.id]));
-    const missing = inSeason.filter((e) => !byKey.has(`${e.seasonId}|${e.number}`));
-    if (missing.length) {
-      const found = await query<{ id: string; season_id: string; number: number }>(
-        trx,
-        `SELECT e.id, e.season_id, e.number FROM unnest(?::uuid[], ?::int[]) AS k(season_id, number)
-         JOIN episodes e ON e.season_id = k.season_id AND e.number = k.number`,
-        [missing.map((e) => e.seasonId), missing.map((e) => e.number)],
-      );
-      for (const r of found) byKey.set(`${r.season_id}|${r.number}`, r.id);
-    }
-    for (const e of inSeason) ids.set(e.identity, byKey.get(`${e.seasonId}|${e.number}`)!);
-  }
-  if (unseasoned.length) {
-    const rows = await query<UpsertRow & { id: string; title_id: string; number: number }>(
-      trx,
-      `${insert('e.season_id IS NULL AND e.title_id = i.title_id AND coalesce(e.number, -1) = coalesce(i.number, -1)')} ON CONFLICT (title_id, (coalesce(number, -1))) WHERE season_id IS NULL DO UPDATE ${EPISODE_UPDATE}
-       RETURNING (xmax = 0) AS created, id, title_id, coalesce(number, -1) AS number`,
-      columns(unseasoned),
-    );
-    count(report, 'episodes', unseasoned.length, rows);
-    const byKey = new Map(rows.map((r) => [`${r.title_id}|${r.number}`, r.id]));
-    const missing = unseasoned.filter((e) => !byKey.has(`${e.titleId}|${e.number ?? -1}`));
-    if (missing.length) {
-      const found = await query<{ id: string; title_id: string; number: number }>(
-        trx,
-        `SELECT e.id, e.title_id, coalesce(e.number, -1) AS number FROM unnest(?::uuid[], ?::int[]) AS k(title_id, number)
-         JOIN episodes e ON e.season_id IS NULL AND e.title_id = k.title_id AND coalesce(e.number, -1) = coalesce(k.number, -1)`,
-        [missing.map((e) => e.titleId), missing.map((e) => e.number)],
-      );
-      for (const r of found) byKey.set(`${r.title_id}|${r.number}`, r.id);
-    }
-    for (const e of unseasoned) ids.set(e.identity, byKey.get(`${e.titleId}|${e.number ?? -1}`)!);
+  for (const group of [IN_SEASON, UNSEASONED]) {
+    const rows = episodes.filter(group.applies);
+    if (rows.length) await upsertEpisodeGroup(trx, rows, group, report, ids);
   }
   return ids;
+}
+
+/** How episodes of one kind are recognised: by (season, number), or outside seasons by (title, number). */
+interface EpisodeGroup {
+  applies: (e: EpisodeRow) => boolean;
+  /** Matches a stored episode `e` to an input row `i`. */
+  sameKey: string;
+  conflict: string;
+  /** The key columns, aliased `a` and `b` (unqualified, for RETURNING; and of `e`, for a lookup). */
+  returning: string;
+  keyColumns: string;
+  key: (e: EpisodeRow) => [string | null, number];
+}
+
+const IN_SEASON: EpisodeGroup = {
+  applies: (e) => e.seasonId !== null,
+  sameKey: 'e.season_id = i.season_id AND e.number = i.number',
+  conflict: '(season_id, number)',
+  returning: 'season_id AS a, number AS b',
+  keyColumns: 'e.season_id AS a, e.number AS b',
+  key: (e) => [e.seasonId, e.number!],
+};
+
+const UNSEASONED: EpisodeGroup = {
+  applies: (e) => e.seasonId === null,
+  sameKey: 'e.season_id IS NULL AND e.title_id = i.title_id AND coalesce(e.number, -1) = coalesce(i.number, -1)',
+  conflict: '(title_id, (coalesce(number, -1))) WHERE season_id IS NULL',
+  returning: 'title_id AS a, coalesce(number, -1) AS b',
+  keyColumns: 'e.title_id AS a, coalesce(e.number, -1) AS b',
+  key: (e) => [e.titleId, e.number ?? -1],
+};
+
+async function upsertEpisodeGroup(
+  trx: Knex.Transaction,
+  rows: EpisodeRow[],
+  group: EpisodeGroup,
+  report: IngestReport,
+  ids: Map<string, string>,
+): Promise<void> {
+  const keyOf = (e: EpisodeRow) => group.key(e).join('|');
+  const bindings = [rows.map((e) => e.titleId), rows.map((e) => e.seasonId), rows.map((e) => e.number), rows.map((e) => e.name), rows.map((e) => e.externalIds)];
+  // Rows already stored as they are never reach ON CONFLICT (which would lock, and so write, them).
+  const returned = await query<UpsertRow & { id: string; a: string; b: number }>(
+    trx,
+    `INSERT INTO episodes (title_id, season_id, number, name, external_ids)
+     SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[]) AS i(title_id, season_id, number, name, external_ids)
+     WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE ${group.sameKey}
+                         AND e.name IS NOT DISTINCT FROM coalesce(i.name, e.name)
+                         AND (i.external_ids IS NULL OR e.external_ids = coalesce(e.external_ids, '{}'::jsonb) || i.external_ids))
+     ON CONFLICT ${group.conflict} DO UPDATE ${EPISODE_UPDATE}
+     RETURNING (xmax = 0) AS created, id, ${group.returning}`,
+    bindings,
+  );
+  count(report, 'episodes', rows.length, returned);
+  const byKey = new Map(returned.map((r) => [`${r.a}|${r.b}`, r.id]));
+  // Only episodes that were already stored need looking up (none on a first ingest).
+  const missing = rows.filter((e) => !byKey.has(keyOf(e)));
+  if (missing.length) {
+    const found = await query<{ id: string; a: string; b: number }>(
+      trx,
+      `SELECT e.id, ${group.keyColumns} FROM unnest(?::uuid[], ?::uuid[], ?::int[]) AS i(title_id, season_id, number)
+       JOIN episodes e ON ${group.sameKey}`,
+      [missing.map((e) => e.titleId), missing.map((e) => e.seasonId), missing.map((e) => e.number)],
+    );
+    for (const r of found) byKey.set(`${r.a}|${r.b}`, r.id);
+  }
+  for (const e of rows) ids.set(e.identity, byKey.get(keyOf(e))!);
 }
 
 interface AssetRow {
