@@ -47,7 +47,9 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         setupRequest: (request) => ({
           ...request,
-          body: JSON.stringify(superjson.serialize({ uri: `load://asset/${process.pid}/${++counter}`, size: counter, durationMs: 60_000 })),
+          body: JSON.stringify(
+            superjson.serialize({ uri: `load://asset/${process.pid}/${++counter}`, size: counter, durationMs: 60_000 }),
+          ),
         }),
       },
     ],

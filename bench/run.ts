@@ -95,7 +95,12 @@ async function ingestLibrary(db: Knex) {
   });
   const report = await run.finish();
   const quarter = (q: number) => mb(rss[Math.min(rss.length - 1, Math.floor((rss.length * q) / 4))] ?? 0);
-  return { ms, report, peakRssMb: mb(Math.max(...rss, process.memoryUsage().rss)), rssQuartilesMb: [quarter(1), quarter(2), quarter(3), quarter(4)] };
+  return {
+    ms,
+    report,
+    peakRssMb: mb(Math.max(...rss, process.memoryUsage().rss)),
+    rssQuartilesMb: [quarter(1), quarter(2), quarter(3), quarter(4)],
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -115,7 +120,16 @@ async function latency(name: string, call: () => Promise<unknown>) {
   return { name, medianMs: round(percentile(samples, 0.5)), p99Ms: round(percentile(samples, 0.99)) };
 }
 
-const BIG_TABLES = new Set(['titles', 'seasons', 'episodes', 'assets', 'episode_assets', 'provider_refs', 'review_queue', 'markers']);
+const BIG_TABLES = new Set([
+  'titles',
+  'seasons',
+  'episodes',
+  'assets',
+  'episode_assets',
+  'provider_refs',
+  'review_queue',
+  'markers',
+]);
 
 interface PlanNode {
   'Node Type': string;
@@ -125,7 +139,8 @@ interface PlanNode {
 }
 
 function walkPlan(node: PlanNode, out: { seqScans: string[]; indexes: Set<string> }): void {
-  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] && BIG_TABLES.has(node['Relation Name'])) out.seqScans.push(node['Relation Name']);
+  if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] && BIG_TABLES.has(node['Relation Name']))
+    out.seqScans.push(node['Relation Name']);
   if (node['Index Name']) out.indexes.add(node['Index Name']);
   for (const child of node.Plans ?? []) walkPlan(child, out);
 }
@@ -137,14 +152,22 @@ async function explain(db: Knex, name: string, call: () => Promise<unknown>) {
   db.on('query', listener);
   await call();
   db.off('query', listener);
-  const query = seen.find((q) => /cursor_keys|select/i.test(q.sql) && /cursor_keys/.test(q.sql)) ?? seen.find((q) => /^select/i.test(q.sql))!;
+  const query =
+    seen.find((q) => /cursor_keys|select/i.test(q.sql) && /cursor_keys/.test(q.sql)) ?? seen.find((q) => /^select/i.test(q.sql))!;
   const sql = query.sql.replace(/\$\d+/g, '?');
-  const result = (await db.raw(`EXPLAIN (FORMAT JSON) ${sql}`, query.bindings as Knex.RawBinding[])) as { rows: Array<Record<string, unknown>> };
+  const result = (await db.raw(`EXPLAIN (FORMAT JSON) ${sql}`, query.bindings as Knex.RawBinding[])) as {
+    rows: Array<Record<string, unknown>>;
+  };
   const raw = result.rows[0]!['QUERY PLAN'];
   const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
   const out = { seqScans: [] as string[], indexes: new Set<string>() };
   walkPlan(plan[0]!.Plan, out);
-  return { name, indexes: [...out.indexes], seqScans: out.seqScans, usesIndex: out.indexes.size > 0 && out.seqScans.length === 0 };
+  return {
+    name,
+    indexes: [...out.indexes],
+    seqScans: out.seqScans,
+    usesIndex: out.indexes.size > 0 && out.seqScans.length === 0,
+  };
 }
 
 async function reads(db: Knex) {
@@ -168,7 +191,8 @@ async function reads(db: Knex) {
   };
   const titlesPage = (cursor?: string) => client.titles.list.query({ limit: 1, ...(cursor ? { cursor } : {}) });
   const deepTitles = await deepPageOf(titlesPage, Math.min(1000, size.shows));
-  const assetsRange = (cursor?: string) => client.assets.list.query({ minDurationMs: 1_330_000, maxDurationMs: 1_340_000, limit: 50, ...(cursor ? { cursor } : {}) });
+  const assetsRange = (cursor?: string) =>
+    client.assets.list.query({ minDurationMs: 1_330_000, maxDurationMs: 1_340_000, limit: 50, ...(cursor ? { cursor } : {}) });
   const deepAssets = await deepPageOf(assetsRange, 100);
   const showId = (await client.titles.list.query({ limit: 1 })).items[0]!.id;
   const seasonId = (await client.seasons.list.query({ titleId: showId, limit: 1 })).items[0]!.id;
@@ -180,7 +204,10 @@ async function reads(db: Knex) {
     ['assets.list duration range page 1', () => assetsRange()],
     ['assets.list duration range page 100', () => assetsRange(deepAssets)],
     ['reviews.list pending', () => client.reviews.list.query({ status: 'pending' })],
-    ['titles.get full show graph', () => client.titles.get.query({ id: showId, include: ['seasons.episodes.assets', 'providerRefs'] })],
+    [
+      'titles.get full show graph',
+      () => client.titles.get.query({ id: showId, include: ['seasons.episodes.assets', 'providerRefs'] }),
+    ],
   ];
   const latencies = [];
   for (const [name, call] of calls) latencies.push(await latency(name, call));
@@ -194,7 +221,9 @@ async function reads(db: Knex) {
 
 async function main(): Promise<void> {
   const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
-  console.log(`Retrovue bench: ${episodesTotal.toLocaleString()} episodes (${size.shows} shows x ${size.seasonsPerShow} x ${size.episodesPerSeason}) on ${driver}\n`);
+  console.log(
+    `Retrovue bench: ${episodesTotal.toLocaleString()} episodes (${size.shows} shows x ${size.seasonsPerShow} x ${size.episodesPerSeason}) on ${driver}\n`,
+  );
 
   const boundDb = await createScratchDatabase('bench_bound');
   const bound = await timed(() => insertSyntheticLibrary(boundDb.db, size));
@@ -204,20 +233,26 @@ async function main(): Promise<void> {
   const ingestDb = await createScratchDatabase('bench_ingest');
   const first = await ingestLibrary(ingestDb.db);
   const ingestRatio = Math.round((first.ms / bound.ms) * 100) / 100;
-  console.log(`ingest core (normalized items, batches of ${INGEST_CHUNK}): ${seconds(first.ms)} s  ratio ${ingestRatio}x  rows written ${first.report.rowsWritten.toLocaleString()}  peak RSS ${first.peakRssMb} MB  (RSS by quarter: ${first.rssQuartilesMb.join(' / ')} MB)`);
+  console.log(
+    `ingest core (normalized items, batches of ${INGEST_CHUNK}): ${seconds(first.ms)} s  ratio ${ingestRatio}x  rows written ${first.report.rowsWritten.toLocaleString()}  peak RSS ${first.peakRssMb} MB  (RSS by quarter: ${first.rssQuartilesMb.join(' / ')} MB)`,
+  );
   const tuplesBefore = await tupleWrites(ingestDb.db);
   const again = await ingestLibrary(ingestDb.db);
   const reingestTupleWrites = tuplesBefore === null ? null : (await tupleWrites(ingestDb.db))! - tuplesBefore;
   console.log(
     `re-ingest unchanged: ${seconds(again.ms)} s  (${Math.round((again.ms / first.ms) * 100)}% of the first ingest)  rows written ${again.report.rowsWritten}` +
-      (reingestTupleWrites === null ? '' : `  (PostgreSQL's own counters: ${reingestTupleWrites} tuples inserted/updated/deleted)`),
+      (reingestTupleWrites === null
+        ? ''
+        : `  (PostgreSQL's own counters: ${reingestTupleWrites} tuples inserted/updated/deleted)`),
   );
 
   const { latencies, plans } = await reads(ingestDb.db);
   console.log('\nreads over HTTP through the SDK (median / p99 ms):');
   console.table(latencies);
   console.log('EXPLAIN of each list query:');
-  console.table(plans.map((p) => ({ query: p.name, usesIndex: p.usesIndex, indexes: p.indexes.join(', '), seqScans: p.seqScans.join(', ') })));
+  console.table(
+    plans.map((p) => ({ query: p.name, usesIndex: p.usesIndex, indexes: p.indexes.join(', '), seqScans: p.seqScans.join(', ') })),
+  );
   await ingestDb.drop();
 
   const byName = (n: string) => latencies.find((l) => l.name.startsWith(n))!;

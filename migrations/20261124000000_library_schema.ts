@@ -7,8 +7,7 @@ import type { Knex } from 'knex';
  * and updated_at maintained by the database.
  */
 
-const uuidPk = (knex: Knex, t: Knex.CreateTableBuilder) =>
-  t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
+const uuidPk = (knex: Knex, t: Knex.CreateTableBuilder) => t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
 
 const createdAt = (knex: Knex, t: Knex.CreateTableBuilder, name = 'created_at') =>
   t.timestamp(name, { useTz: true }).notNullable().defaultTo(knex.fn.now());
@@ -148,9 +147,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['status', 'created_at', 'id'], 'ix_review_queue_status');
     t.index(['created_at', 'id'], 'ix_review_queue_created_at');
   });
-  await knex.raw(
-    `CREATE INDEX ix_review_queue_pending ON review_queue (created_at, id) WHERE status = 'pending'`,
-  );
+  await knex.raw(`CREATE INDEX ix_review_queue_pending ON review_queue (created_at, id) WHERE status = 'pending'`);
 
   await knex.schema.createTable('sources', (t) => {
     uuidPk(knex, t);

@@ -39,7 +39,11 @@ sources
   .requiredOption('--base-url <url>', 'e.g. http://192.168.1.10:32400')
   .requiredOption('--plex-token <token>', 'X-Plex-Token (stored, never shown again)')
   .action(async (o: { name: string; baseUrl: string; plexToken: string }) => {
-    const source = await api().sources.create.mutate({ kind: 'plex', name: o.name, config: { baseUrl: o.baseUrl, token: o.plexToken } });
+    const source = await api().sources.create.mutate({
+      kind: 'plex',
+      name: o.name,
+      config: { baseUrl: o.baseUrl, token: o.plexToken },
+    });
     print({ id: source.id, name: source.name, kind: source.kind, config: source.config, secretKeys: source.secretKeys });
   });
 sources
@@ -49,7 +53,11 @@ sources
   .requiredOption('--path <dir>', 'absolute folder path (repeatable)', collect)
   .option('--hash', 'compute SHA-256 of new and changed files')
   .action(async (o: { name: string; path: string[]; hash?: boolean }) => {
-    const source = await api().sources.create.mutate({ kind: 'filesystem', name: o.name, config: { paths: o.path, ...(o.hash ? { hash: true } : {}) } });
+    const source = await api().sources.create.mutate({
+      kind: 'filesystem',
+      name: o.name,
+      config: { paths: o.path, ...(o.hash ? { hash: true } : {}) },
+    });
     print({ id: source.id, name: source.name, kind: source.kind, config: source.config });
   });
 sources.command('list').action(async () => {
@@ -72,7 +80,10 @@ collections
     const { items } = await api().collections.list.query({ limit: 500, ...(o.source ? { sourceId: o.source } : {}) });
     print(items.map((c) => ({ id: c.id, name: c.name, externalId: c.externalId, enabled: c.enabled })));
   });
-for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+for (const [name, enabled] of [
+  ['enable', true],
+  ['disable', false],
+] as const) {
   collections.command(`${name} <collectionId>`).action(async (id: string) => {
     const c = await api().collections.update.mutate({ id, enabled });
     print({ id: c.id, name: c.name, enabled: c.enabled });
@@ -93,7 +104,11 @@ program
   .action(async (collectionId: string) => {
     const client = api();
     const job = await client.ingest.start.mutate({ collectionId });
-    const bar = new SingleBar({ format: 'ingest {bar} {value} items | {batches} batches | {duration}s', stream: process.stderr, noTTYOutput: false });
+    const bar = new SingleBar({
+      format: 'ingest {bar} {value} items | {batches} batches | {duration}s',
+      stream: process.stderr,
+      noTTYOutput: false,
+    });
     bar.start(0, 0, { batches: 0 });
     let status = job;
     while (status.state === 'running') {
@@ -121,9 +136,13 @@ reviews
 reviews
   .command('resolve <reviewId>')
   .option('--episode <episodeId>', 'link the asset to this episode')
-  .option('--canonical', 'make it the episode\'s canonical version')
+  .option('--canonical', "make it the episode's canonical version")
   .action(async (id: string, o: { episode?: string; canonical?: boolean }) => {
-    const r = await api().reviews.resolve.mutate({ id, ...(o.episode ? { episodeId: o.episode } : {}), makeCanonical: Boolean(o.canonical) });
+    const r = await api().reviews.resolve.mutate({
+      id,
+      ...(o.episode ? { episodeId: o.episode } : {}),
+      makeCanonical: Boolean(o.canonical),
+    });
     print({ id: r.id, status: r.status, resolvedAt: r.resolvedAt });
   });
 reviews.command('reject <reviewId>').action(async (id: string) => {

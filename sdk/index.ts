@@ -69,7 +69,8 @@ export interface RetrovueError extends TRPCClientError<AppRouter> {
  */
 export function isRetrovueError(err: unknown): err is RetrovueError {
   if (!(err instanceof TRPCClientError)) return false;
-  const data = (err as TRPCClientError<AppRouter>).data as { code?: string; fieldErrors?: RetrovueError['fieldErrors'] } | undefined;
+  const data = (err as TRPCClientError<AppRouter>).data as
+    { code?: string; fieldErrors?: RetrovueError['fieldErrors'] } | undefined;
   if (!data?.code) return false;
   Object.assign(err, { code: data.code, fieldErrors: data.fieldErrors ?? [] });
   return true;

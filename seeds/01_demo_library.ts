@@ -31,7 +31,7 @@ const SHOWS: DemoShow[] = [
     year: 1982,
     tmdb: 3943,
     seasons: [
-      { number: 1, episodes: ['Give Me a Ring Sometime', "Sams Women", 'The Tortelli Tort'] },
+      { number: 1, episodes: ['Give Me a Ring Sometime', 'Sams Women', 'The Tortelli Tort'] },
       { number: 2, episodes: ['Power Play', 'Little Sister Dont Cha', 'Personal Business'] },
     ],
   },
@@ -40,7 +40,12 @@ const SHOWS: DemoShow[] = [
     name: 'The Twilight Zone',
     year: 1959,
     tmdb: 6357,
-    seasons: [{ number: 1, episodes: ['Where Is Everybody?', 'One for the Angels', 'Mr. Denton on Doomsday', 'The Sixteen-Millimeter Shrine'] }],
+    seasons: [
+      {
+        number: 1,
+        episodes: ['Where Is Everybody?', 'One for the Angels', 'Mr. Denton on Doomsday', 'The Sixteen-Millimeter Shrine'],
+      },
+    ],
   },
 ];
 
@@ -77,7 +82,14 @@ export async function seed(knex: Knex): Promise<void> {
   for (const show of SHOWS) {
     const titleId = id(`title:${show.key}`);
     titles.push({ id: titleId, kind: 'show', name: show.name, year: show.year, external_ids: json({ tmdb: show.tmdb }) });
-    refs.push({ id: id(`ref:tmdb:${show.key}`), entity_type: 'title', entity_id: titleId, title_id: titleId, provider: 'tmdb', provider_key: String(show.tmdb) });
+    refs.push({
+      id: id(`ref:tmdb:${show.key}`),
+      entity_type: 'title',
+      entity_id: titleId,
+      title_id: titleId,
+      provider: 'tmdb',
+      provider_key: String(show.tmdb),
+    });
     for (const season of show.seasons) {
       const seasonId = id(`season:${show.key}:${season.number}`);
       seasons.push({ id: seasonId, title_id: titleId, number: season.number });
@@ -88,15 +100,58 @@ export async function seed(knex: Knex): Promise<void> {
         episodes.push({ id: episodeId, title_id: titleId, season_id: seasonId, number, name });
         const code = `S${String(season.number).padStart(2, '0')}E${String(number).padStart(2, '0')}`;
         const durationMs = 1_500_000 + number * 7_000;
-        const assetId = addAsset(key, episodeId, `file:///mnt/tv/${show.name}/Season ${season.number}/${show.name} - ${code} - ${name}.mkv`, durationMs, true);
-        refs.push({ id: id(`ref:plex:${key}`), entity_type: 'episode', entity_id: episodeId, episode_id: episodeId, provider: 'plex', provider_key: `demo-plex:${key}`, raw: json({ title: name, index: number, parentIndex: season.number }) });
+        const assetId = addAsset(
+          key,
+          episodeId,
+          `file:///mnt/tv/${show.name}/Season ${season.number}/${show.name} - ${code} - ${name}.mkv`,
+          durationMs,
+          true,
+        );
+        refs.push({
+          id: id(`ref:plex:${key}`),
+          entity_type: 'episode',
+          entity_id: episodeId,
+          episode_id: episodeId,
+          provider: 'plex',
+          provider_key: `demo-plex:${key}`,
+          raw: json({ title: name, index: number, parentIndex: season.number }),
+        });
         markers.push(
-          { id: id(`marker:${key}:intro`), asset_id: assetId, kind: 'chapter', start_ms: 0, end_ms: 60_000, payload: json({ title: 'Cold open' }) },
-          { id: id(`marker:${key}:avail`), asset_id: assetId, kind: 'avail', start_ms: 720_000, end_ms: 720_000, payload: json({ breakLengthMs: 120_000 }) },
-          { id: id(`marker:${key}:bumper`), asset_id: assetId, kind: 'bumper', start_ms: durationMs - 30_000, end_ms: durationMs, payload: null },
+          {
+            id: id(`marker:${key}:intro`),
+            asset_id: assetId,
+            kind: 'chapter',
+            start_ms: 0,
+            end_ms: 60_000,
+            payload: json({ title: 'Cold open' }),
+          },
+          {
+            id: id(`marker:${key}:avail`),
+            asset_id: assetId,
+            kind: 'avail',
+            start_ms: 720_000,
+            end_ms: 720_000,
+            payload: json({ breakLengthMs: 120_000 }),
+          },
+          {
+            id: id(`marker:${key}:bumper`),
+            asset_id: assetId,
+            kind: 'bumper',
+            start_ms: durationMs - 30_000,
+            end_ms: durationMs,
+            payload: null,
+          },
         );
         // The first episode of each show also has an older, non-canonical broadcast capture.
-        if (number === 1) addAsset(`${key}:broadcast`, episodeId, `file:///mnt/tv/${show.name}/Season ${season.number}/${show.name} - ${code} - broadcast.mpg.mkv`, durationMs + 4_000, false, 'mpeg2video');
+        if (number === 1)
+          addAsset(
+            `${key}:broadcast`,
+            episodeId,
+            `file:///mnt/tv/${show.name}/Season ${season.number}/${show.name} - ${code} - broadcast.mpg.mkv`,
+            durationMs + 4_000,
+            false,
+            'mpeg2video',
+          );
       });
     }
   }
@@ -106,12 +161,39 @@ export async function seed(knex: Knex): Promise<void> {
     const episodeId = id(`episode:${movie.key}`);
     titles.push({ id: titleId, kind: 'movie', name: movie.name, year: movie.year, external_ids: json({ tmdb: movie.tmdb }) });
     episodes.push({ id: episodeId, title_id: titleId, season_id: null, number: null, name: movie.name });
-    const assetId = addAsset(movie.key, episodeId, `file:///mnt/movies/${movie.name} (${movie.year})/${movie.name} (${movie.year}).mp4`, movie.durationMs, true);
-    refs.push(
-      { id: id(`ref:tmdb:${movie.key}`), entity_type: 'title', entity_id: titleId, title_id: titleId, provider: 'tmdb', provider_key: String(movie.tmdb) },
-      { id: id(`ref:plex-asset:${movie.key}`), entity_type: 'asset', entity_id: assetId, asset_id: assetId, provider: 'plex', provider_key: `demo-plex:media:${movie.key}` },
+    const assetId = addAsset(
+      movie.key,
+      episodeId,
+      `file:///mnt/movies/${movie.name} (${movie.year})/${movie.name} (${movie.year}).mp4`,
+      movie.durationMs,
+      true,
     );
-    markers.push({ id: id(`marker:${movie.key}:credits`), asset_id: assetId, kind: 'chapter', start_ms: movie.durationMs - 300_000, end_ms: movie.durationMs, payload: json({ title: 'Credits' }) });
+    refs.push(
+      {
+        id: id(`ref:tmdb:${movie.key}`),
+        entity_type: 'title',
+        entity_id: titleId,
+        title_id: titleId,
+        provider: 'tmdb',
+        provider_key: String(movie.tmdb),
+      },
+      {
+        id: id(`ref:plex-asset:${movie.key}`),
+        entity_type: 'asset',
+        entity_id: assetId,
+        asset_id: assetId,
+        provider: 'plex',
+        provider_key: `demo-plex:media:${movie.key}`,
+      },
+    );
+    markers.push({
+      id: id(`marker:${movie.key}:credits`),
+      asset_id: assetId,
+      kind: 'chapter',
+      start_ms: movie.durationMs - 300_000,
+      end_ms: movie.durationMs,
+      payload: json({ title: 'Credits' }),
+    });
   }
 
   // Files waiting for a person: not linked to any episode yet.
@@ -119,31 +201,117 @@ export async function seed(knex: Knex): Promise<void> {
   const orphanResolved = id('asset:orphan:resolved');
   const orphanRejected = id('asset:orphan:rejected');
   assets.push(
-    { id: orphanPending, uri: 'file:///mnt/tv/Unsorted/cheers_ep_unknown.avi', size: 350_000_000, duration_ms: null, video_codec: 'mpeg4', audio_codec: null, container: 'avi', canonical: false },
-    { id: orphanResolved, uri: 'file:///mnt/tv/Unsorted/twilight.zone.1x02.mkv', size: 410_000_000, duration_ms: 1_520_000, video_codec: 'h264', audio_codec: 'aac', container: 'mkv', canonical: false },
-    { id: orphanRejected, uri: 'file:///mnt/tv/Unsorted/sample.mkv', size: 1_000_000, duration_ms: 30_000, video_codec: 'h264', audio_codec: 'aac', container: 'mkv', canonical: false },
+    {
+      id: orphanPending,
+      uri: 'file:///mnt/tv/Unsorted/cheers_ep_unknown.avi',
+      size: 350_000_000,
+      duration_ms: null,
+      video_codec: 'mpeg4',
+      audio_codec: null,
+      container: 'avi',
+      canonical: false,
+    },
+    {
+      id: orphanResolved,
+      uri: 'file:///mnt/tv/Unsorted/twilight.zone.1x02.mkv',
+      size: 410_000_000,
+      duration_ms: 1_520_000,
+      video_codec: 'h264',
+      audio_codec: 'aac',
+      container: 'mkv',
+      canonical: false,
+    },
+    {
+      id: orphanRejected,
+      uri: 'file:///mnt/tv/Unsorted/sample.mkv',
+      size: 1_000_000,
+      duration_ms: 30_000,
+      video_codec: 'h264',
+      audio_codec: 'aac',
+      container: 'mkv',
+      canonical: false,
+    },
   );
   const reviews = [
-    { id: id('review:pending'), asset_id: orphanPending, reason: 'missing duration; unparsable file name', confidence: 0.2, status: 'pending', resolved_at: null },
-    { id: id('review:resolved'), asset_id: orphanResolved, reason: 'name parsed with low confidence', confidence: 0.55, status: 'resolved', resolved_at: '2026-01-02T10:00:00Z' },
-    { id: id('review:rejected'), asset_id: orphanRejected, reason: 'too short to be an episode', confidence: 0.1, status: 'rejected', resolved_at: '2026-01-03T10:00:00Z' },
+    {
+      id: id('review:pending'),
+      asset_id: orphanPending,
+      reason: 'missing duration; unparsable file name',
+      confidence: 0.2,
+      status: 'pending',
+      resolved_at: null,
+    },
+    {
+      id: id('review:resolved'),
+      asset_id: orphanResolved,
+      reason: 'name parsed with low confidence',
+      confidence: 0.55,
+      status: 'resolved',
+      resolved_at: '2026-01-02T10:00:00Z',
+    },
+    {
+      id: id('review:rejected'),
+      asset_id: orphanRejected,
+      reason: 'too short to be an episode',
+      confidence: 0.1,
+      status: 'rejected',
+      resolved_at: '2026-01-03T10:00:00Z',
+    },
   ];
   links.push({ episode_id: id('episode:twilight-zone:s1e2'), asset_id: orphanResolved });
 
   const plexSource = id('source:plex');
   const fsSource = id('source:filesystem');
   const sources = [
-    { id: plexSource, external_id: 'demo-plex', name: 'Living Room Plex', kind: 'plex', config: json({ baseUrl: 'http://127.0.0.1:32400', token: 'demo-token-not-real' }) },
-    { id: fsSource, external_id: 'demo-filesystem', name: 'NAS folders', kind: 'filesystem', config: json({ paths: ['/mnt/tv', '/mnt/movies'] }) },
+    {
+      id: plexSource,
+      external_id: 'demo-plex',
+      name: 'Living Room Plex',
+      kind: 'plex',
+      config: json({ baseUrl: 'http://127.0.0.1:32400', token: 'demo-token-not-real' }),
+    },
+    {
+      id: fsSource,
+      external_id: 'demo-filesystem',
+      name: 'NAS folders',
+      kind: 'filesystem',
+      config: json({ paths: ['/mnt/tv', '/mnt/movies'] }),
+    },
   ];
   const collections = [
-    { id: id('collection:plex:tv'), source_id: plexSource, external_id: '1', name: 'TV Shows', enabled: true, config: json({ type: 'show', locations: ['D:\\Media\\TV'] }) },
-    { id: id('collection:plex:movies'), source_id: plexSource, external_id: '2', name: 'Movies', enabled: false, config: json({ type: 'movie', locations: ['D:\\Media\\Movies'] }) },
-    { id: id('collection:fs:tv'), source_id: fsSource, external_id: '/mnt/tv', name: 'tv', enabled: true, config: json({ path: '/mnt/tv' }) },
+    {
+      id: id('collection:plex:tv'),
+      source_id: plexSource,
+      external_id: '1',
+      name: 'TV Shows',
+      enabled: true,
+      config: json({ type: 'show', locations: ['D:\\Media\\TV'] }),
+    },
+    {
+      id: id('collection:plex:movies'),
+      source_id: plexSource,
+      external_id: '2',
+      name: 'Movies',
+      enabled: false,
+      config: json({ type: 'movie', locations: ['D:\\Media\\Movies'] }),
+    },
+    {
+      id: id('collection:fs:tv'),
+      source_id: fsSource,
+      external_id: '/mnt/tv',
+      name: 'tv',
+      enabled: true,
+      config: json({ path: '/mnt/tv' }),
+    },
   ];
   const mappings = [
     { id: id('mapping:plex:tv'), collection_id: id('collection:plex:tv'), plex_path: 'D:\\Media\\TV', local_path: '/mnt/tv' },
-    { id: id('mapping:plex:movies'), collection_id: id('collection:plex:movies'), plex_path: 'D:\\Media\\Movies', local_path: '/mnt/movies' },
+    {
+      id: id('mapping:plex:movies'),
+      collection_id: id('collection:plex:movies'),
+      plex_path: 'D:\\Media\\Movies',
+      local_path: '/mnt/movies',
+    },
   ];
 
   await knex.transaction(async (trx) => {
@@ -152,10 +320,23 @@ export async function seed(knex: Knex): Promise<void> {
     await upsert('seasons', seasons);
     await upsert('episodes', episodes);
     // Canonical flags are settled after the links exist again, so the one-canonical rule holds throughout.
-    await trx('assets').whereIn('id', assets.map((a) => a.id as string)).update({ canonical: false });
-    await upsert('assets', assets.map((a) => ({ ...a, canonical: false })));
+    await trx('assets')
+      .whereIn(
+        'id',
+        assets.map((a) => a.id as string),
+      )
+      .update({ canonical: false });
+    await upsert(
+      'assets',
+      assets.map((a) => ({ ...a, canonical: false })),
+    );
     await trx('episode_assets').insert(links).onConflict(['episode_id', 'asset_id']).ignore();
-    await trx('assets').whereIn('id', assets.filter((a) => a.canonical).map((a) => a.id as string)).update({ canonical: true });
+    await trx('assets')
+      .whereIn(
+        'id',
+        assets.filter((a) => a.canonical).map((a) => a.id as string),
+      )
+      .update({ canonical: true });
     await upsert('markers', markers);
     await upsert('provider_refs', refs);
     await upsert('review_queue', reviews);

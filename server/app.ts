@@ -28,7 +28,8 @@ export function tokenMatches(header: string | undefined, tokens: readonly string
   for (const token of tokens) {
     const expected = Buffer.from(token);
     // Compare equal-length buffers only; a length mismatch still costs one comparison.
-    const same = given.length === expected.length ? timingSafeEqual(given, expected) : (timingSafeEqual(expected, expected), false);
+    const same =
+      given.length === expected.length ? timingSafeEqual(given, expected) : (timingSafeEqual(expected, expected), false);
     ok = ok || same;
   }
   return ok;

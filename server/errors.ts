@@ -105,13 +105,13 @@ export function mapError(err: unknown): MappedError {
     return { code: 'BAD_REQUEST', message: describe(dbError.constraint, 'a value is out of its allowed range') };
   if (dbError instanceof NotNullViolationError)
     return { code: 'BAD_REQUEST', message: `${camelCase(dbError.column)} is required` };
-  if (dbError instanceof DataError)
-    return { code: 'BAD_REQUEST', message: 'a value is malformed or out of range for its field' };
+  if (dbError instanceof DataError) return { code: 'BAD_REQUEST', message: 'a value is malformed or out of range for its field' };
   // A unique violation raised by a trigger carries no "Key (...)" detail for db-errors to parse.
   const native = (dbError instanceof DBError ? dbError.nativeError : err) as { code?: unknown; constraint?: string };
   if (native?.code === '23505')
     return { code: 'CONFLICT', message: describe(native.constraint, 'a row with these values already exists') };
-  if (isDatabaseUnavailable(err)) return { code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable; try again shortly' };
+  if (isDatabaseUnavailable(err))
+    return { code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable; try again shortly' };
   return { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' };
 }
 

@@ -70,7 +70,14 @@ const errorBoundary = t.middleware(async ({ ctx, path, type, next }) => {
   const mapped = toTRPCError(result.error);
   const level = mapped.code === 'INTERNAL_SERVER_ERROR' || mapped.code === 'SERVICE_UNAVAILABLE' ? 'error' : 'info';
   ctx.log[level](
-    { requestId: ctx.requestId, procedure: path, type, durationMs, outcome: mapped.code, err: level === 'error' ? summarize(result.error.cause ?? result.error) : undefined },
+    {
+      requestId: ctx.requestId,
+      procedure: path,
+      type,
+      durationMs,
+      outcome: mapped.code,
+      err: level === 'error' ? summarize(result.error.cause ?? result.error) : undefined,
+    },
     'procedure failed',
   );
   throw mapped;

@@ -19,7 +19,10 @@ describe('assets', () => {
 
   it('refuses negative sizes, bad hashes and huge uris', async () => {
     await expectRefusedUnchanged(() => client().assets.register.mutate({ uri: 'file:///x', size: -1 }), 'BAD_REQUEST');
-    await expectRefusedUnchanged(() => client().assets.register.mutate({ uri: 'file:///x', size: 1, hashSha256: 'nothex' }), 'BAD_REQUEST');
+    await expectRefusedUnchanged(
+      () => client().assets.register.mutate({ uri: 'file:///x', size: 1, hashSha256: 'nothex' }),
+      'BAD_REQUEST',
+    );
     await expectRefusedUnchanged(() => client().assets.register.mutate({ uri: 'x'.repeat(5000), size: 1 }), 'BAD_REQUEST');
     const hashed = await client().assets.register.mutate({ uri: 'file:///h', size: 1, hashSha256: 'AB'.repeat(32) });
     assert.equal(hashed.asset.hashSha256, 'ab'.repeat(32), 'hashes are stored lowercase');
@@ -58,7 +61,13 @@ describe('assets', () => {
     await client().assets.linkEpisode.mutate({ assetId: b.id, episodeId });
     await client().assets.setCanonical.mutate({ episodeId, assetId: b.id });
     const graph = await client().episodes.get.query({ id: episodeId, include: ['assets'] });
-    assert.deepEqual(graph.assets!.map((x) => [x.id, x.canonical]), [[b.id, true], [a.id, false]]);
+    assert.deepEqual(
+      graph.assets!.map((x) => [x.id, x.canonical]),
+      [
+        [b.id, true],
+        [a.id, false],
+      ],
+    );
     const stray = await makeAsset();
     await expectRefusedUnchanged(() => client().assets.setCanonical.mutate({ episodeId, assetId: stray.id }), 'NOT_FOUND');
   });
@@ -72,9 +81,19 @@ describe('assets', () => {
       await client().assets.linkEpisode.mutate({ assetId: asset.id, episodeId });
       assets.push(asset);
     }
-    const results = await Promise.allSettled(assets.map((a) => client().assets.setCanonical.mutate({ episodeId, assetId: a.id })));
-    assert.ok(results.every((r) => r.status === 'fulfilled'), 'every call is serialised, none fails');
-    const canonical = await db()('assets').whereIn('id', assets.map((a) => a.id)).where('canonical', true);
+    const results = await Promise.allSettled(
+      assets.map((a) => client().assets.setCanonical.mutate({ episodeId, assetId: a.id })),
+    );
+    assert.ok(
+      results.every((r) => r.status === 'fulfilled'),
+      'every call is serialised, none fails',
+    );
+    const canonical = await db()('assets')
+      .whereIn(
+        'id',
+        assets.map((a) => a.id),
+      )
+      .where('canonical', true);
     assert.equal(canonical.length, 1);
   });
 
@@ -90,20 +109,32 @@ describe('assets', () => {
     assert.equal(all.items.length, 2);
     const page2 = await client().assets.list.query({ limit: 2, cursor: all.nextCursor! });
     const page3 = await client().assets.list.query({ limit: 2, cursor: page2.nextCursor! });
-    assert.deepEqual([...all.items, ...page2.items, ...page3.items].map((a) => a.uri), made.map((a) => a.uri));
+    assert.deepEqual(
+      [...all.items, ...page2.items, ...page3.items].map((a) => a.uri),
+      made.map((a) => a.uri),
+    );
     assert.equal(page3.nextCursor, null);
 
     const ranged = await client().assets.list.query({ minDurationMs: 2000, maxDurationMs: 9000 });
-    assert.deepEqual(ranged.items.map((a) => a.durationMs), [3000, 5000, 9000]);
+    assert.deepEqual(
+      ranged.items.map((a) => a.durationMs),
+      [3000, 5000, 9000],
+    );
     const rangedPage = await client().assets.list.query({ minDurationMs: 2000, limit: 1 });
     const rangedNext = await client().assets.list.query({ minDurationMs: 2000, limit: 1, cursor: rangedPage.nextCursor! });
     assert.deepEqual([rangedPage.items[0]!.durationMs, rangedNext.items[0]!.durationMs], [3000, 5000]);
     await expectError(client().assets.list.query({ cursor: rangedPage.nextCursor! }), 'BAD_REQUEST');
 
-    assert.deepEqual((await client().assets.list.query({ canonical: true })).items.map((a) => a.id), [made[0]!.id]);
+    assert.deepEqual(
+      (await client().assets.list.query({ canonical: true })).items.map((a) => a.id),
+      [made[0]!.id],
+    );
     assert.equal((await client().assets.list.query({ unlinked: true })).items.length, 4);
     assert.equal((await client().assets.list.query({ unlinked: false })).items.length, 1);
-    assert.deepEqual((await client().assets.list.query({ videoCodec: 'mpeg2video', audioCodec: 'ac3', container: 'ts' })).items.map((a) => a.id), [made[1]!.id]);
+    assert.deepEqual(
+      (await client().assets.list.query({ videoCodec: 'mpeg2video', audioCodec: 'ac3', container: 'ts' })).items.map((a) => a.id),
+      [made[1]!.id],
+    );
     assert.equal((await client().assets.list.query({ discoveredSince: new Date(Date.now() + 60_000) })).items.length, 0);
     assert.equal((await client().assets.list.query({ discoveredSince: new Date(Date.now() - 60_000) })).items.length, 5);
     await expectError(client().assets.list.query({ minDurationMs: 10, maxDurationMs: 5 }), 'BAD_REQUEST');
@@ -115,7 +146,10 @@ describe('assets', () => {
     await client().assets.linkEpisode.mutate({ assetId: asset.id, episodeId: episodes[0]!.id });
     await client().reviews.enqueue.mutate({ assetId: asset.id, reason: 'check', confidence: 0.5 });
     await client().providerRefs.attach.mutate({ entityType: 'asset', entityId: asset.id, provider: 'plex', providerKey: 'm1' });
-    const got = await client().assets.get.query({ id: asset.id, include: ['episodes.title', 'markers', 'reviews', 'providerRefs'] });
+    const got = await client().assets.get.query({
+      id: asset.id,
+      include: ['episodes.title', 'markers', 'reviews', 'providerRefs'],
+    });
     assert.equal(got.episodes![0]!.title!.id, show.id);
     assert.equal(got.reviews![0]!.status, 'pending');
     assert.equal(got.providerRefs![0]!.providerKey, 'm1');

@@ -13,7 +13,9 @@ const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
 
 async function retrovue(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, '--url', baseUrl(), '--json', ...args], { env: { ...process.env, RETROVUE_API_TOKEN: '' } });
+    const { stdout, stderr } = await exec(process.execPath, [BIN, '--url', baseUrl(), '--json', ...args], {
+      env: { ...process.env, RETROVUE_API_TOKEN: '' },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -63,7 +65,9 @@ describe('operator CLI (npx retrovue)', function () {
     await new Promise((r) => closed.once('listening', r));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const down = await exec(process.execPath, [BIN, '--url', `http://127.0.0.1:${port}/trpc`, 'sources', 'list']).catch((e: { code: number; stderr: string }) => e);
+    const down = await exec(process.execPath, [BIN, '--url', `http://127.0.0.1:${port}/trpc`, 'sources', 'list']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     assert.equal((down as { code: number }).code, 1);
     assert.match((down as { stderr: string }).stderr, /cannot reach the server/);
   });

@@ -10,7 +10,10 @@ describe('seasons', () => {
     const s1 = await makeSeason(show.id, 1);
     await makeEpisode(show.id, s1.id, 1);
     const list = await client().seasons.list.query({ titleId: show.id });
-    assert.deepEqual(list.items.map((s) => s.number), [1, 3]);
+    assert.deepEqual(
+      list.items.map((s) => s.number),
+      [1, 3],
+    );
     const got = await client().seasons.get.query({ id: s1.id, include: ['title', 'episodes'] });
     assert.equal(got.title!.id, show.id);
     assert.equal(got.episodes!.length, 1);
@@ -25,7 +28,10 @@ describe('seasons', () => {
     await makeSeason(show.id, 1);
     await expectRefusedUnchanged(() => client().seasons.create.mutate({ titleId: show.id, number: 1 }), 'CONFLICT');
     await expectRefusedUnchanged(() => client().seasons.create.mutate({ titleId: movie.id, number: 1 }), 'BAD_REQUEST');
-    await expectRefusedUnchanged(() => client().seasons.create.mutate({ titleId: '00000000-0000-4000-8000-000000000000', number: 1 }), 'NOT_FOUND');
+    await expectRefusedUnchanged(
+      () => client().seasons.create.mutate({ titleId: '00000000-0000-4000-8000-000000000000', number: 1 }),
+      'NOT_FOUND',
+    );
     await expectRefusedUnchanged(() => client().seasons.create.mutate({ titleId: show.id, number: -1 }), 'BAD_REQUEST');
   });
 });
@@ -40,7 +46,10 @@ describe('episodes', () => {
     await makeEpisode(show.id, null, 0, 'Pilot special');
 
     const bySeason = await client().episodes.list.query({ seasonId: s2.id });
-    assert.deepEqual(bySeason.items.map((e) => e.number), [1, 2, 3]);
+    assert.deepEqual(
+      bySeason.items.map((e) => e.number),
+      [1, 2, 3],
+    );
 
     const order: string[] = [];
     let cursor: string | undefined;
@@ -55,7 +64,10 @@ describe('episodes', () => {
 
   it('gets an episode with its season, title and assets; updates and deletes', async () => {
     const { show, season, episodes } = await makeShowWithEpisodes(1);
-    const got = await client().episodes.get.query({ id: episodes[0]!.id, include: ['title', 'season', 'assets', 'providerRefs'] });
+    const got = await client().episodes.get.query({
+      id: episodes[0]!.id,
+      include: ['title', 'season', 'assets', 'providerRefs'],
+    });
     assert.equal(got.title!.id, show.id);
     assert.equal(got.season!.id, season.id);
     assert.deepEqual(got.assets, []);
@@ -69,8 +81,14 @@ describe('episodes', () => {
   it('refuses a duplicate number, a season of another title and an unnumbered episode in a season', async () => {
     const { show, season } = await makeShowWithEpisodes(1);
     const other = await makeShow();
-    await expectRefusedUnchanged(() => client().episodes.create.mutate({ titleId: show.id, seasonId: season.id, number: 1 }), 'CONFLICT');
-    await expectRefusedUnchanged(() => client().episodes.create.mutate({ titleId: other.id, seasonId: season.id, number: 9 }), 'NOT_FOUND');
+    await expectRefusedUnchanged(
+      () => client().episodes.create.mutate({ titleId: show.id, seasonId: season.id, number: 1 }),
+      'CONFLICT',
+    );
+    await expectRefusedUnchanged(
+      () => client().episodes.create.mutate({ titleId: other.id, seasonId: season.id, number: 9 }),
+      'NOT_FOUND',
+    );
     await expectRefusedUnchanged(() => client().episodes.create.mutate({ titleId: show.id, seasonId: season.id }), 'BAD_REQUEST');
     await expectRefusedUnchanged(() => client().episodes.create.mutate({ titleId: show.id, number: 1.5 }), 'BAD_REQUEST');
   });

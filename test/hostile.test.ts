@@ -8,16 +8,57 @@ import { assertSafeMessage } from './support/expect.js';
 import { baseUrl, db, testLogger } from './support/harness.js';
 
 /** Every procedure of the router, discovered from the router itself. */
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(([path, p]) => ({
-  path,
-  type: p._def.type,
-}));
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(
+  ([path, p]) => ({
+    path,
+    type: p._def.type,
+  }),
+);
 
 const FIELDS = [
-  'id', 'kind', 'name', 'year', 'limit', 'cursor', 'include', 'search', 'titleId', 'seasonId', 'episodeId', 'assetId',
-  'number', 'uri', 'size', 'durationMs', 'startMs', 'endMs', 'status', 'confidence', 'reason', 'config', 'externalId',
-  'sourceId', 'collectionId', 'plexPath', 'localPath', 'path', 'provider', 'providerKey', 'entityType', 'entityId',
-  'items', 'markers', 'enabled', 'canonical', 'minDurationMs', 'maxDurationMs', 'discoveredSince', 'jobId', 'raw', '__proto__', 'constructor',
+  'id',
+  'kind',
+  'name',
+  'year',
+  'limit',
+  'cursor',
+  'include',
+  'search',
+  'titleId',
+  'seasonId',
+  'episodeId',
+  'assetId',
+  'number',
+  'uri',
+  'size',
+  'durationMs',
+  'startMs',
+  'endMs',
+  'status',
+  'confidence',
+  'reason',
+  'config',
+  'externalId',
+  'sourceId',
+  'collectionId',
+  'plexPath',
+  'localPath',
+  'path',
+  'provider',
+  'providerKey',
+  'entityType',
+  'entityId',
+  'items',
+  'markers',
+  'enabled',
+  'canonical',
+  'minDurationMs',
+  'maxDurationMs',
+  'discoveredSince',
+  'jobId',
+  'raw',
+  '__proto__',
+  'constructor',
 ];
 
 const hostileString = fc.oneof(
@@ -39,7 +80,11 @@ const hostileString = fc.oneof(
   ),
 );
 
-const hostileNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -1, 2 ** 31, 2 ** 53 + 1, -0));
+const hostileNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(NaN, Infinity, -Infinity, -1, 2 ** 31, 2 ** 53 + 1, -0),
+);
 const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
@@ -111,11 +156,27 @@ describe('hostile input (property-based, every procedure)', function () {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...procedures.filter((p) => p.type === 'mutation').map((p) => p.path)),
-        fc.oneof(fc.string(), fc.json(), fc.constantFrom('{"json":', '{"json":{},"meta":{"values":{"a":["class","X"]}}}', '{"json":{"__proto__":{"x":1}}}', '\u0000')),
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.constantFrom(
+            '{"json":',
+            '{"json":{},"meta":{"values":{"a":["class","X"]}}}',
+            '{"json":{"__proto__":{"x":1}}}',
+            '\u0000',
+          ),
+        ),
         async (path, body) => {
-          const response = await fetch(`${baseUrl()}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          const response = await fetch(`${baseUrl()}/${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
           const text = await response.text();
-          assert.ok(response.status >= 400 && response.status < 500, `${path} ${JSON.stringify(body)} -> ${response.status} ${text}`);
+          assert.ok(
+            response.status >= 400 && response.status < 500,
+            `${path} ${JSON.stringify(body)} -> ${response.status} ${text}`,
+          );
           assert.doesNotMatch(text, /"stack"|node_modules|\n\s+at |INTERNAL_SERVER_ERROR/);
         },
       ),

@@ -25,8 +25,13 @@ describe('HTTP wire format (for tools without the SDK)', () => {
     const body = (await created.json()) as { result: { data: { json: { id: string; createdAt: string }; meta: unknown } } };
     assert.match(body.result.data.json.createdAt, /^\d{4}-\d\d-\d\dT/);
     assert.ok(body.result.data.meta, 'superjson meta marks the Date');
-    const listed = (await (await get('titles.list', { search: 'Alien' })).json()) as { result: { data: { json: { items: Array<{ name: string }> } } } };
-    assert.deepEqual(listed.result.data.json.items.map((t) => t.name), ['Alien']);
+    const listed = (await (await get('titles.list', { search: 'Alien' })).json()) as {
+      result: { data: { json: { items: Array<{ name: string }> } } };
+    };
+    assert.deepEqual(
+      listed.result.data.json.items.map((t) => t.name),
+      ['Alien'],
+    );
   });
 
   it('errors carry the code, HTTP status and a safe message, never a stack', async () => {
@@ -40,7 +45,13 @@ describe('HTTP wire format (for tools without the SDK)', () => {
   });
 
   it('malformed JSON, a wrong envelope and an unknown procedure get clear 4xx answers', async () => {
-    for (const body of ['{not json', '{"json":', '[]', '"x"', '{"json":{"kind":"movie","name":"x"},"meta":{"values":{"name":["bigint"]}}}']) {
+    for (const body of [
+      '{not json',
+      '{"json":',
+      '[]',
+      '"x"',
+      '{"json":{"kind":"movie","name":"x"},"meta":{"values":{"name":["bigint"]}}}',
+    ]) {
       const response = await post('titles.create', body);
       assert.ok(response.status >= 400 && response.status < 500, `${body} -> ${response.status}`);
       const text = await response.text();
@@ -94,13 +105,18 @@ describe('auth', () => {
     assert.equal((await anonymous.health.check.query()).status, 'ok');
     await expectError(anonymous.titles.list.query({}), 'UNAUTHORIZED');
     await expectError(createRetrovueClient({ url, token: 'token-on' }).titles.list.query({}), 'UNAUTHORIZED');
-    await expectError(createRetrovueClient({ url, token: 'token-one-and-more' }).titles.create.mutate({ kind: 'movie', name: 'x' }), 'UNAUTHORIZED');
+    await expectError(
+      createRetrovueClient({ url, token: 'token-one-and-more' }).titles.create.mutate({ kind: 'movie', name: 'x' }),
+      'UNAUTHORIZED',
+    );
     assert.equal((await db()('titles').count({ n: '*' }).first())!.n, 0);
     for (const token of ['token-one', 'token-two']) {
       const page = await createRetrovueClient({ url, token }).titles.list.query({});
       assert.deepEqual(page.items, []);
     }
-    const raw = await fetch(`${url}/titles.list?input=${encodeURIComponent('{"json":{}}')}`, { headers: { authorization: 'Basic dG9rZW4tb25l' } });
+    const raw = await fetch(`${url}/titles.list?input=${encodeURIComponent('{"json":{}}')}`, {
+      headers: { authorization: 'Basic dG9rZW4tb25l' },
+    });
     assert.equal(raw.status, 401);
   });
 });

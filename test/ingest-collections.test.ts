@@ -41,17 +41,32 @@ describe('ingest.collection: Plex', () => {
 
     const show = (await client().titles.list.query({ search: 'Cheers' })).items[0]!;
     assert.deepEqual(show.externalIds, { tmdb: '3943', tvdb: '77623', imdb: 'tt0083399' });
-    const graph = await client().titles.get.query({ id: show.id, include: ['seasons.episodes.assets.markers', 'seasons.episodes.providerRefs', 'providerRefs'] });
-    assert.deepEqual(graph.seasons!.map((s) => [s.number, s.episodes!.length]), [[1, 2], [2, 1]]);
+    const graph = await client().titles.get.query({
+      id: show.id,
+      include: ['seasons.episodes.assets.markers', 'seasons.episodes.providerRefs', 'providerRefs'],
+    });
+    assert.deepEqual(
+      graph.seasons!.map((s) => [s.number, s.episodes!.length]),
+      [
+        [1, 2],
+        [2, 1],
+      ],
+    );
     const pilot = graph.seasons![0]!.episodes![0]!;
     assert.equal(pilot.name, 'Give Me a Ring Sometime');
-    assert.deepEqual(pilot.assets!.map((a) => [a.uri, a.canonical]), [
-      ['/mnt/tv/Cheers/Season 01/Cheers - S01E01 (broadcast).mkv', false],
-      ['/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', true],
-    ].sort((a, b) => Number(b[1]) - Number(a[1])));
+    assert.deepEqual(
+      pilot.assets!.map((a) => [a.uri, a.canonical]),
+      [
+        ['/mnt/tv/Cheers/Season 01/Cheers - S01E01 (broadcast).mkv', false],
+        ['/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', true],
+      ].sort((a, b) => Number(b[1]) - Number(a[1])),
+    );
     const canonical = pilot.assets!.find((a) => a.canonical)!;
     assert.equal(canonical.durationMs, 1_500_000);
-    assert.deepEqual(canonical.markers!.map((m) => m.kind), ['chapter', 'intro', 'credits']);
+    assert.deepEqual(
+      canonical.markers!.map((m) => m.kind),
+      ['chapter', 'intro', 'credits'],
+    );
     const plexRef = pilot.providerRefs!.find((r) => r.provider === 'plex')!;
     assert.equal((plexRef.raw as { ratingKey: string }).ratingKey, '101', 'the item JSON is kept in raw');
     assert.ok(graph.providerRefs!.some((r) => r.provider === 'tmdb' && r.providerKey === '3943'));
@@ -90,14 +105,21 @@ describe('ingest.collection: Plex', () => {
     assert.equal(movie.name, 'The Thing');
     const graph = await client().titles.get.query({ id: movie.id, include: ['episodes.assets.markers'] });
     const asset = graph.episodes![0]!.assets![0]!;
-    assert.equal(asset.uri, 'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv', 'unmapped paths are kept as Plex reports them');
+    assert.equal(
+      asset.uri,
+      'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv',
+      'unmapped paths are kept as Plex reports them',
+    );
     assert.equal(asset.markers![0]!.kind, 'credits');
   });
 
   it('fails cleanly on a Plex outage mid-way, and a disabled collection is refused', async () => {
     const collection = await tvCollection();
     plex.failNext(50, 500);
-    const error = await expectRefusedUnchanged(() => client().ingest.collection.mutate({ collectionId: collection.id }), 'BAD_GATEWAY');
+    const error = await expectRefusedUnchanged(
+      () => client().ingest.collection.mutate({ collectionId: collection.id }),
+      'BAD_GATEWAY',
+    );
     assert.match(error.message, /HTTP 500/);
     await client().collections.update.mutate({ id: collection.id, enabled: false });
     await expectError(client().ingest.collection.mutate({ collectionId: collection.id }), 'CONFLICT');
@@ -121,12 +143,23 @@ describe('ingest.collection: Plex', () => {
 
   it('two concurrent ingests of one collection create no duplicates', async () => {
     const collection = await tvCollection();
-    const other = await client().sources.create.mutate({ kind: 'plex', name: 'same server again', config: { baseUrl: plex.url, token: plex.token } });
+    const other = await client().sources.create.mutate({
+      kind: 'plex',
+      name: 'same server again',
+      config: { baseUrl: plex.url, token: plex.token },
+    });
     await client().collections.discover.mutate({ sourceId: other.id });
     await Promise.all([
       client().ingest.collection.mutate({ collectionId: collection.id }),
       client().ingest.items.mutate({
-        items: [{ title: { kind: 'show', name: 'Cheers', year: 1982 }, season: { number: 1 }, episode: { number: 1 }, assets: [{ uri: '/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', size: 1, durationMs: 1_500_000 }] }],
+        items: [
+          {
+            title: { kind: 'show', name: 'Cheers', year: 1982 },
+            season: { number: 1 },
+            episode: { number: 1 },
+            assets: [{ uri: '/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', size: 1, durationMs: 1_500_000 }],
+          },
+        ],
       }),
     ]);
     const counts = await snapshotCounts(db());
@@ -164,7 +197,11 @@ describe('ingest.collection: filesystem', () => {
     assert.equal(job.report!.queuedForReview, 3, 'unreadable, damaged and unparsable files');
 
     const titles = (await client().titles.list.query({})).items.map((t) => [t.kind, t.name, t.year]);
-    assert.deepEqual(titles, [['movie', 'Alien', 1979], ['show', 'Cheers', null], ['show', 'Taxi', 1978]]);
+    assert.deepEqual(titles, [
+      ['movie', 'Alien', 1979],
+      ['show', 'Cheers', null],
+      ['show', 'Taxi', 1978],
+    ]);
     const assets = (await client().assets.list.query({ limit: 500 })).items;
     const byName = (suffix: string) => assets.find((a) => decodeURIComponent(a.uri).endsWith(suffix))!;
     const first = byName('Cheers - S01E01 - Give Me a Ring Sometime.mkv');
@@ -180,8 +217,13 @@ describe('ingest.collection: filesystem', () => {
     assert.match(reasons, /probe could not read|missing duration/);
     assert.match(reasons, /damaged/);
     assert.match(reasons, /which title/);
-    const episode = await client().episodes.list.query({ titleId: (await client().titles.list.query({ search: 'Cheers' })).items[0]!.id });
-    assert.deepEqual(episode.items.map((e) => e.name), ['Give Me a Ring Sometime', null, null, null]);
+    const episode = await client().episodes.list.query({
+      titleId: (await client().titles.list.query({ search: 'Cheers' })).items[0]!.id,
+    });
+    assert.deepEqual(
+      episode.items.map((e) => e.name),
+      ['Give Me a Ring Sometime', null, null, null],
+    );
   });
 
   it('a re-scan skips unchanged files, and reports deleted ones as removed', async () => {
@@ -212,11 +254,46 @@ describe('media probe and name parsing', () => {
   });
 
   it('parses the library layouts, case-insensitively', () => {
-    assert.deepEqual(parseMediaPath('Show/Season 01/Show - S01E02 - Name.mkv'), { kind: 'episode', show: 'Show', year: null, season: 1, episode: 2, name: 'Name' });
-    assert.deepEqual(parseMediaPath('Show.S01E02.mkv'), { kind: 'episode', show: 'Show', year: null, season: 1, episode: 2, name: null });
-    assert.deepEqual(parseMediaPath('the.office.s02e10.mkv'), { kind: 'episode', show: 'the office', year: null, season: 2, episode: 10, name: null });
-    assert.deepEqual(parseMediaPath('Show (2008) - S01E01.mkv'), { kind: 'episode', show: 'Show', year: 2008, season: 1, episode: 1, name: null });
-    assert.deepEqual(parseMediaPath('Show/Season 3/s03e04.mkv'), { kind: 'episode', show: 'Show', year: null, season: 3, episode: 4, name: null });
+    assert.deepEqual(parseMediaPath('Show/Season 01/Show - S01E02 - Name.mkv'), {
+      kind: 'episode',
+      show: 'Show',
+      year: null,
+      season: 1,
+      episode: 2,
+      name: 'Name',
+    });
+    assert.deepEqual(parseMediaPath('Show.S01E02.mkv'), {
+      kind: 'episode',
+      show: 'Show',
+      year: null,
+      season: 1,
+      episode: 2,
+      name: null,
+    });
+    assert.deepEqual(parseMediaPath('the.office.s02e10.mkv'), {
+      kind: 'episode',
+      show: 'the office',
+      year: null,
+      season: 2,
+      episode: 10,
+      name: null,
+    });
+    assert.deepEqual(parseMediaPath('Show (2008) - S01E01.mkv'), {
+      kind: 'episode',
+      show: 'Show',
+      year: 2008,
+      season: 1,
+      episode: 1,
+      name: null,
+    });
+    assert.deepEqual(parseMediaPath('Show/Season 3/s03e04.mkv'), {
+      kind: 'episode',
+      show: 'Show',
+      year: null,
+      season: 3,
+      episode: 4,
+      name: null,
+    });
     assert.deepEqual(parseMediaPath('Movie (1999)/Movie (1999).mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
     assert.deepEqual(parseMediaPath('Movie (1999)/movie.mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
     assert.equal(parseMediaPath('random clip.mp4'), null);

@@ -19,10 +19,22 @@ const library = (): Item[] => [
   episode('Cheers', 1, 2, 'file:///tv/cheers/s01e02.mkv'),
   episode('Cheers', 2, 1, 'file:///tv/cheers/s02e01.mkv'),
   {
-    title: { kind: 'movie', name: 'Alien', year: 1979, externalIds: { tmdb: '348' }, providerRefs: [{ provider: 'tmdb', key: '348', raw: { title: 'Alien' } }] },
+    title: {
+      kind: 'movie',
+      name: 'Alien',
+      year: 1979,
+      externalIds: { tmdb: '348' },
+      providerRefs: [{ provider: 'tmdb', key: '348', raw: { title: 'Alien' } }],
+    },
     assets: [
       { uri: 'file:///movies/alien-dvd.mkv', size: 10, durationMs: 7_000_000 },
-      { uri: 'file:///movies/alien-bluray.mkv', size: 20, durationMs: 7_020_000, canonical: true, markers: [{ kind: 'credits', startMs: 6_800_000, endMs: 7_020_000 }] },
+      {
+        uri: 'file:///movies/alien-bluray.mkv',
+        size: 20,
+        durationMs: 7_020_000,
+        canonical: true,
+        markers: [{ kind: 'credits', startMs: 6_800_000, endMs: 7_020_000 }],
+      },
     ],
   },
 ];
@@ -41,7 +53,13 @@ describe('ingest.items', () => {
     const movie = (await client().titles.list.query({ search: 'Alien' })).items[0]!;
     const graph = await client().titles.get.query({ id: movie.id, include: ['episodes.assets.markers', 'providerRefs'] });
     const assets = graph.episodes![0]!.assets!;
-    assert.deepEqual(assets.map((a) => [a.uri, a.canonical]), [['file:///movies/alien-bluray.mkv', true], ['file:///movies/alien-dvd.mkv', false]]);
+    assert.deepEqual(
+      assets.map((a) => [a.uri, a.canonical]),
+      [
+        ['file:///movies/alien-bluray.mkv', true],
+        ['file:///movies/alien-dvd.mkv', false],
+      ],
+    );
     assert.equal(assets[0]!.markers![0]!.kind, 'credits');
     assert.deepEqual(graph.providerRefs![0]!.raw, { title: 'Alien' });
     assert.deepEqual(graph.externalIds, { tmdb: '348' });
@@ -56,7 +74,16 @@ describe('ingest.items', () => {
     const { report } = await client().ingest.items.mutate({ items: library() });
     assert.equal(report.rowsWritten, 0);
     assert.equal(report.created + report.updated, 0);
-    assert.equal(report.unchanged, report.byKind.titles.unchanged + report.byKind.seasons.unchanged + report.byKind.episodes.unchanged + report.byKind.assets.unchanged + report.byKind.links.unchanged + report.byKind.providerRefs.unchanged + report.byKind.markers.unchanged);
+    assert.equal(
+      report.unchanged,
+      report.byKind.titles.unchanged +
+        report.byKind.seasons.unchanged +
+        report.byKind.episodes.unchanged +
+        report.byKind.assets.unchanged +
+        report.byKind.links.unchanged +
+        report.byKind.providerRefs.unchanged +
+        report.byKind.markers.unchanged,
+    );
     assert.deepEqual(await snapshotCounts(db()), before);
     assert.deepEqual(await db()('assets').orderBy('uri'), rows);
   });
@@ -72,20 +99,33 @@ describe('ingest.items', () => {
     assert.deepEqual(report.byKind.episodes, { created: 0, updated: 1, unchanged: 3 });
     assert.deepEqual(report.byKind.markers, { created: 0, updated: 1, unchanged: 0 });
     const markers = await db()('markers').select('start_ms');
-    assert.deepEqual(markers.map((m: { start_ms: number }) => m.start_ms), [6_900_000]);
+    assert.deepEqual(
+      markers.map((m: { start_ms: number }) => m.start_ms),
+      [6_900_000],
+    );
   });
 
   it('refuses a batch with a bad item (all or nothing), naming the item', async () => {
-    const items = [...library(), { title: { kind: 'movie', name: 'Bad' }, season: { number: 1 }, assets: [{ uri: 'file:///x', size: -1 }] }];
+    const items = [
+      ...library(),
+      { title: { kind: 'movie', name: 'Bad' }, season: { number: 1 }, assets: [{ uri: 'file:///x', size: -1 }] },
+    ];
     const error = await expectRefusedUnchanged(() => client().ingest.items.mutate({ items: items as Item[] }), 'BAD_REQUEST');
     assert.match(error.message, /items\.4/);
   });
 
   it('partial mode keeps the good items and returns the bad ones', async () => {
-    const items = [episode('Taxi', 1, 1, 'file:///tv/taxi.mkv'), { assets: [] }, { assets: [{ uri: 'file:///y', size: 1, durationMs: 10, markers: [{ kind: 'avail', startMs: 5, endMs: 50 }] }] }];
+    const items = [
+      episode('Taxi', 1, 1, 'file:///tv/taxi.mkv'),
+      { assets: [] },
+      { assets: [{ uri: 'file:///y', size: 1, durationMs: 10, markers: [{ kind: 'avail', startMs: 5, endMs: 50 }] }] },
+    ];
     const { report, rejected } = await client().ingest.items.mutate({ items: items as Item[], partial: true });
     assert.equal(report.items, 1);
-    assert.deepEqual(rejected.map((r) => r.index), [1, 2]);
+    assert.deepEqual(
+      rejected.map((r) => r.index),
+      [1, 2],
+    );
     assert.ok(rejected[1]!.errors.some((e) => /duration/.test(e.message)));
     assert.equal((await snapshotCounts(db())).assets, 1);
   });
@@ -121,11 +161,18 @@ describe('ingest.items', () => {
       const conflicting = episode('Frasier', 1, 1, 'file:///tv/b.mkv');
       conflicting.title.providerRefs = [{ provider: 'tvdb', key: 'Cheers-id' }];
       const twoIds = episode('Wings', 1, 1, 'file:///tv/c.mkv');
-      twoIds.title.providerRefs = [{ provider: 'tmdb', key: '1' }, { provider: 'tmdb', key: '2' }];
+      twoIds.title.providerRefs = [
+        { provider: 'tmdb', key: '1' },
+        { provider: 'tmdb', key: '2' },
+      ];
       const unknown = { assets: [{ uri: 'file:///tv/unknown.mkv', size: 5, durationMs: 1000 }] };
       const { report } = await client().ingest.items.mutate({ items: [conflicting, twoIds, unknown] });
       assert.equal(report.queuedForReview, 3);
-      assert.deepEqual((await client().titles.list.query({})).items.map((t) => t.name), ['Cheers'], 'nothing guessed into the catalogue');
+      assert.deepEqual(
+        (await client().titles.list.query({})).items.map((t) => t.name),
+        ['Cheers'],
+        'nothing guessed into the catalogue',
+      );
       const reviews = (await client().reviews.list.query({ status: 'pending' })).items;
       const byReason = (re: RegExp) => reviews.find((r) => re.test(r.reason))!;
       assert.equal(byReason(/already names another title/).confidence, 0.4);

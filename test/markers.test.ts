@@ -7,10 +7,22 @@ describe('markers', () => {
   it('creates, lists by asset in timeline order and by kind, updates and deletes', async () => {
     const asset = await makeAsset({ durationMs: 60_000 });
     const late = await client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 30_000, endMs: 30_000 });
-    await client().markers.create.mutate({ assetId: asset.id, kind: 'chapter', startMs: 0, endMs: 10_000, payload: { title: 'Intro' } });
+    await client().markers.create.mutate({
+      assetId: asset.id,
+      kind: 'chapter',
+      startMs: 0,
+      endMs: 10_000,
+      payload: { title: 'Intro' },
+    });
     const list = await client().markers.list.query({ assetId: asset.id });
-    assert.deepEqual(list.items.map((m) => m.startMs), [0, 30_000]);
-    assert.deepEqual((await client().markers.list.query({ kind: 'avail' })).items.map((m) => m.id), [late.id]);
+    assert.deepEqual(
+      list.items.map((m) => m.startMs),
+      [0, 30_000],
+    );
+    assert.deepEqual(
+      (await client().markers.list.query({ kind: 'avail' })).items.map((m) => m.id),
+      [late.id],
+    );
     const moved = await client().markers.update.mutate({ id: late.id, startMs: 40_000, endMs: 45_000 });
     assert.equal(moved.endMs, 45_000);
     await client().markers.delete.mutate({ id: late.id });
@@ -20,10 +32,17 @@ describe('markers', () => {
   it('refuses start after end, markers past the duration, and a missing asset', async () => {
     const asset = await makeAsset({ durationMs: 60_000 });
     const marker = await client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 10, endMs: 20 });
-    await expectRefusedUnchanged(() => client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 20, endMs: 10 }), 'BAD_REQUEST');
-    await expectRefusedUnchanged(() => client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 0, endMs: 60_001 }), 'BAD_REQUEST');
     await expectRefusedUnchanged(
-      () => client().markers.create.mutate({ assetId: '00000000-0000-4000-8000-000000000000', kind: 'avail', startMs: 0, endMs: 1 }),
+      () => client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 20, endMs: 10 }),
+      'BAD_REQUEST',
+    );
+    await expectRefusedUnchanged(
+      () => client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 0, endMs: 60_001 }),
+      'BAD_REQUEST',
+    );
+    await expectRefusedUnchanged(
+      () =>
+        client().markers.create.mutate({ assetId: '00000000-0000-4000-8000-000000000000', kind: 'avail', startMs: 0, endMs: 1 }),
       'NOT_FOUND',
     );
     // An update that only moves the start past the stored end is refused too.
@@ -46,11 +65,21 @@ describe('markers', () => {
         { kind: 'chapter', startMs: 0, endMs: 20_000 },
       ],
     });
-    assert.deepEqual(replaced.map((m) => m.kind), ['chapter', 'avail']);
+    assert.deepEqual(
+      replaced.map((m) => m.kind),
+      ['chapter', 'avail'],
+    );
     const before = await db()('markers').where({ asset_id: asset.id }).orderBy('start_ms');
     // One bad marker refuses the whole set and keeps the old one.
     await expectRefusedUnchanged(
-      () => client().markers.replaceForAsset.mutate({ assetId: asset.id, markers: [{ kind: 'avail', startMs: 0, endMs: 1 }, { kind: 'avail', startMs: 0, endMs: 99_999 }] }),
+      () =>
+        client().markers.replaceForAsset.mutate({
+          assetId: asset.id,
+          markers: [
+            { kind: 'avail', startMs: 0, endMs: 1 },
+            { kind: 'avail', startMs: 0, endMs: 99_999 },
+          ],
+        }),
       'BAD_REQUEST',
     );
     assert.deepEqual(await db()('markers').where({ asset_id: asset.id }).orderBy('start_ms'), before);

@@ -108,7 +108,10 @@ describe('reliability', function () {
 
         await admin.raw('ALTER DATABASE ?? ALLOW_CONNECTIONS true', [isolated]);
         assert.equal((await client.health.check.query()).status, 'ok');
-        assert.deepEqual((await client.titles.list.query({})).items.map((t) => t.name), ['Before']);
+        assert.deepEqual(
+          (await client.titles.list.query({})).items.map((t) => t.name),
+          ['Before'],
+        );
       } finally {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await outageDb.destroy();
@@ -132,7 +135,11 @@ describe('reliability', function () {
       const { server, url } = await listen(createApp({ db: db(), log, apiTokens: ['log-test-token'] }));
       try {
         const client = createRetrovueClient({ url, token: 'log-test-token', headers: { 'x-request-id': 'req-123' } });
-        await client.sources.create.mutate({ kind: 'plex', name: 'Logged', config: { baseUrl: 'http://127.0.0.1:32400', token: 'plex-log-secret' } });
+        await client.sources.create.mutate({
+          kind: 'plex',
+          name: 'Logged',
+          config: { baseUrl: 'http://127.0.0.1:32400', token: 'plex-log-secret' },
+        });
         await expectError(client.titles.get.query({ id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
       } finally {
         await new Promise<void>((resolve) => server.close(() => resolve()));

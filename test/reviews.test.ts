@@ -13,15 +13,27 @@ describe('reviews', () => {
     assert.equal(first.resolvedAt, null);
     assert.ok(first.createdAt instanceof Date);
     const pending = await client().reviews.list.query({ status: 'pending' });
-    assert.deepEqual(pending.items.map((r) => r.assetId), [a.id, b.id]);
-    assert.deepEqual((await client().reviews.list.query({ assetId: b.id })).items.map((r) => r.reason), ['bad name']);
+    assert.deepEqual(
+      pending.items.map((r) => r.assetId),
+      [a.id, b.id],
+    );
+    assert.deepEqual(
+      (await client().reviews.list.query({ assetId: b.id })).items.map((r) => r.reason),
+      ['bad name'],
+    );
     assert.equal((await client().reviews.get.query({ id: first.id })).id, first.id);
   });
 
   it('refuses confidence outside [0, 1], a blank reason and a missing asset', async () => {
     const a = await makeAsset();
-    await expectRefusedUnchanged(() => client().reviews.enqueue.mutate({ assetId: a.id, reason: 'x', confidence: 1.01 }), 'BAD_REQUEST');
-    await expectRefusedUnchanged(() => client().reviews.enqueue.mutate({ assetId: a.id, reason: '  ', confidence: 0.5 }), 'BAD_REQUEST');
+    await expectRefusedUnchanged(
+      () => client().reviews.enqueue.mutate({ assetId: a.id, reason: 'x', confidence: 1.01 }),
+      'BAD_REQUEST',
+    );
+    await expectRefusedUnchanged(
+      () => client().reviews.enqueue.mutate({ assetId: a.id, reason: '  ', confidence: 0.5 }),
+      'BAD_REQUEST',
+    );
     await expectRefusedUnchanged(
       () => client().reviews.enqueue.mutate({ assetId: '00000000-0000-4000-8000-000000000000', reason: 'x', confidence: 0.5 }),
       'NOT_FOUND',
@@ -41,7 +53,10 @@ describe('reviews', () => {
 
     await expectRefusedUnchanged(() => client().reviews.resolve.mutate({ id: item.id }), 'CONFLICT');
     await expectRefusedUnchanged(() => client().reviews.reject.mutate({ id: item.id }), 'CONFLICT');
-    await expectRefusedUnchanged(() => client().reviews.resolve.mutate({ id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+    await expectRefusedUnchanged(
+      () => client().reviews.resolve.mutate({ id: '00000000-0000-4000-8000-000000000000' }),
+      'NOT_FOUND',
+    );
   });
 
   it('a failed resolution (missing episode) leaves the item pending', async () => {

@@ -30,7 +30,9 @@ async function insertShow(name = 'Show', kind = 'show'): Promise<string> {
 }
 
 async function insertAsset(uri: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const [row] = await db()('assets').insert({ uri, size: 10, ...extra }).returning('id');
+  const [row] = await db()('assets')
+    .insert({ uri, size: 10, ...extra })
+    .returning('id');
   return (row as { id: string }).id;
 }
 
@@ -63,7 +65,9 @@ describe('schema', () => {
       const { rows } = await db().raw(`
         SELECT table_name, column_name, data_type, column_default FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name = 'assets' ORDER BY ordinal_position`);
-      const byName = Object.fromEntries((rows as Array<{ column_name: string; data_type: string; column_default: string | null }>).map((r) => [r.column_name, r]));
+      const byName = Object.fromEntries(
+        (rows as Array<{ column_name: string; data_type: string; column_default: string | null }>).map((r) => [r.column_name, r]),
+      );
       assert.equal(byName.id!.data_type, 'uuid');
       assert.match(byName.id!.column_default ?? '', /gen_random_uuid/);
       assert.equal(byName.size!.data_type, 'bigint');
@@ -77,10 +81,14 @@ describe('schema', () => {
       await refused((t) => t('titles').insert({ kind: 'series', name: 'X' }), '23514', 'ck_titles_kind');
       await refused((t) => t('titles').insert({ kind: 'show', name: '  ' }), '23514', 'ck_titles_name_not_blank');
       await refused((t) => t('titles').insert({ kind: 'show', name: 'X', year: -5 }), '23514', 'ck_titles_year');
-      await refused(async (t) => {
-        await t('titles').insert({ kind: 'show', name: 'Dup', year: 2000 });
-        await t('titles').insert({ kind: 'show', name: 'DUP', year: 2000 });
-      }, '23505', 'uq_titles_identity');
+      await refused(
+        async (t) => {
+          await t('titles').insert({ kind: 'show', name: 'Dup', year: 2000 });
+          await t('titles').insert({ kind: 'show', name: 'DUP', year: 2000 });
+        },
+        '23505',
+        'uq_titles_identity',
+      );
       await insertShow('Fine');
       assert.equal((await snapshotCounts(db())).titles, 1);
     });
@@ -102,9 +110,21 @@ describe('schema', () => {
       const [season] = await db()('seasons').insert({ title_id: show, number: 1 }).returning('id');
       const seasonId = (season as { id: string }).id;
       await db()('episodes').insert({ title_id: show, season_id: seasonId, number: 1 });
-      await refused((t) => t('episodes').insert({ title_id: show, season_id: seasonId, number: 1 }), '23505', 'uq_episodes_season_number');
-      await refused((t) => t('episodes').insert({ title_id: other, season_id: seasonId, number: 2 }), '23503', 'fk_episodes_season_of_title');
-      await refused((t) => t('episodes').insert({ title_id: show, season_id: seasonId, number: null }), '23514', 'ck_episodes_numbered_in_season');
+      await refused(
+        (t) => t('episodes').insert({ title_id: show, season_id: seasonId, number: 1 }),
+        '23505',
+        'uq_episodes_season_number',
+      );
+      await refused(
+        (t) => t('episodes').insert({ title_id: other, season_id: seasonId, number: 2 }),
+        '23503',
+        'fk_episodes_season_of_title',
+      );
+      await refused(
+        (t) => t('episodes').insert({ title_id: show, season_id: seasonId, number: null }),
+        '23514',
+        'ck_episodes_numbered_in_season',
+      );
       await refused((t) => t('episodes').insert({ title_id: show, number: -3 }), '23514', 'ck_episodes_number');
     });
 
@@ -119,8 +139,16 @@ describe('schema', () => {
 
     it('markers: 0 <= start_ms <= end_ms', async () => {
       const asset = await insertAsset('file:///m.mkv');
-      await refused((t) => t('markers').insert({ asset_id: asset, kind: 'avail', start_ms: 10, end_ms: 5 }), '23514', 'ck_markers_range');
-      await refused((t) => t('markers').insert({ asset_id: asset, kind: 'avail', start_ms: -1, end_ms: 5 }), '23514', 'ck_markers_range');
+      await refused(
+        (t) => t('markers').insert({ asset_id: asset, kind: 'avail', start_ms: 10, end_ms: 5 }),
+        '23514',
+        'ck_markers_range',
+      );
+      await refused(
+        (t) => t('markers').insert({ asset_id: asset, kind: 'avail', start_ms: -1, end_ms: 5 }),
+        '23514',
+        'ck_markers_range',
+      );
       await db()('markers').insert({ asset_id: asset, kind: 'avail', start_ms: 5, end_ms: 5 });
     });
 
@@ -129,9 +157,19 @@ describe('schema', () => {
       const base = { asset_id: asset, reason: 'why' };
       await refused((t) => t('review_queue').insert({ ...base, confidence: 1.5 }), '23514', 'ck_review_queue_confidence');
       await refused((t) => t('review_queue').insert({ ...base, confidence: -0.1 }), '23514', 'ck_review_queue_confidence');
-      await refused((t) => t('review_queue').insert({ ...base, confidence: 0.5, status: 'done', resolved_at: new Date() }), '23514', 'ck_review_queue_status');
-      await refused((t) => t('review_queue').insert({ ...base, confidence: 0.5, status: 'resolved' }), '23514', 'ck_review_queue_resolved_at');
-      const [row] = await db()('review_queue').insert({ ...base, confidence: 0 }).returning('*');
+      await refused(
+        (t) => t('review_queue').insert({ ...base, confidence: 0.5, status: 'done', resolved_at: new Date() }),
+        '23514',
+        'ck_review_queue_status',
+      );
+      await refused(
+        (t) => t('review_queue').insert({ ...base, confidence: 0.5, status: 'resolved' }),
+        '23514',
+        'ck_review_queue_resolved_at',
+      );
+      const [row] = await db()('review_queue')
+        .insert({ ...base, confidence: 0 })
+        .returning('*');
       assert.equal((row as { status: string }).status, 'pending');
     });
 
@@ -139,34 +177,70 @@ describe('schema', () => {
       const title = await insertShow();
       const asset = await insertAsset('file:///p.mkv');
       const ref = { provider: 'tmdb', provider_key: '1' };
-      await refused((t) => t('provider_refs').insert({ ...ref, entity_type: 'season', entity_id: title, title_id: title }), '23514');
+      await refused(
+        (t) => t('provider_refs').insert({ ...ref, entity_type: 'season', entity_id: title, title_id: title }),
+        '23514',
+      );
       // The foreign key must match entity_type ...
-      await refused((t) => t('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: asset, asset_id: asset }), '23514', 'ck_provider_refs_polymorphic');
+      await refused(
+        (t) => t('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: asset, asset_id: asset }),
+        '23514',
+        'ck_provider_refs_polymorphic',
+      );
       // ... equal entity_id ...
-      await refused((t) => t('provider_refs').insert({ ...ref, entity_type: 'asset', entity_id: title, asset_id: asset }), '23514', 'ck_provider_refs_polymorphic');
+      await refused(
+        (t) => t('provider_refs').insert({ ...ref, entity_type: 'asset', entity_id: title, asset_id: asset }),
+        '23514',
+        'ck_provider_refs_polymorphic',
+      );
       // ... and be the only one set.
-      await refused((t) => t('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: title, title_id: title, asset_id: asset }), '23514', 'ck_provider_refs_polymorphic');
+      await refused(
+        (t) => t('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: title, title_id: title, asset_id: asset }),
+        '23514',
+        'ck_provider_refs_polymorphic',
+      );
       await db()('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: title, title_id: title });
-      await refused((t) => t('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: title, title_id: title }), '23505', 'uq_provider_refs_provider_key');
+      await refused(
+        (t) => t('provider_refs').insert({ ...ref, entity_type: 'title', entity_id: title, title_id: title }),
+        '23505',
+        'uq_provider_refs_provider_key',
+      );
       await db()('provider_refs').insert({ ...ref, entity_type: 'asset', entity_id: asset, asset_id: asset });
     });
 
     it('sources, collections and path mappings: uniques, kinds, updated_at', async () => {
       const [src] = await db()('sources').insert({ external_id: 's1', name: 'S', kind: 'plex' }).returning('*');
       const source = src as { id: string; updated_at: Date; created_at: Date };
-      await refused((t) => t('sources').insert({ external_id: 's1', name: 'S2', kind: 'plex' }), '23505', 'uq_sources_external_id');
+      await refused(
+        (t) => t('sources').insert({ external_id: 's1', name: 'S2', kind: 'plex' }),
+        '23505',
+        'uq_sources_external_id',
+      );
       await refused((t) => t('sources').insert({ external_id: 's2', name: 'S2', kind: 'ftp' }), '23514', 'ck_sources_kind');
-      const [col] = await db()('source_collections').insert({ source_id: source.id, external_id: '1', name: 'TV' }).returning('*');
+      const [col] = await db()('source_collections')
+        .insert({ source_id: source.id, external_id: '1', name: 'TV' })
+        .returning('*');
       const collection = col as { id: string; enabled: boolean; updated_at: Date };
       assert.equal(collection.enabled, false);
-      await refused((t) => t('source_collections').insert({ source_id: source.id, external_id: '1', name: 'TV' }), '23505', 'uq_source_collections_source_external');
+      await refused(
+        (t) => t('source_collections').insert({ source_id: source.id, external_id: '1', name: 'TV' }),
+        '23505',
+        'uq_source_collections_source_external',
+      );
       await db()('path_mappings').insert({ collection_id: collection.id, plex_path: 'D:\\TV', local_path: '/mnt/tv' });
-      await refused((t) => t('path_mappings').insert({ collection_id: collection.id, plex_path: 'D:\\TV', local_path: '/x' }), '23505', 'uq_path_mappings_collection_plex_path');
+      await refused(
+        (t) => t('path_mappings').insert({ collection_id: collection.id, plex_path: 'D:\\TV', local_path: '/x' }),
+        '23505',
+        'uq_path_mappings_collection_plex_path',
+      );
 
       await new Promise((r) => setTimeout(r, 5));
       const [updatedSource] = await db()('sources').update({ name: 'Renamed' }).where({ id: source.id }).returning('*');
       assert.ok((updatedSource as { updated_at: Date }).updated_at > source.updated_at);
-      const [updatedCollection] = await db()('source_collections').update({ enabled: true }).where({ id: collection.id }).returning('*');
+      const [updatedCollection] = await db()('source_collections')
+        .update({ enabled: true })
+        .where({ id: collection.id })
+        .returning('*');
       assert.ok((updatedCollection as { updated_at: Date }).updated_at > collection.updated_at);
     });
 
@@ -177,8 +251,15 @@ describe('schema', () => {
       const a = await insertAsset('file:///1.mkv', { canonical: true });
       const b = await insertAsset('file:///2.mkv', { canonical: true });
       const c = await insertAsset('file:///3.mkv');
-      await db()('episode_assets').insert([{ episode_id: episode, asset_id: a }, { episode_id: episode, asset_id: c }]);
-      await refused((t) => t('episode_assets').insert({ episode_id: episode, asset_id: b }), '23505', 'uq_episode_canonical_asset');
+      await db()('episode_assets').insert([
+        { episode_id: episode, asset_id: a },
+        { episode_id: episode, asset_id: c },
+      ]);
+      await refused(
+        (t) => t('episode_assets').insert({ episode_id: episode, asset_id: b }),
+        '23505',
+        'uq_episode_canonical_asset',
+      );
       await refused((t) => t('assets').update({ canonical: true }).where({ id: c }), '23505', 'uq_episode_canonical_asset');
       await db()('assets').update({ canonical: false }).where({ id: a });
       await db()('assets').update({ canonical: true }).where({ id: c });
@@ -233,8 +314,13 @@ describe('schema', () => {
     beforeEach(() => seedDemo(db()));
 
     it('title -> seasons -> episodes -> assets, and back', async () => {
-      const show = await Title.query(db()).findOne({ name: 'Cheers' }).withGraphFetched('[seasons(ordered).episodes(ordered).assets, providerRefs]');
-      assert.deepEqual(show!.seasons!.map((s) => s.number), [1, 2]);
+      const show = await Title.query(db())
+        .findOne({ name: 'Cheers' })
+        .withGraphFetched('[seasons(ordered).episodes(ordered).assets, providerRefs]');
+      assert.deepEqual(
+        show!.seasons!.map((s) => s.number),
+        [1, 2],
+      );
       const episode = show!.seasons![0]!.episodes![0]!;
       assert.equal(episode.number, 1);
       assert.equal(episode.assets!.length, 2);
@@ -249,7 +335,9 @@ describe('schema', () => {
     });
 
     it('asset -> markers, reviews, provider refs; provider ref -> its entity', async () => {
-      const movie = await Title.query(db()).findOne({ name: 'Back to the Future' }).withGraphFetched('episodes.assets.[markers, providerRefs, reviews]');
+      const movie = await Title.query(db())
+        .findOne({ name: 'Back to the Future' })
+        .withGraphFetched('episodes.assets.[markers, providerRefs, reviews]');
       const asset = movie!.episodes![0]!.assets![0]!;
       assert.equal(asset.markers!.length, 1);
       assert.equal(asset.providerRefs!.length, 1);

@@ -45,9 +45,14 @@ describe('sdk (built package)', function () {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-sdk-'));
     const pkg = path.join(work, 'node_modules', 'retrovue-library');
     fs.mkdirSync(pkg, { recursive: true });
-    await run(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], { cwd: root });
+    await run(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], {
+      cwd: root,
+    });
     const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: manifest.name, type: 'module', exports: manifest.exports }));
+    fs.writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: manifest.name, type: 'module', exports: manifest.exports }),
+    );
     // The SDK's own dependencies, as npm would have installed them beside it.
     for (const dep of fs.readdirSync(path.join(root, 'node_modules'))) {
       if (dep.startsWith('.')) continue;
@@ -56,7 +61,17 @@ describe('sdk (built package)', function () {
     fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
     fs.writeFileSync(
       path.join(work, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] } }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+      }),
     );
   });
 
@@ -66,7 +81,11 @@ describe('sdk (built package)', function () {
     const dist = path.join(work, 'node_modules', 'retrovue-library', 'dist');
     assert.ok(fs.existsSync(path.join(dist, 'sdk', 'index.d.ts')));
     assert.ok(fs.existsSync(path.join(dist, 'sdk', 'index.js')));
-    assert.doesNotMatch(fs.readFileSync(path.join(dist, 'sdk', 'index.js'), 'utf8'), /server\/router/, 'the runtime SDK does not load the server');
+    assert.doesNotMatch(
+      fs.readFileSync(path.join(dist, 'sdk', 'index.js'), 'utf8'),
+      /server\/router/,
+      'the runtime SDK does not load the server',
+    );
   });
 
   it('type-checks correct calls against the built SDK', async () => {

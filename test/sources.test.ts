@@ -25,7 +25,11 @@ describe('sources', () => {
   });
 
   it('update keeps a secret that is not resent, replaces or removes one that is', async () => {
-    const source = await client().sources.create.mutate({ kind: 'plex', name: 'P', config: { baseUrl: 'http://a:1', token: 't1' } });
+    const source = await client().sources.create.mutate({
+      kind: 'plex',
+      name: 'P',
+      config: { baseUrl: 'http://a:1', token: 't1' },
+    });
     const renamed = await client().sources.update.mutate({ id: source.id, name: 'Renamed', config: { baseUrl: 'http://b:2' } });
     assert.equal(renamed.name, 'Renamed');
     assert.ok(renamed.updatedAt > source.updatedAt);
@@ -35,22 +39,38 @@ describe('sources', () => {
     stored = await db()('sources').where({ id: source.id }).first();
     assert.equal(stored.config.token, 't2');
     // Removing the token leaves an invalid Plex config: refused, nothing changed.
-    await expectRefusedUnchanged(() => client().sources.update.mutate({ id: source.id, config: { baseUrl: 'http://b:2', token: null } }), 'BAD_REQUEST');
+    await expectRefusedUnchanged(
+      () => client().sources.update.mutate({ id: source.id, config: { baseUrl: 'http://b:2', token: null } }),
+      'BAD_REQUEST',
+    );
     stored = await db()('sources').where({ id: source.id }).first();
     assert.equal(stored.config.token, 't2');
   });
 
   it('validates config per kind and refuses duplicates', async () => {
-    await expectRefusedUnchanged(() => client().sources.create.mutate({ kind: 'plex', name: 'P', config: { baseUrl: 'not a url', token: 'x' } }), 'BAD_REQUEST');
-    await expectRefusedUnchanged(() => client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['relative/path'] } }), 'BAD_REQUEST');
+    await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'plex', name: 'P', config: { baseUrl: 'not a url', token: 'x' } }),
+      'BAD_REQUEST',
+    );
+    await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['relative/path'] } }),
+      'BAD_REQUEST',
+    );
     // @ts-expect-error not a source kind
     await expectRefusedUnchanged(() => client().sources.create.mutate({ kind: 'ftp', name: 'F', config: {} }), 'BAD_REQUEST');
     await client().sources.create.mutate({ kind: 'filesystem', name: 'F', externalId: 'nas', config: { paths: ['/mnt/tv'] } });
-    await expectRefusedUnchanged(() => client().sources.create.mutate({ kind: 'filesystem', name: 'G', externalId: 'nas', config: { paths: ['/x'] } }), 'CONFLICT');
+    await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'G', externalId: 'nas', config: { paths: ['/x'] } }),
+      'CONFLICT',
+    );
   });
 
   it('deletes a source with its collections', async () => {
-    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['/mnt/tv', '/mnt/movies'] } });
+    const source = await client().sources.create.mutate({
+      kind: 'filesystem',
+      name: 'F',
+      config: { paths: ['/mnt/tv', '/mnt/movies'] },
+    });
     await client().collections.discover.mutate({ sourceId: source.id });
     await client().sources.delete.mutate({ id: source.id });
     assert.equal((await client().collections.list.query({})).items.length, 0);
@@ -66,12 +86,22 @@ describe('collections', () => {
   afterEach(() => plex.close());
 
   const plexSource = () =>
-    client().sources.create.mutate({ kind: 'plex', name: 'Plex', config: { baseUrl: plex.url, token: plex.token, timeoutMs: 2000 } });
+    client().sources.create.mutate({
+      kind: 'plex',
+      name: 'Plex',
+      config: { baseUrl: plex.url, token: plex.token, timeoutMs: 2000 },
+    });
 
   it('discovers Plex movie and show sections as disabled collections, idempotently', async () => {
     const source = await plexSource();
     const found = await client().collections.discover.mutate({ sourceId: source.id });
-    assert.deepEqual(found.map((c) => [c.externalId, c.name, c.enabled]), [['2', 'Movies', false], ['1', 'TV Shows', false]]);
+    assert.deepEqual(
+      found.map((c) => [c.externalId, c.name, c.enabled]),
+      [
+        ['2', 'Movies', false],
+        ['1', 'TV Shows', false],
+      ],
+    );
     assert.deepEqual(found.find((c) => c.externalId === '1')!.config, { type: 'show', locations: ['D:\\Media\\TV'] });
     const before = await db()('source_collections').orderBy('id');
     await client().collections.discover.mutate({ sourceId: source.id });
@@ -84,7 +114,10 @@ describe('collections', () => {
     const enabled = await client().collections.update.mutate({ id: movies!.id, enabled: true });
     assert.equal(enabled.enabled, true);
     assert.ok(enabled.updatedAt > movies!.updatedAt);
-    assert.deepEqual((await client().collections.list.query({ enabled: true })).items.map((c) => c.id), [movies!.id]);
+    assert.deepEqual(
+      (await client().collections.list.query({ enabled: true })).items.map((c) => c.id),
+      [movies!.id],
+    );
     assert.equal((await client().collections.list.query({ sourceId: source.id })).items.length, 2);
     // A re-discovery keeps the operator's choice.
     await client().collections.discover.mutate({ sourceId: source.id });
@@ -103,11 +136,19 @@ describe('collections', () => {
   });
 
   it('a wrong token and an unreachable server give clear errors and change nothing', async () => {
-    const wrong = await client().sources.create.mutate({ kind: 'plex', name: 'W', config: { baseUrl: plex.url, token: 'wrong' } });
+    const wrong = await client().sources.create.mutate({
+      kind: 'plex',
+      name: 'W',
+      config: { baseUrl: plex.url, token: 'wrong' },
+    });
     const error = await expectRefusedUnchanged(() => client().collections.discover.mutate({ sourceId: wrong.id }), 'BAD_REQUEST');
     assert.match(error.message, /token/);
     assert.doesNotMatch(error.message, /wrong/);
-    const gone = await client().sources.create.mutate({ kind: 'plex', name: 'G', config: { baseUrl: 'http://127.0.0.1:9', token: 't', timeoutMs: 500 } });
+    const gone = await client().sources.create.mutate({
+      kind: 'plex',
+      name: 'G',
+      config: { baseUrl: 'http://127.0.0.1:9', token: 't', timeoutMs: 500 },
+    });
     await expectRefusedUnchanged(() => client().collections.discover.mutate({ sourceId: gone.id }), 'BAD_GATEWAY');
   });
 
@@ -119,9 +160,16 @@ describe('collections', () => {
   });
 
   it('discovers filesystem folders', async () => {
-    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'NAS', config: { paths: ['/mnt/tv', '/mnt/movies'] } });
+    const source = await client().sources.create.mutate({
+      kind: 'filesystem',
+      name: 'NAS',
+      config: { paths: ['/mnt/tv', '/mnt/movies'] },
+    });
     const found = await client().collections.discover.mutate({ sourceId: source.id });
-    assert.deepEqual(found.map((c) => c.name), ['movies', 'tv']);
+    assert.deepEqual(
+      found.map((c) => c.name),
+      ['movies', 'tv'],
+    );
   });
 });
 
@@ -135,9 +183,17 @@ describe('pathMappings', () => {
   it('creates, lists, updates, deletes; one plexPath per collection', async () => {
     const c = await collection();
     const m = await client().pathMappings.create.mutate({ collectionId: c.id, plexPath: '/data/tv', localPath: '/mnt/tv' });
-    await expectRefusedUnchanged(() => client().pathMappings.create.mutate({ collectionId: c.id, plexPath: '/data/tv', localPath: '/x' }), 'CONFLICT');
     await expectRefusedUnchanged(
-      () => client().pathMappings.create.mutate({ collectionId: '00000000-0000-4000-8000-000000000000', plexPath: '/a', localPath: '/b' }),
+      () => client().pathMappings.create.mutate({ collectionId: c.id, plexPath: '/data/tv', localPath: '/x' }),
+      'CONFLICT',
+    );
+    await expectRefusedUnchanged(
+      () =>
+        client().pathMappings.create.mutate({
+          collectionId: '00000000-0000-4000-8000-000000000000',
+          plexPath: '/a',
+          localPath: '/b',
+        }),
       'NOT_FOUND',
     );
     assert.equal((await client().pathMappings.update.mutate({ id: m.id, localPath: '/media/tv' })).localPath, '/media/tv');
@@ -166,9 +222,21 @@ describe('providerRefs', () => {
   it('attaches, lists, finds the entity, refreshes raw, refuses a key on another entity, detaches', async () => {
     const a = await client().titles.create.mutate({ kind: 'movie', name: 'A' });
     const b = await client().titles.create.mutate({ kind: 'movie', name: 'B' });
-    const ref = await client().providerRefs.attach.mutate({ entityType: 'title', entityId: a.id, provider: 'tmdb', providerKey: '42', raw: { v: 1 } });
+    const ref = await client().providerRefs.attach.mutate({
+      entityType: 'title',
+      entityId: a.id,
+      provider: 'tmdb',
+      providerKey: '42',
+      raw: { v: 1 },
+    });
     assert.equal(ref.entityId, a.id);
-    const again = await client().providerRefs.attach.mutate({ entityType: 'title', entityId: a.id, provider: 'tmdb', providerKey: '42', raw: { v: 2 } });
+    const again = await client().providerRefs.attach.mutate({
+      entityType: 'title',
+      entityId: a.id,
+      provider: 'tmdb',
+      providerKey: '42',
+      raw: { v: 2 },
+    });
     assert.equal(again.id, ref.id);
     assert.deepEqual(again.raw, { v: 2 });
     await expectRefusedUnchanged(
@@ -182,7 +250,10 @@ describe('providerRefs', () => {
     const found = await client().providerRefs.find.query({ provider: 'tmdb', providerKey: '42' });
     assert.equal(found.title!.name, 'A');
     assert.equal(found.asset, null);
-    assert.deepEqual((await client().providerRefs.list.query({ entityType: 'title', entityId: a.id })).items.map((r) => r.id), [ref.id]);
+    assert.deepEqual(
+      (await client().providerRefs.list.query({ entityType: 'title', entityId: a.id })).items.map((r) => r.id),
+      [ref.id],
+    );
     await expectError(client().providerRefs.find.query({ provider: 'tmdb', providerKey: 'nope' }), 'NOT_FOUND');
     await client().providerRefs.detach.mutate({ id: ref.id });
     await expectError(client().providerRefs.detach.mutate({ id: ref.id }), 'NOT_FOUND');
@@ -194,6 +265,9 @@ describe('providerRefs', () => {
     await client().providerRefs.attach.mutate({ entityType: 'title', entityId: t.id, provider: 'x', providerKey: '1' });
     await client().providerRefs.attach.mutate({ entityType: 'episode', entityId: e.id, provider: 'x', providerKey: '1' });
     await expectError(client().providerRefs.find.query({ provider: 'x', providerKey: '1' }), 'BAD_REQUEST');
-    assert.equal((await client().providerRefs.find.query({ provider: 'x', providerKey: '1', entityType: 'episode' })).episode!.id, e.id);
+    assert.equal(
+      (await client().providerRefs.find.query({ provider: 'x', providerKey: '1', entityType: 'episode' })).episode!.id,
+      e.id,
+    );
   });
 });

@@ -5,7 +5,12 @@ import { client } from './support/harness.js';
 
 describe('titles', () => {
   it('creates, gets, updates and deletes a title with Date timestamps', async () => {
-    const created = await client().titles.create.mutate({ kind: 'show', name: 'Twin Peaks', year: 1990, externalIds: { tmdb: 1920 } });
+    const created = await client().titles.create.mutate({
+      kind: 'show',
+      name: 'Twin Peaks',
+      year: 1990,
+      externalIds: { tmdb: 1920 },
+    });
     assert.ok(created.createdAt instanceof Date);
     assert.deepEqual(created.externalIds, { tmdb: 1920 });
     const fetched = await client().titles.get.query({ id: created.id });
@@ -25,7 +30,10 @@ describe('titles', () => {
     );
     const paths = error.fieldErrors.map((f) => f.path);
     assert.ok(paths.includes('kind') && paths.includes('name'), JSON.stringify(error.fieldErrors));
-    assert.ok(error.fieldErrors.some((f) => /rating/.test(f.message)), 'unknown keys are named');
+    assert.ok(
+      error.fieldErrors.some((f) => /rating/.test(f.message)),
+      'unknown keys are named',
+    );
   });
 
   it('answers CONFLICT for a duplicate title and NOT_FOUND for a missing one', async () => {
@@ -68,7 +76,10 @@ describe('titles', () => {
     const of1991 = await client().titles.list.query({ year: 1991 });
     assert.ok(of1991.items.length > 0 && of1991.items.every((t) => t.year === 1991));
     const search = await client().titles.list.query({ search: 'le 1' });
-    assert.deepEqual(search.items.map((t) => t.name), names.filter((n) => n.includes('le 1')));
+    assert.deepEqual(
+      search.items.map((t) => t.name),
+      names.filter((n) => n.includes('le 1')),
+    );
     const literal = await client().titles.list.query({ search: '%' });
     assert.deepEqual(literal.items, [], '% is matched literally');
   });
@@ -99,8 +110,14 @@ describe('titles', () => {
     await client().markers.create.mutate({ assetId: asset.id, kind: 'avail', startMs: 1000, endMs: 1000 });
 
     const graph = await client().titles.get.query({ id: show.id, include: ['seasons.episodes.assets.markers', 'providerRefs'] });
-    assert.deepEqual(graph.seasons!.map((s) => s.number), [1, 2]);
-    assert.deepEqual(graph.seasons![0]!.episodes!.map((e) => e.id), [e1.id, e2.id]);
+    assert.deepEqual(
+      graph.seasons!.map((s) => s.number),
+      [1, 2],
+    );
+    assert.deepEqual(
+      graph.seasons![0]!.episodes!.map((e) => e.id),
+      [e1.id, e2.id],
+    );
     const first = graph.seasons![0]!.episodes![0]!;
     assert.equal(first.assets![0]!.id, asset.id);
     assert.ok(first.assets![0]!.discoveredAt instanceof Date);

@@ -6,10 +6,7 @@ import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 
 /** Where the database lives: a PostgreSQL URL, an embedded PGlite directory, or in-memory PGlite. */
-export type DatabaseTarget =
-  | { kind: 'postgres'; url: string }
-  | { kind: 'pglite'; dir: string }
-  | { kind: 'pglite-memory' };
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string } | { kind: 'pglite-memory' };
 
 export function targetFrom(databaseUrl: string | undefined, pgliteDir: string): DatabaseTarget {
   return databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dir: pgliteDir };

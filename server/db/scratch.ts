@@ -12,7 +12,10 @@ export interface ScratchDatabase {
  * A fresh, migrated database for a test run, a benchmark phase or a load test: a newly created
  * PostgreSQL database next to `databaseUrl` when given, an in-memory PGlite otherwise.
  */
-export async function createScratchDatabase(label: string, databaseUrl = process.env.DATABASE_URL || undefined): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  label: string,
+  databaseUrl = process.env.DATABASE_URL || undefined,
+): Promise<ScratchDatabase> {
   if (!databaseUrl) {
     const target: DatabaseTarget = { kind: 'pglite-memory' };
     const db = createKnex(target);

@@ -23,16 +23,14 @@ export const collectionsRouter = router({
       return shapePage(CollectionOut, await paginate(query, scope, BY_NAME, input));
     }),
 
-  get: procedure
-    .input(z.strictObject({ id: Id, include: includeOf(COLLECTION_INCLUDES) }))
-    .query(async ({ ctx, input }) => {
-      const collection = await findOrThrow<SourceCollection>(SourceCollection, ctx.db, input.id, 'collection', {
-        include: input.include,
-        allowed: COLLECTION_INCLUDES,
-      });
-      const json = collection.toJSON();
-      return CollectionGraph.parse(json.source ? { ...json, source: redactSource(json.source) } : json);
-    }),
+  get: procedure.input(z.strictObject({ id: Id, include: includeOf(COLLECTION_INCLUDES) })).query(async ({ ctx, input }) => {
+    const collection = await findOrThrow<SourceCollection>(SourceCollection, ctx.db, input.id, 'collection', {
+      include: input.include,
+      allowed: COLLECTION_INCLUDES,
+    });
+    const json = collection.toJSON();
+    return CollectionGraph.parse(json.source ? { ...json, source: redactSource(json.source) } : json);
+  }),
 
   /** Asks the source for its libraries and upserts them; new collections start disabled. */
   discover: procedure.input(z.strictObject({ sourceId: Id })).mutation(async ({ ctx, input }) => {
@@ -41,7 +39,14 @@ export const collectionsRouter = router({
   }),
 
   update: procedure
-    .input(z.strictObject({ id: Id, name: Name.optional(), enabled: z.boolean().optional(), config: JsonRecord.nullable().optional() }))
+    .input(
+      z.strictObject({
+        id: Id,
+        name: Name.optional(),
+        enabled: z.boolean().optional(),
+        config: JsonRecord.nullable().optional(),
+      }),
+    )
     .mutation(async ({ ctx, input: { id, ...patch } }) =>
       shape(CollectionOut, await patchOrThrow(SourceCollection, ctx.db, id, patch, 'collection')),
     ),

@@ -30,7 +30,7 @@ const BY_ID: SortKey[] = [{ sql: 'episodes.id', type: 'uuid' }];
 export const episodesRouter = router({
   list: procedure
     .input(z.strictObject({ ...PageInput, titleId: Id.optional(), seasonId: Id.optional() }))
-        .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }) => {
       const query = Episode.query(ctx.db);
       let keys = BY_ID;
       let scope = 'episodes';
@@ -51,7 +51,10 @@ export const episodesRouter = router({
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(EPISODE_INCLUDES) }))
     .query(async ({ ctx, input }) =>
-      shape(EpisodeGraph, await findOrThrow(Episode, ctx.db, input.id, 'episode', { include: input.include, allowed: EPISODE_INCLUDES })),
+      shape(
+        EpisodeGraph,
+        await findOrThrow(Episode, ctx.db, input.id, 'episode', { include: input.include, allowed: EPISODE_INCLUDES }),
+      ),
     ),
 
   create: procedure
@@ -60,7 +63,9 @@ export const episodesRouter = router({
 
   update: procedure
     .input(z.strictObject({ id: Id, ...EpisodeFields }))
-    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(EpisodeOut, await patchOrThrow(Episode, ctx.db, id, patch, 'episode'))),
+    .mutation(async ({ ctx, input: { id, ...patch } }) =>
+      shape(EpisodeOut, await patchOrThrow(Episode, ctx.db, id, patch, 'episode')),
+    ),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))

@@ -28,7 +28,9 @@ export const ingestRouter = router({
       else rejected.push({ index, errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     });
     if (rejected.length && !input.partial) {
-      const first = rejected.slice(0, 5).map((r) => `items.${r.index}: ${r.errors.map((e) => `${e.path || '(item)'} ${e.message}`).join(', ')}`);
+      const first = rejected
+        .slice(0, 5)
+        .map((r) => `items.${r.index}: ${r.errors.map((e) => `${e.path || '(item)'} ${e.message}`).join(', ')}`);
       throw badRequest(`${rejected.length} invalid item(s), nothing written: ${first.join('; ')}`);
     }
     const report = await ingestItems(ctx.db, valid, input.collectionId ? { collectionId: input.collectionId } : {});
@@ -42,7 +44,9 @@ export const ingestRouter = router({
   }),
 
   /** Starts a collection ingest in the background; follow it with `ingest.status`. */
-  start: procedure.input(z.strictObject({ collectionId: Id })).mutation(({ ctx, input }) => startCollectionIngest(ctx.db, input.collectionId)),
+  start: procedure
+    .input(z.strictObject({ collectionId: Id }))
+    .mutation(({ ctx, input }) => startCollectionIngest(ctx.db, input.collectionId)),
 
   /** Progress and, once done, the report of an ingest started here. */
   status: procedure.input(z.strictObject({ jobId: Id })).query(({ input }) => getJob(input.jobId)),

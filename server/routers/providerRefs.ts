@@ -16,13 +16,11 @@ const BY_PROVIDER: SortKey[] = [
 
 export const providerRefsRouter = router({
   /** The refs of one entity. */
-  list: procedure
-    .input(z.strictObject({ ...PageInput, entityType: EntityType, entityId: Id }))
-    .query(async ({ ctx, input }) => {
-      const query = ProviderRef.query(ctx.db).where({ entity_type: input.entityType, entity_id: input.entityId });
-      const scope = `providerRefs:${input.entityType}:${input.entityId}`;
-      return shapePage(ProviderRefOut, await paginate(query, scope, BY_PROVIDER, input));
-    }),
+  list: procedure.input(z.strictObject({ ...PageInput, entityType: EntityType, entityId: Id })).query(async ({ ctx, input }) => {
+    const query = ProviderRef.query(ctx.db).where({ entity_type: input.entityType, entity_id: input.entityId });
+    const scope = `providerRefs:${input.entityType}:${input.entityId}`;
+    return shapePage(ProviderRefOut, await paginate(query, scope, BY_PROVIDER, input));
+  }),
 
   /** (provider, key) -> the ref with its title, episode or asset. */
   find: procedure
@@ -30,7 +28,15 @@ export const providerRefsRouter = router({
     .query(async ({ ctx, input }) => shape(ProviderRefGraph, await find(ctx.db, input))),
 
   attach: procedure
-    .input(z.strictObject({ entityType: EntityType, entityId: Id, provider: Provider, providerKey: ProviderKey, raw: z.json().optional() }))
+    .input(
+      z.strictObject({
+        entityType: EntityType,
+        entityId: Id,
+        provider: Provider,
+        providerKey: ProviderKey,
+        raw: z.json().optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => shape(ProviderRefOut, await attach(ctx.db, input))),
 
   detach: procedure

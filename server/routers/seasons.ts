@@ -13,17 +13,18 @@ const BY_NUMBER: SortKey[] = [
 ];
 
 export const seasonsRouter = router({
-  list: procedure
-    .input(z.strictObject({ ...PageInput, titleId: Id }))
-        .query(async ({ ctx, input }) => {
-      const query = Season.query(ctx.db).where('seasons.title_id', input.titleId);
-      return shapePage(SeasonOut, await paginate(query, `seasons:${input.titleId}`, BY_NUMBER, input));
-    }),
+  list: procedure.input(z.strictObject({ ...PageInput, titleId: Id })).query(async ({ ctx, input }) => {
+    const query = Season.query(ctx.db).where('seasons.title_id', input.titleId);
+    return shapePage(SeasonOut, await paginate(query, `seasons:${input.titleId}`, BY_NUMBER, input));
+  }),
 
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(SEASON_INCLUDES) }))
     .query(async ({ ctx, input }) =>
-      shape(SeasonGraph, await findOrThrow(Season, ctx.db, input.id, 'season', { include: input.include, allowed: SEASON_INCLUDES })),
+      shape(
+        SeasonGraph,
+        await findOrThrow(Season, ctx.db, input.id, 'season', { include: input.include, allowed: SEASON_INCLUDES }),
+      ),
     ),
 
   create: procedure
@@ -32,7 +33,9 @@ export const seasonsRouter = router({
 
   update: procedure
     .input(z.strictObject({ id: Id, number: NonNegativeInt.optional() }))
-    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(SeasonOut, await patchOrThrow(Season, ctx.db, id, patch, 'season'))),
+    .mutation(async ({ ctx, input: { id, ...patch } }) =>
+      shape(SeasonOut, await patchOrThrow(Season, ctx.db, id, patch, 'season')),
+    ),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))

@@ -33,7 +33,7 @@ export const titlesRouter = router({
         search: z.string().trim().min(1).max(255).optional(),
       }),
     )
-        .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }) => {
       const query = Title.query(ctx.db);
       if (input.kind) query.where('titles.kind', input.kind);
       if (input.year !== undefined) query.where('titles.year', input.year);

@@ -46,7 +46,11 @@ export async function patchOrThrow<M extends Model>(
     Object.keys(defined).length === 0
       ? await modelClass.query(db).findById(id)
       : // Through the base Model type: the generic chain is too deep for the compiler.
-        await (modelClass.query(db) as unknown as QueryBuilder<Model, Model[]>).patch(defined).findById(id).returning('*').first();
+        await (modelClass.query(db) as unknown as QueryBuilder<Model, Model[]>)
+          .patch(defined)
+          .findById(id)
+          .returning('*')
+          .first();
   if (!row) throw notFound(what, id);
   return row as M;
 }

@@ -22,7 +22,11 @@ export async function checkDatabase(db: Knex): Promise<HealthReport> {
     const migration = await withTimeout(db.migrate.currentVersion(), HEALTH_TIMEOUT_MS);
     return {
       status: 'ok',
-      database: { reachable: true, migration: migration === 'none' ? null : migration, latencyMs: Math.round(performance.now() - started) },
+      database: {
+        reachable: true,
+        migration: migration === 'none' ? null : migration,
+        latencyMs: Math.round(performance.now() - started),
+      },
       uptimeSeconds: Math.round(process.uptime()),
     };
   } catch {

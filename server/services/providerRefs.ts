@@ -44,7 +44,10 @@ export async function find(
   db: Knex,
   { provider, providerKey, entityType }: { provider: string; providerKey: string; entityType?: ProviderEntityType | undefined },
 ): Promise<ProviderRef> {
-  const query = ProviderRef.query(db).where({ provider, provider_key: providerKey }).withGraphFetched('[title, episode, asset]').limit(2);
+  const query = ProviderRef.query(db)
+    .where({ provider, provider_key: providerKey })
+    .withGraphFetched('[title, episode, asset]')
+    .limit(2);
   if (entityType) query.where('entity_type', entityType);
   const refs = await query;
   if (refs.length === 0) throw notFound(`${provider} key ${providerKey}`);

@@ -8,7 +8,9 @@ import { discoverCollections, type AdapterOptions } from '../sources/index.js';
 import { mergeConfig, redactConfig } from './secrets.js';
 
 /** A source as callers see it: config without secrets, and the names of the secrets it holds. */
-export function redactSource<T extends { config?: JsonObject | null }>(source: T): Omit<T, 'config'> & { config: JsonObject; secretKeys: string[] } {
+export function redactSource<T extends { config?: JsonObject | null }>(
+  source: T,
+): Omit<T, 'config'> & { config: JsonObject; secretKeys: string[] } {
   const { config, secretKeys } = redactConfig(source.config);
   return { ...source, config, secretKeys };
 }
@@ -65,7 +67,9 @@ export async function discover(db: Knex, sourceId: string, options: AdapterOptio
   const found = await discoverCollections(source, options);
   if (found.length > 0) {
     await db('source_collections')
-      .insert(found.map((c) => ({ source_id: sourceId, external_id: c.externalId, name: c.name, config: JSON.stringify(c.config) })))
+      .insert(
+        found.map((c) => ({ source_id: sourceId, external_id: c.externalId, name: c.name, config: JSON.stringify(c.config) })),
+      )
       .onConflict(['source_id', 'external_id'])
       .merge(['name', 'config'])
       // Touch only what changed, so re-discovery of an unchanged source writes nothing.
@@ -73,7 +77,10 @@ export async function discover(db: Knex, sourceId: string, options: AdapterOptio
   }
   return SourceCollection.query(db)
     .where('source_id', sourceId)
-    .whereIn('external_id', found.map((c) => c.externalId))
+    .whereIn(
+      'external_id',
+      found.map((c) => c.externalId),
+    )
     .modify('ordered');
 }
 

@@ -10,13 +10,33 @@ import { probeFile, type ProbeResult } from './probe.js';
 import { storedVersions } from './storedVersions.js';
 import type { CollectionPull } from './types.js';
 
-export const VIDEO_EXTENSIONS = new Set(['.mkv', '.mp4', '.m4v', '.avi', '.mov', '.mpg', '.mpeg', '.ts', '.m2ts', '.wmv', '.webm', '.flv', '.vob', '.ogv']);
+export const VIDEO_EXTENSIONS = new Set([
+  '.mkv',
+  '.mp4',
+  '.m4v',
+  '.avi',
+  '.mov',
+  '.mpg',
+  '.mpeg',
+  '.ts',
+  '.m2ts',
+  '.wmv',
+  '.webm',
+  '.flv',
+  '.vob',
+  '.ogv',
+]);
 
 export type ParsedPath =
   | { kind: 'episode'; show: string; year: number | null; season: number; episode: number; name: string | null }
   | { kind: 'movie'; name: string; year: number };
 
-const clean = (s: string) => s.replace(/[._]+/g, ' ').replace(/\s+/g, ' ').replace(/^[\s-]+|[\s-]+$/g, '').trim();
+const clean = (s: string) =>
+  s
+    .replace(/[._]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s-]+|[\s-]+$/g, '')
+    .trim();
 
 function splitYear(name: string): { name: string; year: number | null } {
   const match = /^(.*?)[\s.(\[]*((?:19|20)\d{2})[)\]]?\s*$/.exec(name);
@@ -80,7 +100,14 @@ async function safeProbe(file: string): Promise<ProbeResult | null> {
   }
 }
 
-function itemFor(file: string, rel: string, key: string, stat: { size: number; mtimeMs: number }, probe: ProbeResult | null, hash: string | null): IngestItem {
+function itemFor(
+  file: string,
+  rel: string,
+  key: string,
+  stat: { size: number; mtimeMs: number },
+  probe: ProbeResult | null,
+  hash: string | null,
+): IngestItem {
   const parsed = parseMediaPath(rel);
   const asset = {
     uri: pathToFileURL(file).href,
@@ -100,7 +127,12 @@ function itemFor(file: string, rel: string, key: string, stat: { size: number; m
       : {};
   if (!parsed) return { assets: [asset], ...review };
   if (parsed.kind === 'movie') {
-    return { title: { kind: 'movie', name: parsed.name, year: parsed.year }, episode: { number: null, name: parsed.name }, assets: [asset], ...review };
+    return {
+      title: { kind: 'movie', name: parsed.name, year: parsed.year },
+      episode: { number: null, name: parsed.name },
+      assets: [asset],
+      ...review,
+    };
   }
   return {
     title: { kind: 'show', name: parsed.show, year: parsed.year },
@@ -124,7 +156,12 @@ export async function* pullFilesystem(
   batchSize = 100,
 ): AsyncGenerator<IngestItem[]> {
   const root = typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
-  const known = await storedVersions(db, { provider: 'filesystem', entityType: 'asset', collectionId: collection.id, fields: ['size', 'mtimeMs'] });
+  const known = await storedVersions(db, {
+    provider: 'filesystem',
+    entityType: 'asset',
+    collectionId: collection.id,
+    fields: ['size', 'mtimeMs'],
+  });
   let batch: IngestItem[] = [];
   for await (const file of walkVideos(root)) {
     const rel = path.relative(root, file).split(path.sep).join('/');

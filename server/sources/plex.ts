@@ -40,7 +40,8 @@ function markersOf(item: PlexMetadata, durationMs: number | null): IngestAssetIt
   }
   for (const c of item.Chapter ?? []) {
     const [start, end] = [c.startTimeOffset ?? -1, c.endTimeOffset ?? -1];
-    if (fits(start, end)) markers.push({ kind: 'chapter', startMs: start, endMs: end, payload: { title: c.tag ?? null, index: c.index ?? null } });
+    if (fits(start, end))
+      markers.push({ kind: 'chapter', startMs: start, endMs: end, payload: { title: c.tag ?? null, index: c.index ?? null } });
   }
   return markers;
 }
@@ -97,7 +98,10 @@ function episodeItem(show: PlexMetadata, episode: PlexMetadata, ctx: PlexContext
       number: numbered ? episode.index! : null,
       name: episode.title?.slice(0, 255) ?? null,
       externalIds,
-      providerRefs: [{ provider: 'plex', key: `${showScope}:${episode.ratingKey}`, raw: episode as unknown as ProviderKey['raw'] }, ...refs],
+      providerRefs: [
+        { provider: 'plex', key: `${showScope}:${episode.ratingKey}`, raw: episode as unknown as ProviderKey['raw'] },
+        ...refs,
+      ],
     },
     assets,
     ...(numbered ? {} : { review: { reason: 'Plex gives no season or episode number', confidence: 0.5 } }),
@@ -134,7 +138,12 @@ export async function* pullPlex(
 ): AsyncGenerator<IngestItem[]> {
   void source;
   const ctx: PlexContext = { collection, mappings };
-  const known = await storedVersions(db, { provider: 'plex', entityType: 'title', collectionId: collection.id, fields: ['updatedAt', 'leafCount'] });
+  const known = await storedVersions(db, {
+    provider: 'plex',
+    entityType: 'title',
+    collectionId: collection.id,
+    fields: ['updatedAt', 'leafCount'],
+  });
   for await (const page of client.sectionItems(collection.externalId)) {
     for (const item of page) {
       const scope = `${collection.id}:${item.ratingKey}`;

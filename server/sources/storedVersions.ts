@@ -7,7 +7,12 @@ import type { Knex } from 'knex';
  */
 export async function storedVersions(
   db: Knex,
-  { provider, entityType, collectionId, fields }: { provider: string; entityType: 'title' | 'asset'; collectionId: string; fields: [string, string] },
+  {
+    provider,
+    entityType,
+    collectionId,
+    fields,
+  }: { provider: string; entityType: 'title' | 'asset'; collectionId: string; fields: [string, string] },
 ): Promise<Map<string, string>> {
   const rows = (await db('provider_refs')
     .where({ provider, entity_type: entityType })

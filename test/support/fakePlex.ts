@@ -95,7 +95,14 @@ export function sampleLibrary(): FakePlexLibrary {
     container: 'mkv',
     Part: [{ id: id * 10, file, size: 1_000_000 + id, duration, container: 'mkv' }],
   });
-  const episode = (ratingKey: string, season: number, index: number, title: string, versions: ReturnType<typeof media>[], extra: Partial<PlexMetadata> = {}): PlexMetadata => ({
+  const episode = (
+    ratingKey: string,
+    season: number,
+    index: number,
+    title: string,
+    versions: ReturnType<typeof media>[],
+    extra: Partial<PlexMetadata> = {},
+  ): PlexMetadata => ({
     ratingKey,
     key: `/library/metadata/${ratingKey}`,
     guid: `plex://episode/${ratingKey}`,
@@ -108,7 +115,10 @@ export function sampleLibrary(): FakePlexLibrary {
     updatedAt: 1_700_000_000,
     Guid: [{ id: `tvdb://${ratingKey}0` }],
     Media: versions,
-    Marker: [{ type: 'intro', startTimeOffset: 1000, endTimeOffset: 30_000 }, { type: 'credits', startTimeOffset: 1_400_000, endTimeOffset: 1_450_000 }],
+    Marker: [
+      { type: 'intro', startTimeOffset: 1000, endTimeOffset: 30_000 },
+      { type: 'credits', startTimeOffset: 1_400_000, endTimeOffset: 1_450_000 },
+    ],
     Chapter: [{ tag: 'Act 1', index: 1, startTimeOffset: 0, endTimeOffset: 700_000 }],
     ...extra,
   });

@@ -62,8 +62,21 @@ export interface IngestOptions {
 }
 
 export function emptyReport(): IngestReport {
-  const byKind = Object.fromEntries(KINDS.map((k) => [k, { created: 0, updated: 0, unchanged: 0 }])) as Record<IngestKind, KindCounts>;
-  return { items: 0, created: 0, updated: 0, unchanged: 0, removed: 0, queuedForReview: 0, rowsWritten: 0, byKind, removedAssets: [] };
+  const byKind = Object.fromEntries(KINDS.map((k) => [k, { created: 0, updated: 0, unchanged: 0 }])) as Record<
+    IngestKind,
+    KindCounts
+  >;
+  return {
+    items: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    queuedForReview: 0,
+    rowsWritten: 0,
+    byKind,
+    removedAssets: [],
+  };
 }
 
 /** A raw statement's rows (arrays in bindings become PostgreSQL arrays, for unnest). */
@@ -98,7 +111,10 @@ interface ExistingRef {
 }
 
 /** One query: what each provider key in the batch already names, as an identity to compare. */
-async function existingRefIdentities(trx: Knex.Transaction, refs: Array<{ type: string; ref: ProviderKey }>): Promise<Map<string, string>> {
+async function existingRefIdentities(
+  trx: Knex.Transaction,
+  refs: Array<{ type: string; ref: ProviderKey }>,
+): Promise<Map<string, string>> {
   if (refs.length === 0) return new Map();
   // Driven from the batch's keys: one unique-index probe per key, then primary-key joins.
   const rows = await query<ExistingRef>(
@@ -126,7 +142,8 @@ function refsOf(item: IngestItem): Array<{ type: 'title' | 'episode' | 'asset'; 
     for (const ref of item.title.providerRefs ?? []) out.push({ type: 'title', ref, identity: titleIdentity(item.title) });
     for (const ref of item.episode?.providerRefs ?? []) out.push({ type: 'episode', ref, identity: episodeIdentity(item) });
   }
-  for (const asset of item.assets) for (const ref of asset.providerRefs ?? []) out.push({ type: 'asset', ref, identity: asset.uri });
+  for (const asset of item.assets)
+    for (const ref of asset.providerRefs ?? []) out.push({ type: 'asset', ref, identity: asset.uri });
   return out;
 }
 
@@ -163,7 +180,13 @@ async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Cla
     if (item.review) doubt(item.review.confidence, item.review.reason);
 
     const structure = Boolean(item.title) && conflicts.length === 0;
-    return { item, confidence: Math.round(confidence * 1000) / 1000, reasons, structure, link: structure && confidence >= REVIEW_THRESHOLD };
+    return {
+      item,
+      confidence: Math.round(confidence * 1000) / 1000,
+      reasons,
+      structure,
+      link: structure && confidence >= REVIEW_THRESHOLD,
+    };
   });
 }
 
@@ -194,12 +217,16 @@ function distinctBy<T>(rows: T[], key: (row: T) => string): T[] {
 }
 
 async function upsertTitles(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<Map<string, string>> {
-  const titles = distinctBy(items.map((i) => i.title!), titleIdentity);
+  const titles = distinctBy(
+    items.map((i) => i.title!),
+    titleIdentity,
+  );
   if (titles.length === 0) return new Map();
   const kinds = titles.map((t) => t.kind);
   const names = titles.map((t) => t.name);
   const years = titles.map((t) => t.year ?? null);
-  const rows = await query<UpsertRow>(trx, 
+  const rows = await query<UpsertRow>(
+    trx,
     `INSERT INTO titles (kind, name, year, external_ids)
      SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[]) AS i(kind, name, year, external_ids)
      WHERE NOT EXISTS (SELECT 1 FROM titles t WHERE t.kind = i.kind AND lower(t.name) = lower(i.name)
@@ -214,7 +241,8 @@ async function upsertTitles(trx: Knex.Transaction, items: IngestItem[], report: 
   );
   count(report, 'titles', titles.length, rows);
   // Matched back by input position, so JavaScript and SQL never have to agree on lowercasing.
-  const ids = await query<{ id: string; ord: number | string }>(trx, 
+  const ids = await query<{ id: string; ord: number | string }>(
+    trx,
     `SELECT t.id, u.ord FROM unnest(?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS u(k, n, y, ord)
      JOIN titles t ON t.kind = u.k AND lower(t.name) = lower(u.n) AND coalesce(t.year, 0) = coalesce(u.y, 0)`,
     [kinds, names, years],
@@ -341,7 +369,13 @@ async function upsertEpisodeGroup(
   ids: Map<string, string>,
 ): Promise<void> {
   const keyOf = (e: EpisodeRow) => group.key(e).join('|');
-  const bindings = [rows.map((e) => e.titleId), rows.map((e) => e.seasonId), rows.map((e) => e.number), rows.map((e) => e.name), rows.map((e) => e.externalIds)];
+  const bindings = [
+    rows.map((e) => e.titleId),
+    rows.map((e) => e.seasonId),
+    rows.map((e) => e.number),
+    rows.map((e) => e.name),
+    rows.map((e) => e.externalIds),
+  ];
   // Rows already stored as they are never reach ON CONFLICT (which would lock, and so write, them).
   const returned = await query<UpsertRow & { id: string; a: string; b: number }>(
     trx,
@@ -387,7 +421,8 @@ async function upsertAssets(
     (a) => a.uri,
   );
   const uris = assets.map((a) => a.uri);
-  const rows = await query<UpsertRow & { id: string; uri: string; canonical: boolean }>(trx, 
+  const rows = await query<UpsertRow & { id: string; uri: string; canonical: boolean }>(
+    trx,
     `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
      SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])
        AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
@@ -417,7 +452,11 @@ async function upsertAssets(
   const found = new Map(rows.map((r) => [r.uri, { id: r.id, canonical: r.canonical }]));
   const missing = uris.filter((uri) => !found.has(uri));
   if (missing.length) {
-    const existing = await query<{ id: string; uri: string; canonical: boolean }>(trx, `SELECT id, uri, canonical FROM assets WHERE uri = ANY(?::text[])`, [missing]);
+    const existing = await query<{ id: string; uri: string; canonical: boolean }>(
+      trx,
+      `SELECT id, uri, canonical FROM assets WHERE uri = ANY(?::text[])`,
+      [missing],
+    );
     for (const r of existing) found.set(r.uri, { id: r.id, canonical: r.canonical });
   }
   return found;
@@ -430,7 +469,11 @@ const preferredOf = (item: IngestItem): IngestAssetItem => item.assets.find((a) 
  * linked episode that has no canonical asset yet. Those episodes are locked (in id order), so a
  * concurrent ingest cannot pick a second one.
  */
-async function chooseCanonical(trx: Knex.Transaction, linked: Classified[], episodeIds: Map<string, string>): Promise<Set<string>> {
+async function chooseCanonical(
+  trx: Knex.Transaction,
+  linked: Classified[],
+  episodeIds: Map<string, string>,
+): Promise<Set<string>> {
   const preferred = distinctBy(
     linked.map(({ item }) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, uri: preferredOf(item).uri })),
     (p) => p.episodeId,
@@ -464,13 +507,22 @@ async function linkAssets(
 ): Promise<void> {
   // Chosen assets that already existed (so were not inserted canonical) are promoted here.
   // Joined on the primary key: a filter on `canonical` would walk ix_assets_canonical.
-  const promote = [...canonicalUris].map((uri) => assets.get(uri)!).filter((a) => !a.canonical).map((a) => a.id);
+  const promote = [...canonicalUris]
+    .map((uri) => assets.get(uri)!)
+    .filter((a) => !a.canonical)
+    .map((a) => a.id);
   if (promote.length) {
-    const updated = await query(trx, `UPDATE assets a SET canonical = true FROM unnest(?::uuid[]) AS u(id) WHERE a.id = u.id RETURNING a.id`, [promote]);
+    const updated = await query(
+      trx,
+      `UPDATE assets a SET canonical = true FROM unnest(?::uuid[]) AS u(id) WHERE a.id = u.id RETURNING a.id`,
+      [promote],
+    );
     report.rowsWritten += updated.length;
   }
   const links = distinctBy(
-    linked.flatMap(({ item }) => item.assets.map((a) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assets.get(a.uri)!.id }))),
+    linked.flatMap(({ item }) =>
+      item.assets.map((a) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, assetId: assets.get(a.uri)!.id })),
+    ),
     (l) => `${l.episodeId}|${l.assetId}`,
   );
   if (links.length === 0) return;
@@ -493,7 +545,8 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
   const rows = distinctBy(refs, (r) => refKey(r.type, r.ref));
   if (rows.length === 0) return;
   const column = (type: RefRow['type']) => rows.map((r) => (r.type === type ? r.entityId : null));
-  const returned = await query<UpsertRow>(trx, 
+  const returned = await query<UpsertRow>(
+    trx,
     `INSERT INTO provider_refs (entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
        AS i(entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
@@ -520,11 +573,17 @@ const markerSignature = (m: { kind: string; startMs: number; endMs: number; payl
   JSON.stringify([m.kind, m.startMs, m.endMs, m.payload ?? null]);
 
 /** Replaces the markers of assets whose incoming set differs from the stored one; leaves the rest alone. */
-async function syncMarkers(trx: Knex.Transaction, items: IngestItem[], assetIds: Map<string, string>, report: IngestReport): Promise<void> {
+async function syncMarkers(
+  trx: Knex.Transaction,
+  items: IngestItem[],
+  assetIds: Map<string, string>,
+  report: IngestReport,
+): Promise<void> {
   const wanted = new Map<string, NonNullable<IngestAssetItem['markers']>>();
   for (const asset of items.flatMap((i) => i.assets)) if (asset.markers) wanted.set(assetIds.get(asset.uri)!, asset.markers);
   if (wanted.size === 0) return;
-  const rows = await query<{ asset_id: string; kind: string; start_ms: number; end_ms: number; payload: unknown }>(trx, 
+  const rows = await query<{ asset_id: string; kind: string; start_ms: number; end_ms: number; payload: unknown }>(
+    trx,
     `SELECT asset_id, kind, start_ms, end_ms, payload FROM markers WHERE asset_id = ANY(?::uuid[])`,
     [[...wanted.keys()]],
   );
@@ -535,7 +594,8 @@ async function syncMarkers(trx: Knex.Transaction, items: IngestItem[], assetIds:
     stored.set(r.asset_id, list);
   }
   const changed = [...wanted.entries()].filter(
-    ([assetId, markers]) => JSON.stringify(markers.map(markerSignature).sort()) !== JSON.stringify((stored.get(assetId) ?? []).sort()),
+    ([assetId, markers]) =>
+      JSON.stringify(markers.map(markerSignature).sort()) !== JSON.stringify((stored.get(assetId) ?? []).sort()),
   );
   report.byKind.markers.unchanged += wanted.size - changed.length;
   if (changed.length === 0) return;
@@ -546,7 +606,13 @@ async function syncMarkers(trx: Knex.Transaction, items: IngestItem[], assetIds:
     await query(
       trx,
       `INSERT INTO markers (asset_id, kind, start_ms, end_ms, payload) SELECT * FROM unnest(?::uuid[], ?::text[], ?::int[], ?::int[], ?::jsonb[])`,
-      [fresh.map((m) => m.assetId), fresh.map((m) => m.kind), fresh.map((m) => m.startMs), fresh.map((m) => m.endMs), fresh.map((m) => json(m.payload))],
+      [
+        fresh.map((m) => m.assetId),
+        fresh.map((m) => m.kind),
+        fresh.map((m) => m.startMs),
+        fresh.map((m) => m.endMs),
+        fresh.map((m) => json(m.payload)),
+      ],
     );
   }
   const created = changed.filter(([id]) => !stored.has(id)).length;
@@ -571,11 +637,14 @@ async function enqueueReviews(
     return c.reasons.join('; ') + (suggested ? `; suggested episode ${suggested}` : '');
   };
   const entries = distinctBy(
-    weak.flatMap((c) => c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: reasonOf(c), confidence: c.confidence }))),
+    weak.flatMap((c) =>
+      c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: reasonOf(c), confidence: c.confidence })),
+    ),
     (e) => e.assetId,
   );
   if (entries.length === 0) return;
-  const rows = await query<UpsertRow>(trx, 
+  const rows = await query<UpsertRow>(
+    trx,
     `INSERT INTO review_queue (asset_id, reason, confidence)
      SELECT n.a, n.r, n.c FROM unnest(?::uuid[], ?::text[], ?::float8[]) AS n(a, r, c)
      WHERE NOT EXISTS (SELECT 1 FROM review_queue q WHERE q.asset_id = n.a AND q.reason = n.r)
@@ -593,7 +662,9 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
   const structured = classified.filter((c) => c.structure).map((c) => c.item);
   const titleIds = await upsertTitles(trx, structured, report);
   const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
-  const episodeIds = structured.length ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report) : new Map<string, string>();
+  const episodeIds = structured.length
+    ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report)
+    : new Map<string, string>();
   const linked = classified.filter((c) => c.link);
   const canonicalUris = await chooseCanonical(trx, linked, episodeIds);
   const assets = await upsertAssets(trx, items, canonicalUris, report);
@@ -605,13 +676,21 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
     if (structure) {
       const titleId = titleIds.get(titleIdentity(item.title!))!;
       for (const ref of item.title!.providerRefs ?? []) refs.push({ type: 'title', entityId: titleId, ref });
-      for (const ref of item.episode?.providerRefs ?? []) refs.push({ type: 'episode', entityId: episodeIds.get(episodeIdentity(item))!, ref });
+      for (const ref of item.episode?.providerRefs ?? [])
+        refs.push({ type: 'episode', entityId: episodeIds.get(episodeIdentity(item))!, ref });
     }
-    for (const asset of item.assets) for (const ref of asset.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(asset.uri)!, ref });
+    for (const asset of item.assets)
+      for (const ref of asset.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(asset.uri)!, ref });
   }
   await upsertProviderRefs(trx, refs, report);
   await syncMarkers(trx, items, assetIds, report);
-  await enqueueReviews(trx, classified.filter((c) => !c.link), assetIds, episodeIds, report);
+  await enqueueReviews(
+    trx,
+    classified.filter((c) => !c.link),
+    assetIds,
+    episodeIds,
+    report,
+  );
 }
 
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
@@ -677,7 +756,8 @@ export class IngestRun {
         // would scan the whole table once per batch. Scoped to this transaction.
         await trx.raw('SET LOCAL enable_hashjoin = off');
         await trx.raw('SET LOCAL enable_mergejoin = off');
-        if (this.options.collectionId) await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
+        if (this.options.collectionId)
+          await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
         await writeBatch(trx, batch, this.report);
       });
     } catch (err) {

@@ -29,7 +29,8 @@ export const IngestAsset = z
     const duration = asset.durationMs;
     if (duration == null) return;
     asset.markers?.forEach((m, i) => {
-      if (m.endMs > duration) ctx.addIssue({ code: 'custom', path: ['markers', i, 'endMs'], message: `past the asset's duration (${duration} ms)` });
+      if (m.endMs > duration)
+        ctx.addIssue({ code: 'custom', path: ['markers', i, 'endMs'], message: `past the asset's duration (${duration} ms)` });
     });
   });
 
@@ -59,7 +60,8 @@ export const IngestItem = z
     review: z.strictObject({ reason: z.string().trim().min(1).max(1000), confidence: z.number().min(0).max(1) }).optional(),
   })
   .superRefine((item, ctx) => {
-    if (item.title?.kind === 'movie' && item.season) ctx.addIssue({ code: 'custom', path: ['season'], message: 'a movie has no season' });
+    if (item.title?.kind === 'movie' && item.season)
+      ctx.addIssue({ code: 'custom', path: ['season'], message: 'a movie has no season' });
     if (item.season && item.episode?.number == null)
       ctx.addIssue({ code: 'custom', path: ['episode', 'number'], message: 'an episode in a season needs a number' });
     if (!item.title && (item.season || item.episode))

@@ -41,7 +41,12 @@ export function getJob(id: string): IngestJob {
   return snapshot(job);
 }
 
-async function* itemsOf(db: Knex, collection: SourceCollection, pull: CollectionPull, options: AdapterOptions): AsyncGenerator<IngestItem[]> {
+async function* itemsOf(
+  db: Knex,
+  collection: SourceCollection,
+  pull: CollectionPull,
+  options: AdapterOptions,
+): AsyncGenerator<IngestItem[]> {
   const source = collection.source!;
   if (source.kind === 'plex') {
     yield* pullPlex(db, plexClientFor(source, options), source, collection, collection.pathMappings ?? [], pull);
@@ -52,7 +57,12 @@ async function* itemsOf(db: Knex, collection: SourceCollection, pull: Collection
 }
 
 async function run(db: Knex, job: IngestJob, collection: SourceCollection, options: AdapterOptions): Promise<IngestJob> {
-  const pull: CollectionPull = { provider: collection.source!.kind, keyPrefix: `${collection.id}:`, seenKeys: [], keepPrefixes: [] };
+  const pull: CollectionPull = {
+    provider: collection.source!.kind,
+    keyPrefix: `${collection.id}:`,
+    seenKeys: [],
+    keepPrefixes: [],
+  };
   const ingest = new IngestRun(db, {
     collectionId: collection.id,
     onProgress: ({ itemsDone, batchesDone, report }) => {
@@ -64,7 +74,8 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
     for await (const items of itemsOf(db, collection, pull, options)) {
       for (const item of items)
         for (const asset of item.assets)
-          for (const ref of asset.providerRefs ?? []) if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
+          for (const ref of asset.providerRefs ?? [])
+            if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
       await ingest.push(items);
     }
     job.report = await ingest.finish(pull);
@@ -98,7 +109,10 @@ export async function startCollectionIngest(db: Knex, collectionId: string, opti
     error: null,
   };
   remember(job);
-  running.set(job.id, run(db, job, collection, options).finally(() => running.delete(job.id)));
+  running.set(
+    job.id,
+    run(db, job, collection, options).finally(() => running.delete(job.id)),
+  );
   return snapshot(job);
 }
 
