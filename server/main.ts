@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const target = targetFrom(config.databaseUrl, config.pgliteDir);
-  const db = createKnex(target);
+  const db = createKnex(target, undefined, log);
   const [, migrations] = (await db.migrate.latest()) as [number, string[]];
   log.info({ database: target.kind === 'postgres' ? 'postgres' : `pglite:${config.pgliteDir}`, applied: migrations }, 'migrated');
 

@@ -93,7 +93,7 @@ describe('reliability', function () {
       });
       const target = new URL(url);
       target.pathname = `/${isolated}`;
-      const outageDb = createKnex({ kind: 'postgres', url: target.toString() }, { min: 0, max: 2 });
+      const outageDb = createKnex({ kind: 'postgres', url: target.toString() }, { min: 0, max: 2 }, testLogger);
       await outageDb.migrate.latest();
       const { server, url: apiUrl } = await listen(createApp({ db: outageDb, log: testLogger, apiTokens: [] }));
       const client = createRetrovueClient({ url: apiUrl });

@@ -55,8 +55,26 @@ function pgTypeParser(oid: number, format?: string): (value: string) => unknown 
   return pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
 }
 
-export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig): Knex.Config {
-  const common = { migrations: migrationConfig, seeds: seedConfig };
+/** Where knex's own warnings (pool connection errors and the like) go; the console by default. */
+export interface DatabaseLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+function knexLog(logger: DatabaseLogger | undefined): Knex.Config['log'] {
+  if (!logger) return undefined;
+  const text = (message: unknown) => (message instanceof Error ? message.message : String(message));
+  return {
+    warn: (m: unknown) => logger.warn({ knex: text(m) }, 'database warning'),
+    error: (m: unknown) => logger.error({ knex: text(m) }, 'database error'),
+    deprecate: (method: string, alternative: string) => logger.warn({ method, alternative }, 'knex deprecation'),
+    debug: () => undefined,
+  };
+}
+
+export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig, logger?: DatabaseLogger): Knex.Config {
+  const log = knexLog(logger);
+  const common = { migrations: migrationConfig, seeds: seedConfig, ...(log ? { log } : {}) };
   if (target.kind === 'postgres') {
     return {
       ...common,
@@ -75,6 +93,6 @@ export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig): Knex
   } as Knex.Config;
 }
 
-export function createKnex(target: DatabaseTarget, pool?: Knex.PoolConfig): Knex {
-  return knexFactory(knexConfig(target, pool));
+export function createKnex(target: DatabaseTarget, pool?: Knex.PoolConfig, logger?: DatabaseLogger): Knex {
+  return knexFactory(knexConfig(target, pool, logger));
 }
