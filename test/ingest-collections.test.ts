@@ -84,6 +84,7 @@ describe('ingest.collection: Plex', () => {
     assert.equal(job.report!.removed, 0);
     assert.deepEqual(await snapshotCounts(db()), before);
     assert.ok(!plex.requests.some((r) => r.path.endsWith('/allLeaves')), 'unchanged shows are skipped');
+    assert.equal(job.report!.skipped, 1, 'and reported as such');
   });
 
   it('reports episodes gone from Plex as removed, without deleting them', async () => {
@@ -232,6 +233,7 @@ describe('ingest.collection: filesystem', () => {
     const before = await snapshotCounts(db());
     const again = await client().ingest.collection.mutate({ collectionId: collection.id });
     assert.equal(again.report!.items, 0, 'unchanged files are not probed or sent again');
+    assert.equal(again.report!.skipped, 7);
     assert.equal(again.report!.rowsWritten, 0);
     assert.deepEqual(await snapshotCounts(db()), before);
 

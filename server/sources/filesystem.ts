@@ -170,6 +170,7 @@ export async function* pullFilesystem(
     if (!stat) continue;
     if (known.get(key) === `${stat.size}|${Math.round(stat.mtimeMs)}`) {
       pull.seenKeys.push(key);
+      pull.skipped++;
       continue;
     }
     const probe = await safeProbe(file);

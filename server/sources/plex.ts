@@ -150,6 +150,7 @@ export async function* pullPlex(
       // Unchanged since the last ingest: skip it, and keep its assets counted as present.
       if (known.get(scope) === versionOf(item)) {
         pull.keepPrefixes.push(`${scope}:`);
+        pull.skipped++;
         continue;
       }
       if (item.type === 'movie') {

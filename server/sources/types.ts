@@ -17,4 +17,6 @@ export interface CollectionPull {
   keyPrefix: string;
   seenKeys: string[];
   keepPrefixes: string[];
+  /** How many source items were skipped as unchanged. */
+  skipped: number;
 }

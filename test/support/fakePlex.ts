@@ -25,7 +25,7 @@ export interface FakePlex {
   close(): Promise<void>;
 }
 
-export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secret-token'): Promise<FakePlex> {
+export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secret-token', port = 0): Promise<FakePlex> {
   let failures: { count: number; status: number } = { count: 0, status: 500 };
   const requests: FakePlex['requests'] = [];
 
@@ -65,12 +65,12 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     }
     return send(404, { error: 'not found' });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port: listening } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     token,
     library,
     requests,

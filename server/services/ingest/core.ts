@@ -41,6 +41,8 @@ export interface IngestReport {
   unchanged: number;
   /** Assets the collection no longer has (reported, never deleted: a person may have linked them). */
   removed: number;
+  /** Source items (Plex shows and movies, files) skipped without work because they did not change since the last ingest. */
+  skipped: number;
   queuedForReview: number;
   /** Rows inserted, updated or deleted: 0 for an unchanged re-ingest. */
   rowsWritten: number;
@@ -72,6 +74,7 @@ export function emptyReport(): IngestReport {
     updated: 0,
     unchanged: 0,
     removed: 0,
+    skipped: 0,
     queuedForReview: 0,
     rowsWritten: 0,
     byKind,
@@ -738,6 +741,7 @@ export class IngestRun {
       );
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, 100);
+      this.report.skipped = pull.skipped;
     }
     return this.totals();
   }

@@ -62,6 +62,7 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
     keyPrefix: `${collection.id}:`,
     seenKeys: [],
     keepPrefixes: [],
+    skipped: 0,
   };
   const ingest = new IngestRun(db, {
     collectionId: collection.id,
