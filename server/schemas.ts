@@ -18,8 +18,6 @@ export const PageInput = {
   limit: z.number().int().min(1).max(500).default(50),
 };
 
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-
 /** `include` takes relation paths from an allow-list, e.g. ['seasons.episodes.assets']. */
 export const includeOf = <const P extends readonly [string, ...string[]]>(paths: P) =>
   z.array(z.enum(paths)).max(paths.length).default([]);

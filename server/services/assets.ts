@@ -63,15 +63,6 @@ export async function setCanonical(db: Knex, episodeId: string, assetId: string)
   });
 }
 
-/** Whether the episode already has a canonical asset. */
-export async function hasCanonical(db: Knex, episodeId: string): Promise<boolean> {
-  const row = await db('episode_assets as ea')
-    .join('assets as a', 'a.id', 'ea.asset_id')
-    .where({ 'ea.episode_id': episodeId, 'a.canonical': true })
-    .first('a.id');
-  return row !== undefined;
-}
-
 export async function linkEpisode(
   db: Knex,
   { assetId, episodeId, canonical }: { assetId: string; episodeId: string; canonical?: boolean | undefined },

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { badRequest, notFound } from '../errors.js';
 import { Source, SourceCollection, type JsonObject } from '../models/index.js';
 import { SOURCE_CONFIGS, type SourceKindName } from '../sources/config.js';
@@ -83,5 +82,3 @@ export async function discover(db: Knex, sourceId: string, options: AdapterOptio
     )
     .modify('ordered');
 }
-
-export const SourceConfigInput = z.record(z.string().max(200), z.json());

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { PathMapping, Source, SourceCollection } from '../models/index.js';
+import type { PathMapping, SourceCollection } from '../models/index.js';
 import type { IngestAssetItem, IngestItem, ProviderKey } from '../services/ingest/items.js';
 import { resolvePath } from '../services/pathMapping.js';
 import type { PlexClient, PlexMedia, PlexMetadata } from './plexClient.js';
@@ -131,12 +131,10 @@ const versionOf = (item: PlexMetadata & { leafCount?: number }) => `${item.updat
 export async function* pullPlex(
   db: Knex,
   client: PlexClient,
-  source: Source,
   collection: SourceCollection,
   mappings: PathMapping[],
   pull: CollectionPull,
 ): AsyncGenerator<IngestItem[]> {
-  void source;
   const ctx: PlexContext = { collection, mappings };
   const known = await storedVersions(db, {
     provider: 'plex',

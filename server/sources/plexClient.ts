@@ -7,10 +7,6 @@ import type { PlexSourceConfig } from './config.js';
  * a timeout per request and retries with backoff on 429/5xx and network failures.
  */
 
-export interface PlexTag {
-  id?: number | string;
-  tag?: string;
-}
 export interface PlexGuid {
   id: string;
 }

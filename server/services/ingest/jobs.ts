@@ -49,7 +49,7 @@ async function* itemsOf(
 ): AsyncGenerator<IngestItem[]> {
   const source = collection.source!;
   if (source.kind === 'plex') {
-    yield* pullPlex(db, plexClientFor(source, options), source, collection, collection.pathMappings ?? [], pull);
+    yield* pullPlex(db, plexClientFor(source, options), collection, collection.pathMappings ?? [], pull);
   } else {
     const config = FilesystemSourceConfig.safeParse(source.config);
     yield* pullFilesystem(db, collection, { hash: config.success && config.data.hash === true }, pull);
