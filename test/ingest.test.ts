@@ -130,6 +130,20 @@ describe('ingest.items', () => {
     assert.equal((await snapshotCounts(db())).assets, 1);
   });
 
+  it('a call that fails in the database writes nothing, however many items it has', async () => {
+    const items: Item[] = Array.from({ length: 700 }, (_, i) =>
+      episode('Atomic', 1 + Math.floor(i / 100), i % 100, `file:///atomic/${i}.mkv`),
+    );
+    items[699]!.episode!.name = 'refused by the database';
+    // A rule only the database knows, so the last item passes validation and fails on write.
+    await db().raw(`ALTER TABLE episodes ADD CONSTRAINT ck_test_refuse CHECK (name IS DISTINCT FROM 'refused by the database')`);
+    try {
+      await expectRefusedUnchanged(() => client().ingest.items.mutate({ items }), 'BAD_REQUEST');
+    } finally {
+      await db().raw(`ALTER TABLE episodes DROP CONSTRAINT ck_test_refuse`);
+    }
+  });
+
   it('bounds the batch size', async () => {
     const items = Array.from({ length: 1001 }, (_, i) => episode('Big', 1, i, `file:///big/${i}.mkv`));
     await expectRefusedUnchanged(() => client().ingest.items.mutate({ items }), 'BAD_REQUEST');

@@ -33,7 +33,11 @@ export const ingestRouter = router({
         .map((r) => `items.${r.index}: ${r.errors.map((e) => `${e.path || '(item)'} ${e.message}`).join(', ')}`);
       throw badRequest(`${rejected.length} invalid item(s), nothing written: ${first.join('; ')}`);
     }
-    const report = await ingestItems(ctx.db, valid, input.collectionId ? { collectionId: input.collectionId } : {});
+    // One call, one batch, one transaction: a call that fails in the database writes nothing.
+    const report = await ingestItems(ctx.db, valid, {
+      batchSize: MAX_ITEMS_PER_CALL,
+      ...(input.collectionId ? { collectionId: input.collectionId } : {}),
+    });
     return { report, rejected };
   }),
 
