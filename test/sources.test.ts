@@ -152,11 +152,26 @@ describe('collections', () => {
     await expectRefusedUnchanged(() => client().collections.discover.mutate({ sourceId: gone.id }), 'BAD_GATEWAY');
   });
 
-  it('retries Plex 503s with backoff', async () => {
+  it('retries Plex 503s and 429s with backoff', async () => {
     const source = await plexSource();
     plex.failNext(2, 503);
-    const found = await client().collections.discover.mutate({ sourceId: source.id });
-    assert.equal(found.length, 2);
+    assert.equal((await client().collections.discover.mutate({ sourceId: source.id })).length, 2);
+    plex.failNext(2, 429);
+    assert.equal((await client().collections.discover.mutate({ sourceId: source.id })).length, 2);
+  });
+
+  it('times out a Plex server that does not answer, after retries', async () => {
+    const slow = await client().sources.create.mutate({
+      kind: 'plex',
+      name: 'Slow',
+      config: { baseUrl: plex.url, token: plex.token, timeoutMs: 200 },
+    });
+    plex.slowNext(10, 2000);
+    const error = await expectRefusedUnchanged(() => client().collections.discover.mutate({ sourceId: slow.id }), 'BAD_GATEWAY');
+    assert.match(error.message, /did not answer .* within 200 ms/);
+    // One slow answer is retried and then succeeds.
+    plex.slowNext(1, 2000);
+    assert.equal((await client().collections.discover.mutate({ sourceId: slow.id })).length, 2);
   });
 
   it('discovers filesystem folders', async () => {

@@ -22,11 +22,14 @@ export interface FakePlex {
   requests: Array<{ path: string; start: number | null; size: number | null }>;
   /** Answer the next N requests with this status. */
   failNext(count: number, status: number): void;
+  /** Answer the next N requests only after this delay. */
+  slowNext(count: number, delayMs: number): void;
   close(): Promise<void>;
 }
 
 export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secret-token', port = 0): Promise<FakePlex> {
   let failures: { count: number; status: number } = { count: 0, status: 500 };
+  let slow: { count: number; delayMs: number } = { count: 0, delayMs: 0 };
   const requests: FakePlex['requests'] = [];
 
   const server = http.createServer((req, res) => {
@@ -34,14 +37,21 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     const start = req.headers['x-plex-container-start'];
     const size = req.headers['x-plex-container-size'];
     requests.push({ path: url.pathname, start: start ? Number(start) : null, size: size ? Number(size) : null });
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
     if (req.headers['x-plex-token'] !== token) return send(401, { error: 'Unauthorized' });
+    if (slow.count > 0) {
+      slow.count--;
+      const timer = setTimeout(() => send(200, { MediaContainer: { size: 0 } }), slow.delayMs);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
     if (failures.count > 0) {
       failures.count--;
-      return send(failures.status, { error: 'injected failure' });
+      return send(failures.status, { error: 'injected failure' }, failures.status === 429 ? { 'retry-after': '0' } : {});
     }
     const page = (all: PlexMetadata[]) => {
       const from = start ? Number(start) : 0;
@@ -76,6 +86,9 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     requests,
     failNext(count, status) {
       failures = { count, status };
+    },
+    slowNext(count, delayMs) {
+      slow = { count, delayMs };
     },
     close: () =>
       new Promise<void>((resolve) => {
