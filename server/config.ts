@@ -12,7 +12,11 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   RETROVUE_API_TOKEN: z.string().optional(),
-  RETROVUE_BODY_LIMIT: z.string().default('2mb'),
+  RETROVUE_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(2 * 1024 * 1024),
   RETROVUE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -24,7 +28,7 @@ export interface AppConfig {
   port: number;
   host: string;
   apiTokens: string[];
-  bodyLimit: string;
+  maxBodyBytes: number;
   shutdownGraceMs: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
@@ -45,7 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .split(',')
       .map((t) => t.trim())
       .filter((t) => t.length > 0),
-    bodyLimit: e.RETROVUE_BODY_LIMIT,
+    maxBodyBytes: e.RETROVUE_MAX_BODY_BYTES,
     shutdownGraceMs: e.RETROVUE_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
   };

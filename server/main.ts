@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const [, migrations] = (await db.migrate.latest()) as [number, string[]];
   log.info({ database: target.kind === 'postgres' ? 'postgres' : `pglite:${config.pgliteDir}`, applied: migrations }, 'migrated');
 
-  const app = createApp({ db, log, apiTokens: config.apiTokens });
+  const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes });
   const server: Server = app.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     log.info({ url: `http://${config.host}:${port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
