@@ -1,23 +1,11 @@
 import { z } from 'zod';
 import { Asset } from '../models/index.js';
 import { AssetFields, AssetGraph, AssetOut, Id, includeOf, NonNegativeInt, PageInput } from '../schemas.js';
-import { linkEpisode, registerAsset, setCanonical, unlinkEpisode } from '../services/assets.js';
+import { linkEpisode, listAssets, registerAsset, setCanonical, unlinkEpisode } from '../services/assets.js';
 import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
-import { paginate, type SortKey } from '../services/pagination.js';
 import { procedure, router } from '../trpc.js';
 
 const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs'] as const;
-
-/** Newest discoveries last; the default order. */
-const BY_DISCOVERY: SortKey[] = [
-  { sql: 'assets.discovered_at', type: 'timestamptz' },
-  { sql: 'assets.id', type: 'uuid' },
-];
-/** With a duration range, ordered by duration so the range is one index scan. */
-const BY_DURATION: SortKey[] = [
-  { sql: 'assets.duration_ms', type: 'int' },
-  { sql: 'assets.id', type: 'uuid' },
-];
 
 const Codec = z.string().trim().min(1).max(50);
 const LinkInput = z.strictObject({ assetId: Id, episodeId: Id });
@@ -42,24 +30,7 @@ export const assetsRouter = router({
           path: ['minDurationMs'],
         }),
     )
-    .query(async ({ ctx, input }) => {
-      const query = Asset.query(ctx.db);
-      if (input.canonical !== undefined) query.where('assets.canonical', input.canonical);
-      if (input.minDurationMs !== undefined) query.where('assets.duration_ms', '>=', input.minDurationMs);
-      if (input.maxDurationMs !== undefined) query.where('assets.duration_ms', '<=', input.maxDurationMs);
-      if (input.videoCodec) query.where('assets.video_codec', input.videoCodec);
-      if (input.audioCodec) query.where('assets.audio_codec', input.audioCodec);
-      if (input.container) query.where('assets.container', input.container);
-      if (input.discoveredSince) query.where('assets.discovered_at', '>=', input.discoveredSince);
-      if (input.unlinked !== undefined) {
-        const links = ctx.db('episode_assets').select(ctx.db.raw('1')).whereRaw('episode_assets.asset_id = assets.id');
-        if (input.unlinked) query.whereNotExists(links);
-        else query.whereExists(links);
-      }
-      const byDuration = input.minDurationMs !== undefined || input.maxDurationMs !== undefined;
-      const keys = byDuration ? BY_DURATION : BY_DISCOVERY;
-      return shapePage(AssetOut, await paginate(query, byDuration ? 'assets:duration' : 'assets', keys, input));
-    }),
+    .query(async ({ ctx, input }) => shapePage(AssetOut, await listAssets(ctx.db, input))),
 
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(ASSET_INCLUDES) }))

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Episode } from '../models/index.js';
 import { EpisodeGraph, EpisodeOut, Id, includeOf, JsonRecord, NonNegativeInt, PageInput } from '../schemas.js';
 import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
-import { paginate, type SortKey } from '../services/pagination.js';
+import { listEpisodes } from '../services/episodes.js';
 import { procedure, router } from '../trpc.js';
 
 const EPISODE_INCLUDES = ['title', 'season', 'assets', 'assets.markers', 'assets.providerRefs', 'providerRefs'] as const;
@@ -14,39 +14,10 @@ const EpisodeFields = {
   externalIds: JsonRecord.nullable().optional(),
 };
 
-/** Within a season: by episode number. */
-const IN_SEASON: SortKey[] = [
-  { sql: 'episodes.number', type: 'int' },
-  { sql: 'episodes.id', type: 'uuid' },
-];
-/** Within a title: season by season (unseasoned first), then by episode number. */
-const IN_TITLE: SortKey[] = [
-  { sql: 'coalesce(seasons.number, -1)', type: 'int' },
-  { sql: 'coalesce(episodes.number, -1)', type: 'int' },
-  { sql: 'episodes.id', type: 'uuid' },
-];
-const BY_ID: SortKey[] = [{ sql: 'episodes.id', type: 'uuid' }];
-
 export const episodesRouter = router({
   list: procedure
     .input(z.strictObject({ ...PageInput, titleId: Id.optional(), seasonId: Id.optional() }))
-    .query(async ({ ctx, input }) => {
-      const query = Episode.query(ctx.db);
-      let keys = BY_ID;
-      let scope = 'episodes';
-      if (input.seasonId) {
-        query.where('episodes.season_id', input.seasonId);
-        [keys, scope] = [IN_SEASON, `episodes:season:${input.seasonId}`];
-      }
-      if (input.titleId) {
-        query.where('episodes.title_id', input.titleId);
-        if (!input.seasonId) {
-          query.leftJoin('seasons', 'seasons.id', 'episodes.season_id');
-          [keys, scope] = [IN_TITLE, `episodes:title:${input.titleId}`];
-        }
-      }
-      return shapePage(EpisodeOut, await paginate(query, scope, keys, input));
-    }),
+    .query(async ({ ctx, input }) => shapePage(EpisodeOut, await listEpisodes(ctx.db, input))),
 
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(EPISODE_INCLUDES) }))

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import { Asset, EpisodeAsset } from '../models/index.js';
+import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 export interface AssetInput {
   uri: string;
@@ -91,4 +92,46 @@ export async function unlinkEpisode(db: Knex, { assetId, episodeId }: { assetId:
       .whereNotExists(trx('episode_assets').select(trx.raw('1')).where('asset_id', assetId));
     return Asset.query(trx).findById(assetId).throwIfNotFound();
   });
+}
+
+/** Newest discoveries last; the default order. */
+const BY_DISCOVERY: SortKey[] = [
+  { sql: 'assets.discovered_at', type: 'timestamptz' },
+  { sql: 'assets.id', type: 'uuid' },
+];
+/** With a duration range, ordered by duration so the range is one index scan. */
+const BY_DURATION: SortKey[] = [
+  { sql: 'assets.duration_ms', type: 'int' },
+  { sql: 'assets.id', type: 'uuid' },
+];
+
+export interface AssetFilters {
+  canonical?: boolean | undefined;
+  minDurationMs?: number | undefined;
+  maxDurationMs?: number | undefined;
+  videoCodec?: string | undefined;
+  audioCodec?: string | undefined;
+  container?: string | undefined;
+  /** true: assets linked to no episode; false: linked ones. */
+  unlinked?: boolean | undefined;
+  discoveredSince?: Date | undefined;
+}
+
+/** Assets by discovery time, or by duration when a duration range is given (one index range scan). */
+export async function listAssets(db: Knex, { cursor, limit, ...f }: PageRequest & AssetFilters): Promise<Page<Asset>> {
+  const query = Asset.query(db);
+  if (f.canonical !== undefined) query.where('assets.canonical', f.canonical);
+  if (f.minDurationMs !== undefined) query.where('assets.duration_ms', '>=', f.minDurationMs);
+  if (f.maxDurationMs !== undefined) query.where('assets.duration_ms', '<=', f.maxDurationMs);
+  if (f.videoCodec) query.where('assets.video_codec', f.videoCodec);
+  if (f.audioCodec) query.where('assets.audio_codec', f.audioCodec);
+  if (f.container) query.where('assets.container', f.container);
+  if (f.discoveredSince) query.where('assets.discovered_at', '>=', f.discoveredSince);
+  if (f.unlinked !== undefined) {
+    const links = db('episode_assets').select(db.raw('1')).whereRaw('episode_assets.asset_id = assets.id');
+    if (f.unlinked) query.whereNotExists(links);
+    else query.whereExists(links);
+  }
+  const byDuration = f.minDurationMs !== undefined || f.maxDurationMs !== undefined;
+  return paginate(query, byDuration ? 'assets:duration' : 'assets', byDuration ? BY_DURATION : BY_DISCOVERY, { cursor, limit });
 }
