@@ -56,6 +56,21 @@ export const MarkerFields = {
   payload: JsonRecord.nullable().optional(),
 };
 
+/** 0 <= startMs <= endMs; a patch is checked when it sends both (the service checks the stored side). */
+export const startNotAfterEnd = (m: { startMs?: number | undefined; endMs?: number | undefined }) =>
+  m.startMs === undefined || m.endMs === undefined || m.startMs <= m.endMs;
+export const MARKER_RANGE = { message: 'startMs must not be after endMs', path: ['startMs'] };
+export const MarkerInput = z.strictObject(MarkerFields).refine(startNotAfterEnd, MARKER_RANGE);
+
+/** A validation error's issues as callers see them: a dotted path and a message each. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export const fieldErrors = (issues: ReadonlyArray<{ path?: ReadonlyArray<PropertyKey>; message?: string }>): FieldError[] =>
+  issues.map((issue) => ({ path: (issue.path ?? []).map(String).join('.'), message: String(issue.message ?? 'invalid') }));
+
 // ---- outputs ----
 
 export const TitleOut = z.object({

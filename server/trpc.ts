@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import superjson from 'superjson';
 import { toTRPCError } from './errors.js';
 import type { Logger } from './logger.js';
+import { fieldErrors, type FieldError } from './schemas.js';
 
 export interface Context {
   db: Knex;
@@ -12,19 +13,11 @@ export interface Context {
   authorized: boolean;
 }
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
 /** A validation failure (zod or any standard-schema library) carries an `issues` array. */
 function issuesOf(cause: unknown): FieldError[] | undefined {
   const issues = (cause as { issues?: unknown } | undefined)?.issues;
   if (!Array.isArray(issues)) return undefined;
-  return issues.map((issue: { path?: PropertyKey[]; message?: string }) => ({
-    path: (issue.path ?? []).map(String).join('.'),
-    message: String(issue.message ?? 'invalid'),
-  }));
+  return fieldErrors(issues);
 }
 
 const t = initTRPC.context<Context>().create({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import { Id } from '../schemas.js';
+import { fieldErrors, Id } from '../schemas.js';
 import { ingestItems } from '../services/ingest/core.js';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../services/ingest/items.js';
 import { getJob, runCollectionIngest, startCollectionIngest } from '../services/ingest/jobs.js';
@@ -25,7 +25,7 @@ export const ingestRouter = router({
     input.items.forEach((raw, index) => {
       const parsed = IngestItem.safeParse(raw);
       if (parsed.success) valid.push(parsed.data);
-      else rejected.push({ index, errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      else rejected.push({ index, errors: fieldErrors(parsed.error.issues) });
     });
     if (rejected.length && !input.partial) {
       const first = rejected

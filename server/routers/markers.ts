@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { Marker } from '../models/index.js';
-import { Id, MarkerFields, MarkerOut, PageInput } from '../schemas.js';
+import { Id, MARKER_RANGE, MarkerFields, MarkerInput, MarkerOut, PageInput, startNotAfterEnd } from '../schemas.js';
 import { deleteOrThrow, shape, shapePage } from '../services/crud.js';
 import { createMarker, replaceMarkers, updateMarker } from '../services/markers.js';
 import { paginate, type SortKey } from '../services/pagination.js';
 import { procedure, router } from '../trpc.js';
-
-const startNotAfterEnd = <T extends { startMs?: number | undefined; endMs?: number | undefined }>(m: T) =>
-  m.startMs === undefined || m.endMs === undefined || m.startMs <= m.endMs;
-const RANGE_MESSAGE = { message: 'startMs must not be after endMs', path: ['startMs'] };
-
-const MarkerInput = z.strictObject(MarkerFields).refine(startNotAfterEnd, RANGE_MESSAGE);
 
 const ON_TIMELINE: SortKey[] = [
   { sql: 'markers.start_ms', type: 'int' },
@@ -31,11 +25,11 @@ export const markersRouter = router({
     }),
 
   create: procedure
-    .input(z.strictObject({ assetId: Id, ...MarkerFields }).refine(startNotAfterEnd, RANGE_MESSAGE))
+    .input(z.strictObject({ assetId: Id, ...MarkerFields }).refine(startNotAfterEnd, MARKER_RANGE))
     .mutation(async ({ ctx, input: { assetId, ...marker } }) => shape(MarkerOut, await createMarker(ctx.db, assetId, marker))),
 
   update: procedure
-    .input(z.strictObject({ id: Id, ...z.object(MarkerFields).partial().shape }).refine(startNotAfterEnd, RANGE_MESSAGE))
+    .input(z.strictObject({ id: Id, ...z.object(MarkerFields).partial().shape }).refine(startNotAfterEnd, MARKER_RANGE))
     .mutation(async ({ ctx, input: { id, ...patch } }) => shape(MarkerOut, await updateMarker(ctx.db, id, patch))),
 
   delete: procedure

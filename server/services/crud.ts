@@ -34,6 +34,10 @@ export async function findOrThrow<M extends Model>(
   return row;
 }
 
+/** The fields a patch really sets (undefined means "leave as is"). */
+export const definedOnly = <T extends object>(patch: T): Partial<T> =>
+  Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 export async function patchOrThrow<M extends Model>(
   modelClass: ModelClass<M>,
   db: Knex,
@@ -41,7 +45,7 @@ export async function patchOrThrow<M extends Model>(
   patch: PartialModelObject<M>,
   what: string,
 ): Promise<M> {
-  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const defined = definedOnly(patch);
   const row =
     Object.keys(defined).length === 0
       ? await modelClass.query(db).findById(id)

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { badRequest, notFound } from '../errors.js';
 import { Marker, type JsonObject } from '../models/index.js';
+import { definedOnly } from './crud.js';
 
 export interface MarkerInput {
   kind: string;
@@ -35,7 +36,7 @@ export async function updateMarker(db: Knex, id: string, patch: Partial<MarkerIn
     if (!current) throw notFound('marker', id);
     const next = { startMs: patch.startMs ?? current.startMs, endMs: patch.endMs ?? current.endMs };
     checkMarker(next, await assetDuration(trx, current.assetId));
-    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const defined = definedOnly(patch);
     return Object.keys(defined).length === 0 ? current : current.$query(trx).patchAndFetch(defined);
   });
 }

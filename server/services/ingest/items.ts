@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AssetFields, JsonRecord, MarkerFields, Name, NonNegativeInt, TitleKind } from '../../schemas.js';
+import { AssetFields, JsonRecord, MarkerInput, Name, NonNegativeInt, TitleKind } from '../../schemas.js';
 
 /**
  * The normalized item every adapter (Plex, filesystem, a tool calling `ingest.items`) produces:
@@ -12,10 +12,6 @@ export const ProviderKeyInput = z.strictObject({
   raw: z.json().optional(),
 });
 
-const IngestMarker = z
-  .strictObject(MarkerFields)
-  .refine((m) => m.startMs <= m.endMs, { message: 'startMs must not be after endMs', path: ['startMs'] });
-
 export const IngestAsset = z
   .strictObject({
     ...AssetFields,
@@ -23,7 +19,7 @@ export const IngestAsset = z
     canonical: z.boolean().optional(),
     providerRefs: z.array(ProviderKeyInput).max(10).optional(),
     /** When present, the asset's markers become exactly these. */
-    markers: z.array(IngestMarker).max(500).optional(),
+    markers: z.array(MarkerInput).max(500).optional(),
   })
   .superRefine((asset, ctx) => {
     const duration = asset.durationMs;
