@@ -74,11 +74,13 @@ export function mismatches(c: NamingCase, r: ParsedPath): string[] {
   if (e.kind === 'none') return catalogued ? [`catalogued as ${r.kind}`] : [];
   if (e.kind === 'extra') return r.kind === 'extra' ? [] : [`kind ${r.kind}`];
   if (r.kind !== e.kind) return [`kind ${r.kind}${r.reason ? ` (${r.reason})` : ''}`];
-  if (e.show !== undefined && ![e.show, ...(e.nameAlt ?? [])].some((n) => sameName(n, r.show, r.year))) out.push(`show ${JSON.stringify(r.show)}`);
+  if (e.show !== undefined && ![e.show, ...(e.nameAlt ?? [])].some((n) => sameName(n, r.show, r.year)))
+    out.push(`show ${JSON.stringify(r.show)}`);
   if (e.name !== undefined && !sameName(e.name, r.title, r.year)) out.push(`name ${JSON.stringify(r.title)}`);
   for (const f of ['year', 'season', 'episode', 'episodeEnd', 'absolute', 'airDate'] as const)
     if (e[f] !== undefined && r[f] !== e[f]) out.push(`${f} ${JSON.stringify(r[f])}`);
-  if (e.episodeTitle !== undefined && nameKey(e.episodeTitle) !== nameKey(r.episodeTitle ?? '')) out.push(`episodeTitle ${JSON.stringify(r.episodeTitle)}`);
+  if (e.episodeTitle !== undefined && nameKey(e.episodeTitle) !== nameKey(r.episodeTitle ?? ''))
+    out.push(`episodeTitle ${JSON.stringify(r.episodeTitle)}`);
   if (e.edition !== undefined) {
     const [a, b] = [editionWords(e.edition), editionWords(r.edition)];
     if (a.size !== b.size || [...a].some((w) => !b.has(w))) out.push(`edition ${JSON.stringify(r.edition)}`);
@@ -119,7 +121,8 @@ export function scoreCases(cases: NamingCase[], parse: (p: string) => ParsedPath
       cat.ok++;
       sub.ok++;
     }
-    if ((c.expect.kind === 'extra' || c.expect.kind === 'none') && (r.kind === 'episode' || r.kind === 'movie')) extrasCatalogued++;
+    if ((c.expect.kind === 'extra' || c.expect.kind === 'none') && (r.kind === 'episode' || r.kind === 'movie'))
+      extrasCatalogued++;
   }
   return { byCategory, bySubcategory, failures, extrasCatalogued };
 }
@@ -131,6 +134,7 @@ export function scoreTable(scores: Scores): string {
   const rows = [...scores.bySubcategory].sort(([a, x], [b, y]) => x.category.localeCompare(y.category) || a.localeCompare(b));
   const lines = ['| category | subcategory | cases | right | % |', '| --- | --- | ---: | ---: | ---: |'];
   for (const [name, s] of rows) lines.push(`| ${s.category} | ${name} | ${s.total} | ${s.ok} | ${pct(s).toFixed(1)} |`);
-  for (const [cat, s] of [...scores.byCategory].sort()) lines.push(`| **${cat}** | all | ${s.total} | ${s.ok} | **${pct(s).toFixed(1)}** |`);
+  for (const [cat, s] of [...scores.byCategory].sort())
+    lines.push(`| **${cat}** | all | ${s.total} | ${s.ok} | **${pct(s).toFixed(1)}** |`);
   return lines.join('\n');
 }

@@ -7,4 +7,6 @@ console.log(scoreTable(scores));
 console.log(`extras and junk catalogued as content: ${scores.extrasCatalogued}`);
 if (process.argv.includes('--failures'))
   for (const f of scores.failures)
-    console.log(`${f.c.category} ${f.c.subcategory.slice(0, 20)} | ${f.c.path}\n    expect ${JSON.stringify(f.c.expect)}\n    got    ${JSON.stringify(f.r)}\n    ${f.why.join('; ')}`);
+    console.log(
+      `${f.c.category} ${f.c.subcategory.slice(0, 20)} | ${f.c.path}\n    expect ${JSON.stringify(f.c.expect)}\n    got    ${JSON.stringify(f.r)}\n    ${f.why.join('; ')}`,
+    );

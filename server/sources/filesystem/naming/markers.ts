@@ -72,7 +72,13 @@ function nxn(name: string): Marker | null {
     if (season.length === 3) continue;
     if (season.length === 4 && (!isYear(Number(season)) || episode.length > 2)) continue;
     if (/^[pi]/i.test(name.slice(m.index + m[0].length))) continue;
-    return extendRange(name, { start: m.index, end: m.index + m[0].length, season: Number(season), episode: Number(episode), form: 'NxN' });
+    return extendRange(name, {
+      start: m.index,
+      end: m.index + m[0].length,
+      season: Number(season),
+      episode: Number(episode),
+      form: 'NxN',
+    });
   }
   return null;
 }
@@ -83,17 +89,27 @@ function words(name: string): Marker | null {
     /\b(?:season|saison|temporada|stagione|staffel)\s*(\d{1,4})\s*[-,.]?\s*(?:episode|episodio|ep|aflevering|folge|capitulo)\.?\s*(\d{1,4})(?:\s*-\s*(\d{1,4}))?/i.exec(
       name,
     );
-  if (w) return withEnd({ start: w.index, end: w.index + w[0].length, season: Number(w[1]), episode: Number(w[2]), form: 'words' }, w[3]);
+  if (w)
+    return withEnd(
+      { start: w.index, end: w.index + w[0].length, season: Number(w[1]), episode: Number(w[2]), form: 'words' },
+      w[3],
+    );
   const nl = /\bSe\s?(\d{1,3})\s?afl\s?(\d{1,3})((?:\s?-\s?\d{1,3}|\s(?:en|&)\s\d{1,3})*)/i.exec(name);
   if (nl) {
     const more = nl[3]?.match(/\d+/g);
-    return withEnd({ start: nl.index, end: nl.index + nl[0].length, season: Number(nl[1]), episode: Number(nl[2]), form: 'words' }, more?.at(-1));
+    return withEnd(
+      { start: nl.index, end: nl.index + nl[0].length, season: Number(nl[1]), episode: Number(nl[2]), form: 'words' },
+      more?.at(-1),
+    );
   }
   const cap = /\bCap[\s.]?(\d{3,4})(?:[\s_](\d{3,4}))?\b/i.exec(name);
   if (cap) {
     const n = Number(cap[1]);
     const end = cap[2] ? Number(cap[2]) % 100 : undefined;
-    return withEnd({ start: cap.index, end: cap.index + cap[0].length, season: Math.floor(n / 100), episode: n % 100, form: 'words' }, end);
+    return withEnd(
+      { start: cap.index, end: cap.index + cap[0].length, season: Math.floor(n / 100), episode: n % 100, form: 'words' },
+      end,
+    );
   }
   return null;
 }
@@ -126,7 +142,10 @@ function date(name: string): Marker | null {
     const iso = dayFirst ? isoDate(y, b, a) : isoDate(y, a, b);
     if (iso) return { start: dmy.index, end: dmy.index + dmy[0].length, airDate: iso, form: 'date' };
   }
-  const words = new RegExp(`(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s(${MONTHS.join('|')})[a-z]*\\s((?:19|20)\\d{2})(?!\\d)`, 'i').exec(name);
+  const words = new RegExp(
+    `(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s(${MONTHS.join('|')})[a-z]*\\s((?:19|20)\\d{2})(?!\\d)`,
+    'i',
+  ).exec(name);
   if (words) {
     const iso = isoDate(Number(words[3]), MONTHS.indexOf(words[2]!.toLowerCase()) + 1, Number(words[1]));
     if (iso) return { start: words.index, end: words.index + words[0].length, airDate: iso, form: 'date' };
@@ -167,7 +186,10 @@ export function absoluteMarker(body: string, ctx: AbsoluteContext): Marker | nul
       body,
     );
   if (explicit)
-    return withEnd({ start: explicit.index, end: explicit.index + explicit[0].length, episode: Number(explicit[1]), form: 'absolute' }, explicit[2]);
+    return withEnd(
+      { start: explicit.index, end: explicit.index + explicit[0].length, episode: Number(explicit[1]), form: 'absolute' },
+      explicit[2],
+    );
   const of = /(?<![\d.])(\d{1,3})\s?of\s?(\d{1,3})(?!\d)/i.exec(body);
   if (of && Number(of[1]) <= Number(of[2]))
     return { start: of.index, end: of.index + of[0].length, episode: Number(of[1]), form: 'absolute' };
@@ -201,9 +223,9 @@ export function absoluteMarker(body: string, ctx: AbsoluteContext): Marker | nul
     return { start: bracket.index, end: bracket.index + bracket[0].length, episode: Number(bracket[1]), form: 'bracket' };
 
   // `01 - Title`, `003. Show - Title`, `03-Show.Name`; in a show's folder also `02 Title` and `02`.
-  const leading = (ctx.inShowFolder ? /^(\d{1,4})(?:-(\d{1,4}))?(?:\.\s?|\s?-\s?|\s|$)/ : /^(\d{1,4})(?:-(\d{1,4}))?(?:\.\s|\s?-\s?)(?=\D)/).exec(
-    body,
-  );
+  const leading = (
+    ctx.inShowFolder ? /^(\d{1,4})(?:-(\d{1,4}))?(?:\.\s?|\s?-\s?|\s|$)/ : /^(\d{1,4})(?:-(\d{1,4}))?(?:\.\s|\s?-\s?)(?=\D)/
+  ).exec(body);
   if (leading && notYear(leading[1]!) && !yearAfter(body, leading[0].length))
     return withEnd({ start: 0, end: leading[0].length, episode: Number(leading[1]), form: 'leading' }, leading[2]);
 

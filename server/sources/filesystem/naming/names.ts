@@ -9,7 +9,8 @@ export const MAX_YEAR = new Date().getFullYear() + 2;
 export const isYear = (n: number) => n >= 1890 && n <= MAX_YEAR;
 
 /** Provider ids written into names: `{tmdb-603}`, `[imdbid-tt0133093]`, `(tvdbid=123)`, `[tt1234567]`, `{edition-...}` is not one. */
-const PROVIDER_ID = /[[{(]\s*(tmdb|tmdbid|imdb|imdbid|tvdb|tvdbid|tvmaze|tvmazeid|anidb|anidbid)\s*[-=:]\s*([a-z0-9]+)\s*[\]})]/gi;
+const PROVIDER_ID =
+  /[[{(]\s*(tmdb|tmdbid|imdb|imdbid|tvdb|tvdbid|tvmaze|tvmazeid|anidb|anidbid)\s*[-=:]\s*([a-z0-9]+)\s*[\]})]/gi;
 const BARE_IMDB = /[[{(](tt\d{7,9})[\]})]/gi;
 
 export interface ProviderIds {

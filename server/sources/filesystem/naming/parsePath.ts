@@ -63,7 +63,13 @@ function seasonOf(folder: string): number | null {
   return m ? Number(m[1] ?? m[2]) : null;
 }
 
-const extraFolder = (folder: string) => EXTRA_FOLDERS.get(folder.trim().toLowerCase().replace(/[\s._-]+/g, ' '));
+const extraFolder = (folder: string) =>
+  EXTRA_FOLDERS.get(
+    folder
+      .trim()
+      .toLowerCase()
+      .replace(/[\s._-]+/g, ' '),
+  );
 
 /** Parts: `cd2`, `part1`, `pt2`, `disc 3`, `partd`, `Part III`. */
 const PART = /(?<=^|[\s\-._])(?:cd|dvd|part|pt|disc|disk)[\s.]?(\d{1,2}|[a-z]|[ivx]{1,4})(?=$|[\s\-.[(])/gi;
@@ -142,7 +148,9 @@ function movieName(raw: string): MovieName {
   const film = /^.+?-f\d{1,3}-(.+)$/i.exec(s); // `James_Bond-f21-Casino_Royale`: a series, its number, the film
   if (film) s = film[1]!;
   const part = lastPart(s, false);
-  const years = [...s.matchAll(/(?<![\p{L}\d])[([]?(\d{4})[)\]]?(?![\p{L}\d])/gu)].filter((m) => isYear(Number(m[1])) && m.index > 0);
+  const years = [...s.matchAll(/(?<![\p{L}\d])[([]?(\d{4})[)\]]?(?![\p{L}\d])/gu)].filter(
+    (m) => isYear(Number(m[1])) && m.index > 0,
+  );
   const yearMatch = years.at(-1);
   const tags = tagStart(s);
   const cuts = [tags, yearMatch?.index ?? s.length, part?.index ?? s.length];
@@ -201,7 +209,8 @@ export function parseMediaPath(input: string): ParsedPath {
   const folders = segments.slice(0, -1);
   const ext = path.extname(file).toLowerCase();
   if (segments.some((s) => s.startsWith('.'))) return { path: input, kind: 'ignored', reason: `${file}: hidden file or folder` };
-  if (!VIDEO_EXTENSIONS.has(ext)) return { path: input, kind: 'ignored', reason: `${file}: not a video file (${ext || 'no extension'})` };
+  if (!VIDEO_EXTENSIONS.has(ext))
+    return { path: input, kind: 'ignored', reason: `${file}: not a video file (${ext || 'no extension'})` };
   const stem = file.slice(0, file.length - ext.length);
 
   const fileName = prepare(stem);
@@ -223,7 +232,12 @@ export function parseMediaPath(input: string): ParsedPath {
   const parentPrepared = parent && seasonIndex !== folders.length - 1 ? prepare(parent) : null;
   const parentMarker = parentPrepared ? strongMarker(parentPrepared.name) : null;
   if (!fileMarker && parentMarker && parentPrepared) {
-    return episodeFrom(input, parentPrepared.name, parentMarker, { folderSeason, showFolder: undefined, providerIds, part: null });
+    return episodeFrom(input, parentPrepared.name, parentMarker, {
+      folderSeason,
+      showFolder: undefined,
+      providerIds,
+      part: null,
+    });
   }
   if (looksObfuscated(stem)) {
     if (parent && seasonIndex !== folders.length - 1) {
@@ -253,11 +267,20 @@ export function parseMediaPath(input: string): ParsedPath {
     prefixIsShow: (prefix) => !!showKey && nameKey(showName(prefix).name) === showKey,
     tagsFollow: body.length < fileName.name.length,
   });
-  const scene = !fileName.group && body.length < fileName.name.length && !/^\s*[[(]/.test(fileName.name.slice(body.length)) ? sceneNumber(body) : null;
+  const scene =
+    !fileName.group && body.length < fileName.name.length && !/^\s*[[(]/.test(fileName.name.slice(body.length))
+      ? sceneNumber(body)
+      : null;
   if (scene) return episodeFrom(input, fileName.name, scene, { folderSeason, showFolder, providerIds, part });
-  if (absolute) return episodeFrom(input, body + fileName.name.slice(body.length), absolute, { folderSeason, showFolder, providerIds, part });
+  if (absolute)
+    return episodeFrom(input, body + fileName.name.slice(body.length), absolute, { folderSeason, showFolder, providerIds, part });
   if (seasonIndex >= 0)
-    return { path: input, kind: 'unknown', reason: `${file}: in a season folder but no episode number in the name`, ...(providerIds && { providerIds }) };
+    return {
+      path: input,
+      kind: 'unknown',
+      reason: `${file}: in a season folder but no episode number in the name`,
+      ...(providerIds && { providerIds }),
+    };
 
   const movie = movieName(stem);
   const folderMovie = parent ? movieName(parent) : null;
@@ -273,7 +296,11 @@ export function parseMediaPath(input: string): ParsedPath {
   }
   if (!movie.name) return { path: input, kind: 'unknown', reason: `${file}: no title in the name` };
   if (!movie.year && !movie.releaseLike && !parent && isShouted(movie.name))
-    return { path: input, kind: 'unknown', reason: `${file}: a name in capitals with no year, tag or folder to confirm it is a title` };
+    return {
+      path: input,
+      kind: 'unknown',
+      reason: `${file}: a name in capitals with no year, tag or folder to confirm it is a title`,
+    };
   if (!movie.year && folderMovie?.year && nameKey(folderMovie.name) === nameKey(movie.name)) movie.year = folderMovie.year;
   return movieResult(input, movie, providerIds);
 }
@@ -288,9 +315,20 @@ function sceneNumber(body: string): Marker | null {
   const season = Number(m[1] ?? m[4]);
   const episode = Number(m[2] ?? m[5]);
   if (episode === 0 || (m[4] && isYear(Number(m[4] + m[5])))) return null;
-  const more = m[3]?.trim().split(/\s+/).filter(Boolean).map((n) => Number(n) % 100);
+  const more = m[3]
+    ?.trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((n) => Number(n) % 100);
   const end = more?.length ? more.at(-1) : undefined;
-  return { start: m.index, end: m.index + m[0].length, season, episode, ...(end && end > episode && { episodeEnd: end }), form: 'NxN' };
+  return {
+    start: m.index,
+    end: m.index + m[0].length,
+    season,
+    episode,
+    ...(end && end > episode && { episodeEnd: end }),
+    form: 'NxN',
+  };
 }
 
 /** `THIS SHOULD NEVER PARSE`: several words, all in capitals. */
