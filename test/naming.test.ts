@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { applyNfo, parseNfo } from '../server/sources/filesystem/naming/nfo.js';
 import { parseMediaPath } from '../server/sources/filesystem/naming/parsePath.js';
 import { caseFiles, loadCases, pct, scoreCases, scoreTable } from './support/namingCases.js';
 
@@ -102,5 +103,69 @@ describe('naming: rules', () => {
 
   it('scans real extensions: .ogm, .mk3d, .m2ts', () => {
     for (const ext of ['ogm', 'mk3d', 'm2ts', 'mts']) assert.equal(parse(`Movie (2020)/Movie (2020).${ext}`).kind, 'movie', ext);
+  });
+});
+
+describe('naming: NFO sidecars', () => {
+  const tvshow = `<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
+<tvshow><title>The Office (US)</title><year>2005</year>
+  <uniqueid type="tvdb" default="true">73244</uniqueid><uniqueid type="imdb">tt0386676</uniqueid><uniqueid type="tmdb">2316</uniqueid></tvshow>`;
+  const episode = `<episodedetails><title>Pilot</title><season>1</season><episode>1</episode><aired>2005-03-24</aired>
+  <uniqueid type="tvdb">110413</uniqueid></episodedetails>
+<episodedetails><title>Diversity Day</title><season>1</season><episode>2</episode></episodedetails>`;
+
+  it('reads tvshow.nfo, a multi-episode NFO and movie.nfo', () => {
+    assert.deepEqual(parseNfo(tvshow, 'show'), {
+      ok: true,
+      info: { kind: 'show', title: 'The Office (US)', year: 2005, ids: { tvdb: '73244', imdb: 'tt0386676', tmdb: '2316' } },
+    });
+    assert.deepEqual(parseNfo(episode, 'episode'), {
+      ok: true,
+      info: {
+        kind: 'episode',
+        title: 'Pilot',
+        season: 1,
+        episode: 1,
+        episodeEnd: 2,
+        airDate: '2005-03-24',
+        ids: { tvdb: '110413' },
+      },
+    });
+    const movie = parseNfo(
+      '<movie><title>The Matrix</title><premiered>1999-03-31</premiered><tmdbid>603</tmdbid><id>tt0133093</id></movie>',
+      'movie',
+    );
+    assert.deepEqual(movie, {
+      ok: true,
+      info: { kind: 'movie', title: 'The Matrix', year: 1999, ids: { tmdb: '603', imdb: 'tt0133093' } },
+    });
+    assert.deepEqual(parseNfo('https://www.imdb.com/title/tt0133093/', 'movie'), {
+      ok: true,
+      info: { kind: 'movie', ids: { imdb: 'tt0133093' } },
+    });
+  });
+
+  it('takes the NFO over the name for title, year, numbers and ids', () => {
+    const parsed = parseMediaPath('Office/Season 9/office.s09e99.mkv');
+    const {
+      parsed: out,
+      episodeIds,
+      problems,
+    } = applyNfo(parsed, { show: parseNfo(tvshow, 'show'), episode: parseNfo(episode, 'episode') });
+    assert.deepEqual(
+      [out.show, out.year, out.season, out.episode, out.episodeEnd, out.episodeTitle, out.airDate, out.providerIds?.tvdb],
+      ['The Office (US)', 2005, 1, 1, 2, 'Pilot', '2005-03-24', '73244'],
+    );
+    assert.deepEqual([episodeIds, problems], [{ tvdb: '110413' }, []]);
+  });
+
+  it('falls back to the name on a malformed NFO and reports it', () => {
+    const bad = parseNfo('<movie><title>Broken</movie>', 'movie');
+    assert.equal(bad.ok, false);
+    const parsed = parseMediaPath('Alien (1979)/Alien (1979).mkv');
+    const { parsed: out, problems } = applyNfo(parsed, { movie: bad }, { movie: 'Alien (1979)/movie.nfo' });
+    assert.deepEqual([out.title, out.year], ['Alien', 1979]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^Alien \(1979\)\/movie\.nfo: malformed XML/);
   });
 });
