@@ -4,6 +4,7 @@ import { fieldErrors, Id } from '../schemas.js';
 import { ingestItems } from '../services/ingest/core.js';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../services/ingest/items.js';
 import { getJob, runCollectionIngest, startCollectionIngest } from '../services/ingest/jobs.js';
+import { ParsePathsInput, ParsePathsOut, parsePaths } from '../services/ingest/parsePaths.js';
 import { procedure, router } from '../trpc.js';
 
 /**
@@ -54,4 +55,10 @@ export const ingestRouter = router({
 
   /** Progress and, once done, the report of an ingest started here. */
   status: procedure.input(z.strictObject({ jobId: Id })).query(({ input }) => getJob(input.jobId)),
+
+  /** How the folder scanner would read these paths (up to 500), touching nothing. */
+  parsePaths: procedure
+    .input(ParsePathsInput)
+    .output(ParsePathsOut)
+    .query(({ input }) => parsePaths(input)),
 });
