@@ -185,7 +185,7 @@ describe('ingest.collection: filesystem', () => {
     place('mpeg4-noaudio-2s.avi', 'Alien (1979)/Alien (1979).avi');
     place('not-a-video.mkv', 'Cheers/Season 01/Cheers - S01E03.mkv');
     place('truncated.mkv', 'Cheers/Season 02/Cheers - S02E01.mkv');
-    place('h264-aac-2s.mp4', 'random clip.mp4');
+    place('h264-aac-2s.mp4', 'c329b27187d44a94b4a25b21502db552.mp4');
     place('h264-aac-2s.mp4', '.hidden/Cheers - S09E09.mp4');
     fs.writeFileSync(path.join(root, 'notes.txt'), 'not media');
   });
@@ -256,49 +256,26 @@ describe('media probe and name parsing', () => {
   });
 
   it('parses the library layouts, case-insensitively', () => {
-    assert.deepEqual(parseMediaPath('Show/Season 01/Show - S01E02 - Name.mkv'), {
+    const read = (p: string) => {
+      const { path: _path, ...rest } = parseMediaPath(p);
+      return rest;
+    };
+    assert.deepEqual(read('Show/Season 01/Show - S01E02 - Name.mkv'), {
       kind: 'episode',
       show: 'Show',
-      year: null,
       season: 1,
       episode: 2,
-      name: 'Name',
+      episodeTitle: 'Name',
     });
-    assert.deepEqual(parseMediaPath('Show.S01E02.mkv'), {
-      kind: 'episode',
-      show: 'Show',
-      year: null,
-      season: 1,
-      episode: 2,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('the.office.s02e10.mkv'), {
-      kind: 'episode',
-      show: 'the office',
-      year: null,
-      season: 2,
-      episode: 10,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('Show (2008) - S01E01.mkv'), {
-      kind: 'episode',
-      show: 'Show',
-      year: 2008,
-      season: 1,
-      episode: 1,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('Show/Season 3/s03e04.mkv'), {
-      kind: 'episode',
-      show: 'Show',
-      year: null,
-      season: 3,
-      episode: 4,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('Movie (1999)/Movie (1999).mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
-    assert.deepEqual(parseMediaPath('Movie (1999)/movie.mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
-    assert.equal(parseMediaPath('random clip.mp4'), null);
-    assert.equal(parseMediaPath('Season 01/S01E01.mkv'), null);
+    assert.deepEqual(read('Show.S01E02.mkv'), { kind: 'episode', show: 'Show', season: 1, episode: 2 });
+    assert.deepEqual(read('the.office.s02e10.mkv'), { kind: 'episode', show: 'the office', season: 2, episode: 10 });
+    assert.deepEqual(read('Show (2008) - S01E01.mkv'), { kind: 'episode', show: 'Show', year: 2008, season: 1, episode: 1 });
+    assert.deepEqual(read('Show/Season 3/s03e04.mkv'), { kind: 'episode', show: 'Show', season: 3, episode: 4 });
+    assert.deepEqual(read('Movie (1999)/Movie (1999).mkv'), { kind: 'movie', title: 'Movie', year: 1999 });
+    assert.deepEqual(read('Movie (1999)/movie.mkv'), { kind: 'movie', title: 'Movie', year: 1999 });
+    // A name alone is a movie without a year; a name that says nothing, or an episode without a show, is not.
+    assert.deepEqual(read('random clip.mp4'), { kind: 'movie', title: 'random clip' });
+    assert.equal(parseMediaPath('c329b27187d44a94b4a25b21502db552.mp4').kind, 'unknown');
+    assert.equal(parseMediaPath('Season 01/S01E01.mkv').kind, 'unknown');
   });
 });

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
 import { baseUrl, client, db } from './support/harness.js';
+
+/** Real folders for filesystem sources: a folder source's paths must exist. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-sources-'));
+const dir = (name: string): string => {
+  fs.mkdirSync(path.join(TMP, name), { recursive: true });
+  return path.join(TMP, name);
+};
+after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 describe('sources', () => {
   it('creates a Plex source and never returns its token', async () => {
@@ -58,18 +69,34 @@ describe('sources', () => {
     );
     // @ts-expect-error not a source kind
     await expectRefusedUnchanged(() => client().sources.create.mutate({ kind: 'ftp', name: 'F', config: {} }), 'BAD_REQUEST');
-    await client().sources.create.mutate({ kind: 'filesystem', name: 'F', externalId: 'nas', config: { paths: ['/mnt/tv'] } });
+    await client().sources.create.mutate({ kind: 'filesystem', name: 'F', externalId: 'nas', config: { paths: [dir('tv')] } });
     await expectRefusedUnchanged(
-      () => client().sources.create.mutate({ kind: 'filesystem', name: 'G', externalId: 'nas', config: { paths: ['/x'] } }),
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'G', externalId: 'nas', config: { paths: [dir('x')] } }),
       'CONFLICT',
     );
+  });
+
+  it('refuses a folder source whose folder does not exist, or is a file, and stores nothing', async () => {
+    const missing = path.join(TMP, 'not-mounted');
+    const error = await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [dir('tv'), missing] } }),
+      'BAD_REQUEST',
+    );
+    assert.match(error.message, /config\.paths\.1: .*not-mounted does not exist/);
+    fs.writeFileSync(path.join(TMP, 'a-file'), '');
+    await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [path.join(TMP, 'a-file')] } }),
+      'BAD_REQUEST',
+    );
+    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [dir('tv')] } });
+    await expectRefusedUnchanged(() => client().sources.update.mutate({ id: source.id, config: { paths: [missing] } }), 'BAD_REQUEST');
   });
 
   it('deletes a source with its collections', async () => {
     const source = await client().sources.create.mutate({
       kind: 'filesystem',
       name: 'F',
-      config: { paths: ['/mnt/tv', '/mnt/movies'] },
+      config: { paths: [dir('tv'), dir('movies')] },
     });
     await client().collections.discover.mutate({ sourceId: source.id });
     await client().sources.delete.mutate({ id: source.id });
@@ -178,7 +205,7 @@ describe('collections', () => {
     const source = await client().sources.create.mutate({
       kind: 'filesystem',
       name: 'NAS',
-      config: { paths: ['/mnt/tv', '/mnt/movies'] },
+      config: { paths: [dir('tv'), dir('movies')] },
     });
     const found = await client().collections.discover.mutate({ sourceId: source.id });
     assert.deepEqual(
@@ -190,7 +217,7 @@ describe('collections', () => {
 
 describe('pathMappings', () => {
   const collection = async () => {
-    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['/srv'] } });
+    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [dir('srv')] } });
     const [c] = await client().collections.discover.mutate({ sourceId: source.id });
     return c!;
   };

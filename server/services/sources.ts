@@ -13,7 +13,13 @@ export function redactSource<T extends { config?: JsonObject | null }>(
   return { ...source, config, secretKeys };
 }
 
-const validConfig = (kind: string, config: JsonObject): JsonObject => adapterFor(kind).parseConfig(config);
+/** The config to store: well-formed for its kind, and true of the world (a folder source's paths exist). */
+async function validConfig(kind: string, config: JsonObject): Promise<JsonObject> {
+  const adapter = adapterFor(kind);
+  const parsed = adapter.parseConfig(config);
+  await adapter.verifyConfig(parsed);
+  return parsed;
+}
 
 export interface CreateSourceInput {
   kind: SourceKindName;
@@ -27,7 +33,7 @@ export async function createSource(db: Knex, input: CreateSourceInput): Promise<
     kind: input.kind,
     name: input.name,
     externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
-    config: validConfig(input.kind, input.config),
+    config: await validConfig(input.kind, input.config),
   });
 }
 
@@ -45,7 +51,7 @@ export async function updateSource(db: Knex, id: string, input: UpdateSourceInpu
     const patch: Partial<Pick<Source, 'name' | 'externalId' | 'config'>> = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.externalId !== undefined) patch.externalId = input.externalId;
-    if (input.config !== undefined) patch.config = validConfig(source.kind, mergeConfig(source.config, input.config));
+    if (input.config !== undefined) patch.config = await validConfig(source.kind, mergeConfig(source.config, input.config));
     if (Object.keys(patch).length === 0) return source;
     return source.$query(trx).patchAndFetch(patch);
   });

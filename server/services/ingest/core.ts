@@ -53,6 +53,10 @@ export interface IngestReport {
   rejected: number;
   /** The first 100 of them: the source's key for the item and why it was refused. */
   rejectedItems: Array<{ sourceKey: string | null; reason: string }>;
+  /** Files a collection pull left out of the catalogue as extras (trailers, samples, featurettes...). */
+  extras: number;
+  /** The first 100 things a pull wants the operator to know (a malformed NFO, an unreadable folder). */
+  notices: string[];
 }
 
 /**
@@ -65,6 +69,8 @@ export interface CollectionPull {
   keyPrefix: string;
   seenKeys: string[];
   skippedKeys: string[];
+  extras: number;
+  notices: string[];
 }
 
 export interface IngestProgress {
@@ -98,6 +104,8 @@ export function emptyReport(): IngestReport {
     removedAssets: [],
     rejected: 0,
     rejectedItems: [],
+    extras: 0,
+    notices: [],
   };
 }
 
@@ -773,6 +781,8 @@ export class IngestRun {
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;
+      this.report.extras = pull.extras;
+      this.report.notices = pull.notices.slice(0, MAX_LISTED);
     }
     return this.totals();
   }

@@ -1,4 +1,4 @@
-import type { IngestAssetItem, IngestItem, ProviderKey } from '../../services/ingest/items.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import type { ProviderIds } from './naming/names.js';
 import type { ParsedPath } from './naming/parsePath.js';
 
