@@ -89,7 +89,10 @@ describe('sources', () => {
       'BAD_REQUEST',
     );
     const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [dir('tv')] } });
-    await expectRefusedUnchanged(() => client().sources.update.mutate({ id: source.id, config: { paths: [missing] } }), 'BAD_REQUEST');
+    await expectRefusedUnchanged(
+      () => client().sources.update.mutate({ id: source.id, config: { paths: [missing] } }),
+      'BAD_REQUEST',
+    );
   });
 
   it('deletes a source with its collections', async () => {

@@ -41,7 +41,13 @@ async function checkRoot(root: string, knownFiles: number): Promise<void> {
   } catch (err) {
     if (err instanceof ServiceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw unavailable(code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read' : `cannot be read (${code})`);
+    throw unavailable(
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot be read'
+          : `cannot be read (${code})`,
+    );
   }
   // An unmounted disk often leaves its mount point behind, empty.
   if (entries.length === 0 && knownFiles > 0) throw unavailable(`is empty while ${knownFiles} of its files are catalogued`);
@@ -93,7 +99,8 @@ class NfoReader {
       hit = (async () => {
         const stat = await fs.stat(file).catch(() => null);
         if (!stat?.isFile()) return null;
-        if (stat.size > MAX_NFO_BYTES) return { result: { ok: false as const, reason: 'too large to be an NFO' }, mtimeMs: stat.mtimeMs };
+        if (stat.size > MAX_NFO_BYTES)
+          return { result: { ok: false as const, reason: 'too large to be an NFO' }, mtimeMs: stat.mtimeMs };
         const content = await fs.readFile(file, 'utf8').catch(() => null);
         if (content === null) return { result: { ok: false as const, reason: 'cannot be read' }, mtimeMs: stat.mtimeMs };
         return { result: parseNfo(content, kind), mtimeMs: stat.mtimeMs };
@@ -187,7 +194,10 @@ async function* pullFolder({ config, collection, storedVersions }: PullInput<Fil
   let batch: PullBatch = { items: [], skippedKeys: [], extras: 0, notices: [] };
   const flush = function* (force: boolean): Generator<PullBatch> {
     const size = batch.items.length + batch.skippedKeys!.length / 10;
-    if (size >= BATCH_SIZE || (force && (batch.items.length || batch.skippedKeys!.length || batch.extras || batch.notices!.length))) {
+    if (
+      size >= BATCH_SIZE ||
+      (force && (batch.items.length || batch.skippedKeys!.length || batch.extras || batch.notices!.length))
+    ) {
       yield batch;
       batch = { items: [], skippedKeys: [], extras: 0, notices: [] };
     }
@@ -263,7 +273,9 @@ async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConf
     }
     const review = doubts[0];
     const episodeIds = (first as ScannedFile & { episodeIds?: Record<string, string> }).episodeIds;
-    batch.items.push(...itemsForFile(first!.parsed, assets[0]!, { ...(review && { review }), ...(episodeIds && { episodeIds }) }));
+    batch.items.push(
+      ...itemsForFile(first!.parsed, assets[0]!, { ...(review && { review }), ...(episodeIds && { episodeIds }) }),
+    );
     // Until versions made of parts reach the ingest core, later parts are queued for a person
     // rather than catalogued as alternative versions of the title (which they are not).
     rest.forEach((scanned, i) =>

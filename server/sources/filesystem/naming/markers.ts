@@ -86,7 +86,7 @@ function nxn(name: string): Marker | null {
 /** `Season 3 Episode 9`, `Se.1 afl.2-3-4` (Dutch), `Cap.104` (Spanish: season 1, episode 4). */
 function words(name: string): Marker | null {
   const w =
-    /\b(?:season|saison|temporada|stagione|staffel)\s*(\d{1,4})\s*[-,.]?\s*(?:episode|episodio|ep|aflevering|folge|capitulo)\.?\s*(\d{1,4})(?:\s*-\s*(\d{1,4}))?/i.exec(
+    /\b(?:season|saison|temporada|stagione|staffel)\s*(\d{1,4})\b[^\d]{0,3}(?:\(\d{4}\)\s*(?:\d{3,4}p\s*)?)?\s*(?:episode|episodio|ep|aflevering|folge|capitulo)\.?\s*(\d{1,4})(?:\s*-\s*(\d{1,4}))?/i.exec(
       name,
     );
   if (w)
@@ -231,7 +231,8 @@ export function absoluteMarker(body: string, ctx: AbsoluteContext): Marker | nul
 
   // A number standing alone after the show's name: `[K-F] Show 214`, `Show.Name.10.720p`, `One Piece 1001`.
   const bare = [...body.matchAll(/(?<=\s)(\d{1,4})(?:v\d)?(?=\s|$)/g)].filter((m) => notYear(m[1]!)).at(-1);
-  if (bare && !yearAfter(body, bare.index + bare[0].length)) {
+  // Not after ` - ` (`Show - 1ACV01 - Space Pilot 3000`): there the number belongs to a title.
+  if (bare && !yearAfter(body, bare.index + bare[0].length) && !/\s-\s/.test(body.slice(0, bare.index))) {
     const digits = bare[1]!;
     const atEnd = body.slice(bare.index + bare[0].length).trim() === '';
     const prefix = body.slice(0, bare.index);

@@ -53,7 +53,13 @@ export function takePlexEdition(name: string): { name: string; edition: string |
 export function spaced(name: string): string {
   let s = name.replace(/_/g, ' ');
   const dots = (s.match(/\./g) ?? []).length;
-  if (dots >= 2 || (dots === 1 && !/\s/.test(s))) s = s.replace(/\./g, ' ');
+  if (dots >= 2 || (dots === 1 && !/\s/.test(s))) {
+    // Acronyms keep their dots (`S.W.A.T.2017` -> `S.W.A.T. 2017`); every other dot is a space.
+    s = s
+      .split(/((?<![\p{L}\d])(?:\p{L}\.){2,}(?:\p{L}(?![\p{L}\d]))?)/u)
+      .map((part, i) => (i % 2 ? `${part} ` : part.replace(/\./g, ' ')))
+      .join('');
+  }
   return s.replace(/\s+/g, ' ').trim();
 }
 
@@ -236,8 +242,9 @@ export function splitTrailingYear(name: string): { name: string; year: number | 
     year = Number(m[2]);
     s = trimName(m[1]!);
   }
-  const paren = /^(.+?)\s*\([^()]*\)$/.exec(s);
-  if (paren && /[\p{L}\p{N}]/u.test(paren[1]!)) s = trimName(paren[1]!);
+  // `(Minisodes)` goes; a country (`The Office (US)`) stays, it tells two shows apart.
+  const paren = /^(.+?)\s*\(([^()]*)\)$/.exec(s);
+  if (paren && /[\p{L}\p{N}]/u.test(paren[1]!) && !/^(US|UK|GB|AU|NZ|CA|IE)$/i.test(paren[2]!.trim())) s = trimName(paren[1]!);
   if (year === null) {
     const again = /^(.+?)\s*\((\d{4})\)$/.exec(s);
     if (again && isYear(Number(again[2]))) {

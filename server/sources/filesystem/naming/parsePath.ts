@@ -121,11 +121,12 @@ function titleAfter(raw: string): string | undefined {
   s = trimTrailingTags(s, []);
   s = trimName(s);
   for (let i = 0; i < 3; i++)
-    s = trimName(
+    s = trimTrailingTags(
       s
         .replace(/\s*\([^()]*\)\s*$/, '')
         .replace(/\s*\[[^\]]*\]\s*$/, '')
         .replace(/\s+part\s*\d+$/i, ''),
+      [],
     );
   return /[\p{L}\p{N}]/u.test(s) ? s : undefined;
 }
@@ -281,6 +282,19 @@ export function parseMediaPath(input: string): ParsedPath {
       reason: `${file}: in a season folder but no episode number in the name`,
       ...(providerIds && { providerIds }),
     };
+
+  // `Show Part 2 HDTV`: parts of something broadcast are a miniseries' episodes (season 1, as Sonarr reads them).
+  const tvPart = /(?<=^|\s)part\s?(\d{1,2})(?=\s|$)/i.exec(fileName.name);
+  if (tvPart && /(?<=^|\s)(hdtv|pdtv|sdtv|dsr|dsrip|tvrip|ldtv)(?=\s|$|-)/i.test(fileName.name)) {
+    const marker: Marker = {
+      start: tvPart.index,
+      end: tvPart.index + tvPart[0].length,
+      season: 1,
+      episode: Number(tvPart[1]),
+      form: 'words',
+    };
+    return episodeFrom(input, fileName.name, marker, { folderSeason, showFolder, providerIds, part: null });
+  }
 
   const movie = movieName(stem);
   const folderMovie = parent ? movieName(parent) : null;
