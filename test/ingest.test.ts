@@ -157,7 +157,7 @@ describe('ingest.items', () => {
       assert.equal(report.queuedForReview, 1);
       const [review] = (await client().reviews.list.query({ status: 'pending' })).items;
       assert.equal(review!.confidence, 0.5);
-      assert.match(review!.reason, /missing duration/);
+      assert.match(review!.reason, /^nodur\.mkv: .*missing duration/, 'the reason names its file');
       assert.match(review!.reason, /suggested episode [0-9a-f-]{36}/);
       assert.equal((await client().assets.list.query({ unlinked: true })).items.length, 1);
       // The suggested episode exists: the reviewer can resolve onto it.

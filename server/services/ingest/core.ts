@@ -651,6 +651,18 @@ async function syncMarkers(
   report.rowsWritten += deleted + fresh.length;
 }
 
+/** A review reason names its file (the last segment of the asset's uri), so a person knows which one it is. */
+function namingFile(uri: string, reason: string): string {
+  const last = uri.split(/[\\/]/).pop() ?? uri;
+  let file = last;
+  try {
+    file = decodeURIComponent(last);
+  } catch {
+    // not percent-encoded: keep it as it is
+  }
+  return !file || reason.includes(file) ? reason : `${file}: ${reason}`;
+}
+
 /**
  * Weak items' assets go to the review queue with their reasons. An asset already linked by a person,
  * or already reviewed for the same reason (in any state), is not queued again.
@@ -668,7 +680,7 @@ async function enqueueReviews(
   };
   const entries = distinctBy(
     weak.flatMap((c) =>
-      c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: reasonOf(c), confidence: c.confidence })),
+      c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: namingFile(a.uri, reasonOf(c)), confidence: c.confidence })),
     ),
     (e) => e.assetId,
   );
