@@ -680,7 +680,11 @@ async function enqueueReviews(
   };
   const entries = distinctBy(
     weak.flatMap((c) =>
-      c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: namingFile(a.uri, reasonOf(c)), confidence: c.confidence })),
+      c.item.assets.map((a) => ({
+        assetId: assetIds.get(a.uri)!,
+        reason: namingFile(a.uri, reasonOf(c)),
+        confidence: c.confidence,
+      })),
     ),
     (e) => e.assetId,
   );

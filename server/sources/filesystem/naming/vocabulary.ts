@@ -95,14 +95,25 @@ const SOFT_TAG_PATTERNS: RegExp[] = [
   /^(mkv|mp4|avi|wmv|m4v)$/i,
 ];
 
-export function isHardTag(token: string): boolean {
-  if (CASED_HARD_TAGS.has(token)) return true;
-  return HARD_TAG_PATTERNS.some((re) => re.test(token));
+/** Remembers a predicate's answers per token (the same few hundred tokens recur across a library). */
+function memo(fn: (token: string) => boolean): (token: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (token) => {
+    let answer = seen.get(token);
+    if (answer === undefined) {
+      if (seen.size > 50_000) seen.clear();
+      answer = fn(token);
+      seen.set(token, answer);
+    }
+    return answer;
+  };
 }
 
-export function isSoftTag(token: string): boolean {
-  return SOFT_TAG_PATTERNS.some((re) => re.test(token)) || isHardTag(token) || editionAt(token, 0) !== null;
-}
+export const isHardTag = memo((token) => CASED_HARD_TAGS.has(token) || HARD_TAG_PATTERNS.some((re) => re.test(token)));
+
+export const isSoftTag = memo(
+  (token) => SOFT_TAG_PATTERNS.some((re) => re.test(token)) || isHardTag(token) || editionAt(token, 0) !== null,
+);
 
 /** A CRC32 in brackets (`[5C7BC4F9]`), as anime releases carry. */
 export const CRC = /^[0-9A-F]{8}$/i;
