@@ -113,23 +113,47 @@ interface Token {
 
 /** Words with their positions; bracket groups keep their extent so a tag inside one cuts at the bracket. */
 export function tokens(s: string): Token[] {
-  const out: Token[] = [];
-  const re = /[^\s\-[\](){}【】~&+,;:!?"“”/|]+|[-]/g;
-  let m: RegExpExecArray | null;
-  const brackets: { open: number; close: number }[] = [];
+  // Matching brackets first (one pass with a stack), then the innermost open bracket at each word.
+  const closeOf = new Map<number, number>();
   const stack: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if ('([{【'.includes(c)) stack.push(i);
-    else if (')]}】'.includes(c) && stack.length) brackets.push({ open: stack.pop()!, close: i });
+    else if (')]}】'.includes(c) && stack.length) closeOf.set(stack.pop()!, i);
   }
-  while ((m = re.exec(s))) {
-    if (m[0] === '-') continue;
-    const start = m.index;
-    const bracket = brackets.filter((b) => b.open < start && b.close > start).sort((a, b) => b.open - a.open)[0] ?? null;
-    out.push({ text: m[0].replace(/^['.]+|['.]+$/g, ''), start, end: start + m[0].length, bracket });
+  const out: Token[] = [];
+  const open: number[] = [];
+  const re = /[^\s\-[\](){}【】~&+,;:!?"“”/|]+/y;
+  for (let i = 0; i < s.length;) {
+    const c = s[i]!;
+    if ('([{【'.includes(c)) {
+      if (closeOf.has(i)) open.push(i);
+      i++;
+      continue;
+    }
+    if (')]}】'.includes(c)) {
+      if (open.length && closeOf.get(open[open.length - 1]!) === i) open.pop();
+      i++;
+      continue;
+    }
+    re.lastIndex = i;
+    const m = re.exec(s);
+    if (!m) {
+      i++;
+      continue;
+    }
+    const top = open[open.length - 1];
+    const text = m[0].replace(/^['.]+|['.]+$/g, '');
+    if (text)
+      out.push({
+        text,
+        start: i,
+        end: i + m[0].length,
+        bracket: top === undefined ? null : { open: top, close: closeOf.get(top)! },
+      });
+    i += m[0].length;
   }
-  return out.filter((t) => t.text);
+  return out;
 }
 
 /** Where the tags start: the first hard tag (or a CRC in brackets), at its bracket's opening when bracketed. */

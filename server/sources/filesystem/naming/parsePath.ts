@@ -200,12 +200,21 @@ function clean<T extends object>(o: T): T {
   return o;
 }
 
+/** How many trailing path segments are read: the file, its season folder, the show's folder and one above. */
+const MAX_DEPTH = 4;
+
 /**
  * Reads what a file is from its path relative to the collection root (absolute paths work too:
  * only the last folders matter). Never touches the disk.
  */
 export function parseMediaPath(input: string): ParsedPath {
-  const segments = input.split(/[\\/]+/).filter(Boolean);
+  // A name is at most 255 bytes on every file system; only the last folders say anything.
+  const segments = input
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .slice(-MAX_DEPTH);
+  if (segments.some((s) => s.length > 255))
+    return { path: input, kind: 'unknown', reason: 'a file or folder name longer than 255 characters' };
   const file = segments.at(-1) ?? '';
   const folders = segments.slice(0, -1);
   const ext = path.extname(file).toLowerCase();
