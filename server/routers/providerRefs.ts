@@ -1,10 +1,17 @@
 import { z } from 'zod';
-import { DeletedOut, EntityType, Id, pageOf, PageInput, ProviderRefGraph, ProviderRefOut } from '../schemas.js';
+import {
+  DeletedOut,
+  EntityType,
+  Id,
+  pageOf,
+  PageInput,
+  Provider,
+  ProviderKey,
+  ProviderRefGraph,
+  ProviderRefOut,
+} from '../schemas.js';
 import { attach, detach, find, listProviderRefs } from '../services/providerRefs.js';
 import { procedure, router } from '../trpc.js';
-
-const Provider = z.string().trim().min(1).max(50);
-const ProviderKey = z.string().min(1).max(1000);
 
 export const providerRefsRouter = router({
   /** The refs of one entity. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { describeFieldErrors } from '../../domain/fields.js';
 import { MAX_ITEMS_PER_CALL, validateItems, type RejectedItem } from '../../domain/items.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ingestItems, type IngestReport } from './core.js';
@@ -21,9 +22,7 @@ export async function pushItems(
 ): Promise<{ report: IngestReport; rejected: RejectedItem[] }> {
   const { valid, rejected } = validateItems(items);
   if (rejected.length && !partial) {
-    const first = rejected
-      .slice(0, 5)
-      .map((r) => `items.${r.index}: ${r.errors.map((e) => `${e.path || '(item)'} ${e.message}`).join(', ')}`);
+    const first = rejected.slice(0, 5).map((r) => describeFieldErrors(r.errors, `items.${r.index}.`));
     throw badRequest(`${rejected.length} invalid item(s), nothing written: ${first.join('; ')}`);
   }
   if (collectionId && !(await db('source_collections').where({ id: collectionId }).first('id')))
