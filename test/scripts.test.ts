@@ -25,4 +25,16 @@ describe('package scripts', () => {
     assert.match(pkg.scripts.seed!, /\bknex migrate:latest\b.*\bknex seed:run\b/);
     assert.ok(fs.existsSync(path.join(ROOT, 'knexfile.js')));
   });
+
+  it('npm start and the retrovue bin run compiled JavaScript from dist/; tsx is a dev dependency', () => {
+    const pkgFull = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    assert.equal(pkg.scripts.start, 'node bin/start.js');
+    assert.match(fs.readFileSync(path.join(ROOT, 'bin', 'start.js'), 'utf8'), /runBuilt\('server\/main\.js'\)/);
+    assert.match(fs.readFileSync(path.join(ROOT, pkg.bin.retrovue!), 'utf8'), /runBuilt\('sdk\/cli\.js'\)/);
+    assert.equal(pkgFull.dependencies.tsx, undefined);
+    assert.ok(pkgFull.devDependencies.tsx);
+  });
 });
