@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
 import { client, db } from './support/harness.js';
+
 describe('collections', () => {
   let plex: FakePlex;
   beforeEach(async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { makeEpisode, makeMovie, makeSeason, makeShow, makeShowWithEpisodes } from './support/factories.js';
 import { client } from './support/harness.js';
+
 describe('episodes', () => {
   it('lists by season and by title in broadcast order, paging without gaps', async () => {
     const show = await makeShow();

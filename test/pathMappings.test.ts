@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { client } from './support/harness.js';
+
 describe('pathMappings', () => {
   const collection = async () => {
     const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['/srv'] } });

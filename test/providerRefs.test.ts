@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { client } from './support/harness.js';
+
 describe('providerRefs', () => {
   it('attaches, lists, finds the entity, refreshes raw, refuses a key on another entity, detaches', async () => {
     const a = await client().titles.create.mutate({ kind: 'movie', name: 'A' });

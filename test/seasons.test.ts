@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { expectRefusedUnchanged } from './support/expect.js';
 import { makeEpisode, makeMovie, makeSeason, makeShow } from './support/factories.js';
 import { client } from './support/harness.js';
+
 describe('seasons', () => {
   it('creates, lists in order, gets with episodes, updates and deletes', async () => {
     const show = await makeShow();

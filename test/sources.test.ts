@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { baseUrl, client, db } from './support/harness.js';
+
 describe('sources', () => {
   it('creates a Plex source and never returns its token', async () => {
     const source = await client().sources.create.mutate({
