@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { migrationConfig } from '../server/db/knex.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -36,5 +37,11 @@ describe('package scripts', () => {
     assert.match(fs.readFileSync(path.join(ROOT, pkg.bin.retrovue!), 'utf8'), /runBuilt\('sdk\/cli\.js'\)/);
     assert.equal(pkgFull.dependencies.tsx, undefined);
     assert.ok(pkgFull.devDependencies.tsx);
+  });
+
+  it('records migrations under their source names, whether run from the sources or from dist/', () => {
+    const source = migrationConfig.migrationSource!;
+    assert.equal(source.getMigrationName('20261124000000_library_schema.js'), '20261124000000_library_schema.ts');
+    assert.equal(source.getMigrationName('20261124000000_library_schema.ts'), '20261124000000_library_schema.ts');
   });
 });
