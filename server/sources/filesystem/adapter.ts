@@ -290,14 +290,14 @@ async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConf
   }
 }
 
-export const filesystemAdapter: SourceAdapter<FilesystemSourceConfig> = {
+export const filesystemAdapter = {
   provider: 'filesystem',
   config: FilesystemSourceConfig,
   configUpdate: FilesystemSourceConfig,
   versions: { entityType: 'asset', fields: ['size', 'mtimeMs'] },
 
   /** One collection per configured folder. */
-  async discover(config) {
+  async discover(config: FilesystemSourceConfig) {
     return config.paths.map((p) => ({ externalId: p, name: path.basename(p) || p, config: { path: p } }));
   },
 
@@ -314,4 +314,4 @@ export const filesystemAdapter: SourceAdapter<FilesystemSourceConfig> = {
   },
 
   pull: pullFolder,
-};
+} satisfies SourceAdapter<FilesystemSourceConfig>;
