@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Asset } from '../models/index.js';
 import { AssetFields, AssetGraph, AssetOut, Id, includeOf, NonNegativeInt, PageInput } from '../schemas.js';
+import { updateAsset } from '../services/assetUpdate.js';
 import { linkEpisode, listAssets, registerAsset, setCanonical, unlinkEpisode } from '../services/assets.js';
-import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
+import { deleteOrThrow, findOrThrow, shape, shapePage } from '../services/crud.js';
 import { procedure, router } from '../trpc.js';
 
 const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs'] as const;
@@ -46,7 +47,7 @@ export const assetsRouter = router({
 
   update: procedure
     .input(z.strictObject({ id: Id, ...z.object(AssetFields).partial().shape }))
-    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(AssetOut, await patchOrThrow(Asset, ctx.db, id, patch, 'asset'))),
+    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(AssetOut, await updateAsset(ctx.db, id, patch))),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { SourceCollection } from '../models/index.js';
 import { CollectionGraph, CollectionOut, Id, includeOf, JsonRecord, Name, PageInput } from '../schemas.js';
-import { findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
+import { findOrThrow, shape, shapePage } from '../services/crud.js';
 import { paginate, type SortKey } from '../services/pagination.js';
 import { discover, redactSource } from '../services/sources.js';
+import { updateCollection } from '../services/collectionUpdate.js';
 import { procedure, router } from '../trpc.js';
 
 const COLLECTION_INCLUDES = ['source', 'pathMappings'] as const;
@@ -47,7 +48,5 @@ export const collectionsRouter = router({
         config: JsonRecord.nullable().optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { id, ...patch } }) =>
-      shape(CollectionOut, await patchOrThrow(SourceCollection, ctx.db, id, patch, 'collection')),
-    ),
+    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(CollectionOut, await updateCollection(ctx.db, id, patch))),
 });
