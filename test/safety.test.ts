@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import knexFactory, { type Knex } from 'knex';
 import { createApp } from '../server/app.js';
 import { createKnex } from '../server/db/knex.js';
 import type { JsonObject } from '../server/models/index.js';
 import { createRetrovueClient } from '../sdk/index.js';
+import { seed as seedDemo } from '../seeds/01_demo_library.js';
+import { snapshotCounts, TABLES } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { makeAsset } from './support/factories.js';
 import { baseUrl, client, db, listen, testLogger } from './support/harness.js';
@@ -315,3 +318,96 @@ describe('data safety', function () {
     });
   });
 });
+
+describe('data safety: seeds, sources, upgrades', function () {
+  this.timeout(120_000);
+
+  it('the demo seed merges into a library that already holds one of its titles and files', async () => {
+    const cheers = await client().titles.create.mutate({ kind: 'show', name: 'cheers', year: 1982, externalIds: { mine: true } });
+    await makeAsset({ uri: 'file:///mnt/movies/The Thing (1982)/The Thing (1982).mp4', durationMs: 6_540_000 });
+    await seedDemo(db());
+    const once = await snapshotCounts(db());
+    await seedDemo(db());
+    assert.deepEqual(await snapshotCounts(db()), once, 'a second run changes nothing');
+    const shows = await db()('titles').whereRaw("lower(name) = 'cheers'").select('id', 'external_ids');
+    assert.deepEqual(shows, [{ id: cheers.id, external_ids: { mine: true } }], 'the library row is reused, not overwritten');
+    assert.ok((await db()('seasons').where({ title_id: cheers.id })).length >= 2, 'the demo seasons hang off it');
+    assert.equal((await db()('assets').where({ uri: 'file:///mnt/movies/The Thing (1982)/The Thing (1982).mp4' })).length, 1);
+  });
+
+  it('the same folder cannot be added as two filesystem sources: CONFLICT naming the first', async () => {
+    const first = await client().sources.create.mutate({ kind: 'filesystem', name: 'NAS', config: { paths: ['/mnt/tv', '/mnt/kids'] } });
+    const error = await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'Again', config: { paths: ['/mnt/tv/'] } }),
+      'CONFLICT',
+    );
+    assert.match(error.message, new RegExp(`/mnt/tv is already the source "NAS" \\(${first.id}\\)`));
+    const other = await client().sources.create.mutate({ kind: 'filesystem', name: 'Other', config: { paths: ['/mnt/movies'] } });
+    await expectRefusedUnchanged(() => client().sources.update.mutate({ id: other.id, config: { paths: ['/mnt/kids'] } }), 'CONFLICT');
+  });
+
+  it('upgrade: first release schema with a library -> latest -> down one -> up again loses nothing', async () => {
+    const scratch = await emptyDatabase();
+    try {
+      const first = (await scratch.db.migrate.list())[1] as Array<{ file: string }>;
+      await scratch.db.migrate.up({ name: first[0]!.file }); // the first release
+      await seedDemo(scratch.db);
+      const columns = await columnsOf(scratch.db);
+      const before = await contentOf(scratch.db, columns);
+      assert.ok(before.titles!.length >= 4 && before.markers!.length > 0, 'a populated library');
+      await scratch.db.migrate.latest();
+      assert.deepEqual(await contentOf(scratch.db, columns), before, 'after migrate:latest');
+      await scratch.db.migrate.down();
+      assert.deepEqual(await contentOf(scratch.db, columns), before, 'after one step down');
+      await scratch.db.migrate.latest();
+      assert.deepEqual(await contentOf(scratch.db, columns), before, 'after up again');
+    } finally {
+      await scratch.drop();
+    }
+  });
+});
+
+/** An unmigrated database of the driver under test. */
+async function emptyDatabase(): Promise<{ db: Knex; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const memory = createKnex({ kind: 'pglite-memory' });
+    return { db: memory, drop: () => memory.destroy() };
+  }
+  const name = `retrovue_upgrade_${process.pid}_${Date.now()}`;
+  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  await admin.raw('CREATE DATABASE ??', [name]);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const fresh = createKnex({ kind: 'postgres', url: target.toString() });
+  return {
+    db: fresh,
+    drop: async () => {
+      await fresh.destroy();
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+      await admin.destroy();
+    },
+  };
+}
+
+/** The columns of every table as they are now: the first release's, compared after each step. */
+async function columnsOf(database: Knex): Promise<Record<string, string[]>> {
+  const columns: Record<string, string[]> = {};
+  for (const table of TABLES)
+    columns[table] = (await database('information_schema.columns')
+      .where({ table_name: table })
+      .whereRaw('table_schema = current_schema()')
+      .orderBy('ordinal_position')
+      .pluck('column_name')) as string[];
+  return columns;
+}
+
+/** Every row of every table (those columns only: later migrations may add some), in a stable order. */
+async function contentOf(database: Knex, columns: Record<string, string[]>): Promise<Record<string, unknown[]>> {
+  const content: Record<string, unknown[]> = {};
+  for (const table of TABLES) {
+    const cols = columns[table]!;
+    content[table] = await database(table).select(cols).orderByRaw(cols.includes('id') ? 'id' : '1, 2');
+  }
+  return content;
+}

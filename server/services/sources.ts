@@ -5,6 +5,7 @@ import { Source, SourceCollection, type JsonObject } from '../models/index.js';
 import { SOURCE_CONFIGS, type SourceKindName } from '../sources/config.js';
 import { discoverCollections, type AdapterOptions } from '../sources/index.js';
 import { mergeConfig, redactConfig } from './secrets.js';
+import { assertFoldersUnclaimed } from './sourceIdentity.js';
 
 /** A source as callers see it: config without secrets, and the names of the secrets it holds. */
 export function redactSource<T extends { config?: JsonObject | null }>(
@@ -31,11 +32,15 @@ export interface CreateSourceInput {
 }
 
 export async function createSource(db: Knex, input: CreateSourceInput): Promise<Source> {
-  return Source.query(db).insertAndFetch({
-    kind: input.kind,
-    name: input.name,
-    externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
-    config: validConfig(input.kind, input.config),
+  const config = validConfig(input.kind, input.config);
+  return db.transaction(async (trx) => {
+    if (input.kind === 'filesystem') await assertFoldersUnclaimed(trx, config);
+    return Source.query(trx).insertAndFetch({
+      kind: input.kind,
+      name: input.name,
+      externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
+      config,
+    });
   });
 }
 
@@ -54,6 +59,7 @@ export async function updateSource(db: Knex, id: string, input: UpdateSourceInpu
     if (input.name !== undefined) patch.name = input.name;
     if (input.externalId !== undefined) patch.externalId = input.externalId;
     if (input.config !== undefined) patch.config = validConfig(source.kind, mergeConfig(source.config, input.config));
+    if (patch.config && source.kind === 'filesystem') await assertFoldersUnclaimed(trx, patch.config, id);
     if (Object.keys(patch).length === 0) return source;
     return source.$query(trx).patchAndFetch(patch);
   });
