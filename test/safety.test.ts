@@ -336,14 +336,21 @@ describe('data safety: seeds, sources, upgrades', function () {
   });
 
   it('the same folder cannot be added as two filesystem sources: CONFLICT naming the first', async () => {
-    const first = await client().sources.create.mutate({ kind: 'filesystem', name: 'NAS', config: { paths: ['/mnt/tv', '/mnt/kids'] } });
+    const first = await client().sources.create.mutate({
+      kind: 'filesystem',
+      name: 'NAS',
+      config: { paths: ['/mnt/tv', '/mnt/kids'] },
+    });
     const error = await expectRefusedUnchanged(
       () => client().sources.create.mutate({ kind: 'filesystem', name: 'Again', config: { paths: ['/mnt/tv/'] } }),
       'CONFLICT',
     );
     assert.match(error.message, new RegExp(`/mnt/tv is already the source "NAS" \\(${first.id}\\)`));
     const other = await client().sources.create.mutate({ kind: 'filesystem', name: 'Other', config: { paths: ['/mnt/movies'] } });
-    await expectRefusedUnchanged(() => client().sources.update.mutate({ id: other.id, config: { paths: ['/mnt/kids'] } }), 'CONFLICT');
+    await expectRefusedUnchanged(
+      () => client().sources.update.mutate({ id: other.id, config: { paths: ['/mnt/kids'] } }),
+      'CONFLICT',
+    );
   });
 
   it('upgrade: first release schema with a library -> latest -> down one -> up again loses nothing', async () => {
@@ -407,7 +414,9 @@ async function contentOf(database: Knex, columns: Record<string, string[]>): Pro
   const content: Record<string, unknown[]> = {};
   for (const table of TABLES) {
     const cols = columns[table]!;
-    content[table] = await database(table).select(cols).orderByRaw(cols.includes('id') ? 'id' : '1, 2');
+    content[table] = await database(table)
+      .select(cols)
+      .orderByRaw(cols.includes('id') ? 'id' : '1, 2');
   }
   return content;
 }
