@@ -353,6 +353,39 @@ describe('data safety: seeds, sources, upgrades', function () {
     );
   });
 
+  it('the same Plex server (machineIdentifier) cannot be added as two sources: CONFLICT naming the first', async () => {
+    let identityUp = true;
+    const plex = http.createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url?.startsWith('/identity') && identityUp)
+        return res.end(JSON.stringify({ MediaContainer: { machineIdentifier: 'mid-1' } }));
+      if (req.url?.startsWith('/library/sections')) return res.end(JSON.stringify({ MediaContainer: { Directory: [] } }));
+      res.statusCode = 503;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => plex.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(plex.address() as net.AddressInfo).port}`;
+    try {
+      const first = await client().sources.create.mutate({ kind: 'plex', name: 'Living room', config: { baseUrl, token: 't' } });
+      assert.equal(first.externalId, 'plex:mid-1');
+      const error = await expectRefusedUnchanged(
+        () => client().sources.create.mutate({ kind: 'plex', name: 'Same box', config: { baseUrl: `${baseUrl}/`, token: 't' } }),
+        'CONFLICT',
+      );
+      assert.match(error.message, new RegExp(`machineIdentifier mid-1\\) is already the source "Living room" \\(${first.id}\\)`));
+      // Added while the server did not say who it is: the first discover settles it.
+      identityUp = false;
+      const provisional = await client().sources.create.mutate({ kind: 'plex', name: 'Later', config: { baseUrl, token: 't' } });
+      identityUp = true;
+      await expectError(client().collections.discover.mutate({ sourceId: provisional.id }), 'CONFLICT');
+      await client().sources.delete.mutate({ id: first.id });
+      await client().collections.discover.mutate({ sourceId: provisional.id });
+      assert.equal((await client().sources.get.query({ id: provisional.id })).externalId, 'plex:mid-1');
+    } finally {
+      await new Promise<void>((resolve) => plex.close(() => resolve()));
+    }
+  });
+
   it('upgrade: first release schema with a library -> latest -> down one -> up again loses nothing', async () => {
     const scratch = await emptyDatabase();
     try {

@@ -4,7 +4,13 @@ import { notFound } from '../errors.js';
 import { Source, SourceCollection, type JsonObject } from '../models/index.js';
 import { adapterFor, type SourceKindName } from '../sources/registry.js';
 import { mergeConfig, redactConfig } from './secrets.js';
-import { assertFoldersUnclaimed } from './sourceIdentity.js';
+import {
+  assertFoldersUnclaimed,
+  assertPlexServerUnclaimed,
+  claimPlexIdentity,
+  plexExternalId,
+  plexMachineIdentifier,
+} from './sourceIdentity.js';
 
 /** A source as callers see it: config without secrets, and the names of the secrets it holds. */
 export function redactSource<T extends { config?: JsonObject | null }>(
@@ -25,12 +31,16 @@ export interface CreateSourceInput {
 
 export async function createSource(db: Knex, input: CreateSourceInput): Promise<Source> {
   const config = validConfig(input.kind, input.config);
+  // Asked before the transaction: a slow Plex must not hold a database connection.
+  const machineIdentifier = input.kind === 'plex' ? await plexMachineIdentifier(config) : null;
   return db.transaction(async (trx) => {
     if (input.kind === 'filesystem') await assertFoldersUnclaimed(trx, config);
+    if (machineIdentifier) await assertPlexServerUnclaimed(trx, machineIdentifier);
+    const derived = machineIdentifier ? plexExternalId(machineIdentifier) : `${input.kind}:${randomUUID()}`;
     return Source.query(trx).insertAndFetch({
       kind: input.kind,
       name: input.name,
-      externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
+      externalId: input.externalId ?? derived,
       config,
     });
   });
@@ -62,6 +72,7 @@ export async function discover(db: Knex, sourceId: string): Promise<SourceCollec
   const source = await Source.query(db).findById(sourceId);
   if (!source) throw notFound('source', sourceId);
   const found = await adapterFor(source.kind).discover(source.config);
+  if (source.kind === 'plex') await claimPlexIdentity(db, source);
   if (found.length > 0) {
     await db('source_collections')
       .insert(
