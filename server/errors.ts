@@ -79,7 +79,7 @@ const describe = (constraint: string | undefined, fallback: string): string =>
 const UNAVAILABLE_SQLSTATES = /^(08|57P0|53|57014$)/;
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|Query read timeout|Timeout acquiring a connection|pool is probably full|PGlite is closed|Client has encountered a connection error|connection.*(closed|ended)|not currently accepting connections|terminating connection/i;
+  /Connection terminated|Query read timeout|^timeout expired$|Timeout acquiring a connection|pool is probably full|PGlite is closed|Client has encountered a connection error|connection.*(closed|ended)|not currently accepting connections|terminating connection/i;
 
 function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
