@@ -21,7 +21,7 @@ export async function assertDurationCoversMarkers(
     throw badRequest(`durationMs ${durationMs} is shorter than the asset's markers (the last ends at ${lastEnd} ms)`);
 }
 
-export async function updateAsset(db: Knex, id: string, patch: Partial<AssetInput>): Promise<Asset> {
+export async function updateAsset(db: Knex, { id, ...patch }: { id: string } & Partial<AssetInput>): Promise<Asset> {
   return db.transaction(async (trx) => {
     const current = await Asset.query(trx).findById(id).forUpdate();
     if (!current) throw notFound('asset', id);
