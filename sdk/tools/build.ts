@@ -1,0 +1,66 @@
+/**
+ * `npm run build:sdk`: builds the `@retrovue/sdk` package in sdk/dist.
+ *
+ * 1. The router type is written as plain TypeScript (tools/contract.ts) into sdk/.build/router.ts,
+ *    and sdk/index.ts is staged beside it importing that instead of the server's router.
+ * 2. tsdown bundles ESM (index.js), CommonJS (index.cjs) and one self-contained declaration file
+ *    for each (index.d.ts, index.d.cts); @trpc/client, @trpc/server and superjson stay external.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { build } from 'tsdown';
+import { generateContract } from './contract.js';
+
+const sdk = path.resolve(import.meta.dirname, '..');
+const staging = path.join(sdk, '.build');
+
+export async function buildSdk(): Promise<void> {
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.rmSync(path.join(sdk, 'dist'), { recursive: true, force: true });
+  generateContract(path.join(staging, 'router.ts'));
+  const source = fs.readFileSync(path.join(sdk, 'index.ts'), 'utf8');
+  const staged = source.replace("from '../server/router.js'", "from './router.js'");
+  if (staged === source) throw new Error("sdk/index.ts no longer imports '../server/router.js'; update sdk/tools/build.ts");
+  fs.writeFileSync(path.join(staging, 'index.ts'), staged);
+  fs.writeFileSync(
+    path.join(staging, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2023', 'DOM'],
+        strict: true,
+        declaration: true,
+        isolatedDeclarations: false,
+        skipLibCheck: true,
+        types: [],
+        typeRoots: [path.join(sdk, '..', 'node_modules', '@types')],
+      },
+      include: ['*.ts'],
+    }),
+  );
+  await build({
+    config: false,
+    cwd: staging,
+    entry: { index: path.join(staging, 'index.ts') },
+    outDir: path.join(sdk, 'dist'),
+    format: ['esm', 'cjs'],
+    platform: 'neutral',
+    target: 'es2022',
+    tsconfig: path.join(staging, 'tsconfig.json'),
+    dts: true,
+    sourcemap: false,
+    clean: false,
+    logLevel: 'warn',
+    checks: { pluginTimings: false },
+    deps: { neverBundle: [/^@trpc\//, 'superjson'] },
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const started = performance.now();
+  await buildSdk();
+  console.log(`sdk/dist built in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
+  for (const f of fs.readdirSync(path.join(sdk, 'dist'))) console.log(`  ${f}  ${fs.statSync(path.join(sdk, 'dist', f)).size} B`);
+}
