@@ -49,7 +49,7 @@ function typePrinter(checker: ts.TypeChecker, program: ts.Program): (type: ts.Ty
   const print = (type: ts.Type, at: ts.Node, seen: Set<ts.Type>): string => {
     const alias = type.aliasSymbol?.name;
     if (alias && KNOWN_ALIASES[alias]) return KNOWN_ALIASES[alias];
-    if (type.flags & (PRIMITIVE)) {
+    if (type.flags & PRIMITIVE) {
       return checker.typeToString(type, at, ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType);
     }
     if (type.isUnion()) {
