@@ -143,7 +143,7 @@ describe('OpenAPI document and REST routes', function () {
         created: 'string',
         isoDate: true,
         tmdb: '3943',
-        listed: ['Cheers'],
+        listed: ['Cheers!'],
         renamed: 'Cheers!',
         uris: [
           ['file:///tv/cheers-s01e01.mkv', true],
