@@ -106,6 +106,10 @@ describe('OpenAPI document and REST routes', function () {
     assert.deepEqual(operations.sort(), expected.sort());
     assert.equal(restRoutes().length, expected.length);
     assert.ok(paths['/api/titles']?.get && paths['/api/titles']?.post && paths['/api/titles/{id}']?.patch);
+    const undeclared = procedureList()
+      .filter((p) => !p.output)
+      .map((p) => p.path);
+    assert.deepEqual(undeclared, [], 'every procedure declares its output schema');
   });
 
   it('a generated client (openapi-typescript + openapi-fetch) walks a show from creation to deletion', async () => {
