@@ -18,7 +18,6 @@ const { NODE_OPTIONS: _nodeOptions, ...plainEnv } = process.env;
 const ESM_CONSUMER = `
 import { createRetrovueClient, isRetrovueError, type RouterInputs, type RouterOutputs } from '@retrovue/sdk';
 
-declare const process: { env: Record<string, string | undefined> }; // no @types/node needed
 const client = createRetrovueClient({ url: process.env.RETROVUE_URL!, token: 'unused' });
 type Title = RouterOutputs['titles']['get'];
 const input: RouterInputs['titles']['list'] = { kind: 'show', limit: 10 };
@@ -72,7 +71,7 @@ const TSCONFIG = {
     target: 'ES2022',
     // tRPC 11's own declarations use Disposable (or install @types/node).
     lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
-    types: [],
+    types: ['node'],
     outDir: 'out',
   },
 };
@@ -85,6 +84,9 @@ const TSCONFIG = {
 describe('@retrovue/sdk (packed and installed alone)', function () {
   this.timeout(300_000);
   let work: string;
+  /** tsc's report on the three apps, compiled together once (it still emits the JavaScript). */
+  let compiled = '';
+  const errorsIn = (file: string) => compiled.split('\n').filter((line) => line.startsWith(`${file}(`));
 
   before(async () => {
     // A child process: tsdown's module loader hooks must not touch this test process.
@@ -97,10 +99,19 @@ describe('@retrovue/sdk (packed and installed alone)', function () {
     const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     fs.writeFileSync(path.join(work, 'tsconfig.json'), JSON.stringify(TSCONFIG));
-    await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, filename)], {
+    // @types/node as a typical app has it (the README's example reads process.env).
+    await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, filename), '@types/node@20'], {
       cwd: work,
       env: plainEnv,
     });
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    fs.writeFileSync(path.join(work, 'readme.ts'), /## SDK\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!);
+    fs.writeFileSync(path.join(work, 'app.ts'), ESM_CONSUMER);
+    fs.writeFileSync(path.join(work, 'bad.ts'), BAD_CONSUMER);
+    compiled = await run(process.execPath, [tsc, '-p', work], { cwd: work, env: plainEnv }).then(
+      () => '',
+      (err: { stdout?: string }) => err.stdout ?? '',
+    );
   });
 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -124,8 +135,8 @@ describe('@retrovue/sdk (packed and installed alone)', function () {
       .flatMap((d) => (d.startsWith('@') ? fs.readdirSync(path.join(modules, d)).map((s) => `${d}/${s}`) : [d]));
     const size = (p: string): number =>
       fs.statSync(p).isDirectory() ? fs.readdirSync(p).reduce((sum, f) => sum + size(path.join(p, f)), 0) : fs.statSync(p).size;
-    // typescript arrives only as @trpc/client's peer; a TypeScript app has it already.
-    const own = packages.filter((p) => !/^(typescript$|@typescript\/)/.test(p));
+    // typescript arrives only as @trpc/client's peer (a TypeScript app has it already); @types/node is the app's own.
+    const own = packages.filter((p) => !/^(typescript$|@typescript\/|@types\/|undici-types$)/.test(p));
     const bytes = own.reduce((sum, p) => sum + size(path.join(modules, p)), 0);
     console.log(`      installed: ${own.length} packages, ${(bytes / 1e6).toFixed(1)} MB (${own.join(', ')})`);
     assert.ok(own.length < 10, own.join(', '));
@@ -134,10 +145,7 @@ describe('@retrovue/sdk (packed and installed alone)', function () {
 
   it('runs an ESM TypeScript app (strict, no skipLibCheck) against the live server', async () => {
     await makeShowWithEpisodes(2);
-    fs.writeFileSync(path.join(work, 'app.ts'), ESM_CONSUMER);
-    await run(process.execPath, [tsc, '-p', work], { cwd: work, env: plainEnv }).catch((err: { stdout?: string }) => {
-      assert.fail(`a correct consumer failed to compile:\n${err.stdout}`);
-    });
+    assert.deepEqual(errorsIn('app.ts'), [], 'a correct app compiles');
     const { stdout } = await run(process.execPath, [path.join(work, 'out', 'app.js')], {
       cwd: work,
       env: { ...plainEnv, RETROVUE_URL: baseUrl() },
@@ -146,6 +154,16 @@ describe('@retrovue/sdk (packed and installed alone)', function () {
     assert.equal(result.dates, true);
     assert.deepEqual(result.names, ['Episode 1', 'Episode 2']);
     assert.equal(result.code, 'BAD_REQUEST:id');
+  });
+
+  it("runs the README's SDK example as written", async () => {
+    await makeShowWithEpisodes(1);
+    assert.deepEqual(errorsIn('readme.ts'), [], 'the README example compiles');
+    const { stdout } = await run(process.execPath, [path.join(work, 'out', 'readme.js')], {
+      cwd: work,
+      env: { ...plainEnv, RETROVUE_URL: baseUrl() },
+    });
+    assert.match(stdout, /^Show \d+ undefined undefined true null\nno such title: title .* not found\n$/);
   });
 
   it('runs a CommonJS JavaScript app against the live server', async () => {
@@ -158,21 +176,15 @@ describe('@retrovue/sdk (packed and installed alone)', function () {
     assert.deepEqual(JSON.parse(stdout), { count: 1, dates: true, code: 'NOT_FOUND' });
   });
 
-  it('refuses wrong calls at compile time', async () => {
-    fs.rmSync(path.join(work, 'app.ts'), { force: true });
-    fs.writeFileSync(path.join(work, 'bad.ts'), BAD_CONSUMER);
-    const result = await run(process.execPath, [tsc, '-p', work, '--noEmit'], { cwd: work, env: plainEnv }).then(
-      () => '',
-      (err: { stdout?: string }) => err.stdout ?? '',
-    );
+  it('refuses wrong calls at compile time', () => {
     const wrongLines = BAD_CONSUMER.split('\n')
       .map((line, i) => (line.includes('// WRONG') ? i + 1 : 0))
       .filter(Boolean);
-    const errorLines = [...result.matchAll(/bad\.ts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1]));
+    const errorLines = [...compiled.matchAll(/bad\.ts\((\d+),\d+\): error TS/g)].map((m) => Number(m[1]));
     assert.deepEqual(
       [...new Set(errorLines)].sort((x, y) => x - y),
       wrongLines,
-      result,
+      compiled,
     );
   });
 });
