@@ -80,12 +80,12 @@ export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, 
 
 /** The API's version is the SDK's (sdk/package.json), whose major moves on a breaking change. */
 function apiVersion(): string {
-  const file = path.resolve(import.meta.dirname, '..', 'sdk', 'package.json');
-  try {
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
+  // From server/ when run from sources, from dist/server/ when compiled.
+  for (const up of [['..'], ['..', '..']]) {
+    const file = path.resolve(import.meta.dirname, ...up, 'sdk', 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
   }
+  return '0.0.0';
 }
 
 /** Swagger UI's static files, served from its npm package (no CDN). */
