@@ -92,6 +92,8 @@ describe('OpenAPI document and REST routes', function () {
   it('serves an OpenAPI 3.1 document that validates against the specification', async () => {
     const doc = await documentOf();
     assert.equal(doc.openapi, '3.1.0');
+    const sdk = JSON.parse(fs.readFileSync(path.join(root, 'sdk', 'package.json'), 'utf8')) as { version: string };
+    assert.equal((doc.info as { version: string }).version, sdk.version, 'the API version is the SDK version');
     const result = await new Validator().validate(doc);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
   });
