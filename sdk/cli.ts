@@ -10,7 +10,7 @@ import { TRPCClientError } from '@trpc/client';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { cliHint, duration, progressLine, table, trpcUrl, type ProgressState } from './cliFormat.js';
-import { createRetrovueClient, isRetrovueError, type RetrovueClient, type RouterOutputs } from './index.js';
+import { createRetrovueClient, isRetrovueError, type RetrovueClient, type RouterInputs, type RouterOutputs } from './index.js';
 
 const version = (): string => {
   for (const dir of [import.meta.dirname, path.join(import.meta.dirname, '..', '..', 'sdk')]) {
@@ -223,13 +223,16 @@ sources
       ...(o.path ? { paths: o.path } : {}),
     };
     const client = api();
-    // The server replaces the visible settings it is sent (secrets not resent are kept): resend the rest.
-    const current = Object.keys(changes).length ? await client.sources.get.query({ id }) : undefined;
-    const source = await client.sources.update.mutate({
+    // The server replaces the visible settings it is sent (secrets not resent are kept), and
+    // checks `kind` against the source: resend the rest of the settings with it.
+    const current = await client.sources.get.query({ id });
+    const input = {
       id,
+      kind: current.kind,
       ...(o.name ? { name: o.name } : {}),
-      ...(current ? { config: { ...current.config, ...changes } } : {}),
-    });
+      ...(Object.keys(changes).length ? { config: { ...current.config, ...changes } } : {}),
+    } as RouterInputs['sources']['update']; // the server validates config against the kind
+    const source = await client.sources.update.mutate(input);
     output(source, () => table([sourceRow(source)]));
   });
 sources

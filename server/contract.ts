@@ -4,6 +4,7 @@
  * SDK's generated types all read the router through here, so a new router is picked up by all
  * of them without being listed anywhere else.
  */
+import { createHash } from 'node:crypto';
 import type { AnyTRPCProcedure, AnyTRPCRouter } from '@trpc/server';
 import { z } from 'zod';
 import { appRouter } from './router.js';
@@ -62,5 +63,49 @@ export function jsonSchemaOf(schema: z.ZodType | undefined, io: 'input' | 'outpu
     },
   }) as JsonSchema;
   delete json.$schema;
-  return json;
+  return stableDefNames(json);
+}
+
+/** Rewrites every `$ref` to a local definition through `rename`. */
+function renameRefs(node: unknown, rename: (name: string) => string): unknown {
+  if (Array.isArray(node)) return node.map((n) => renameRefs(n, rename));
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) =>
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/')
+        ? [k, `#/$defs/${rename(v.slice('#/$defs/'.length))}`]
+        : [k, renameRefs(v, rename)],
+    ),
+  );
+}
+
+/**
+ * zod numbers its definitions (`__schema0`) in the order it meets them in a process, so the same
+ * schema could be written with other names in another run. Each definition is named after its
+ * content instead (a recursive one after its content with itself as `self`).
+ */
+function stableDefNames(json: JsonSchema): JsonSchema {
+  const defs = json.$defs as Record<string, JsonSchema> | undefined;
+  if (!defs) return json;
+  const names = new Map<string, string>();
+  for (let pass = 0; pass <= Object.keys(defs).length && names.size < Object.keys(defs).length; pass++) {
+    for (const [local, def] of Object.entries(defs)) {
+      if (names.has(local)) continue;
+      let unresolved = false;
+      const content = JSON.stringify(
+        renameRefs(def, (ref) => {
+          if (ref === local) return 'self';
+          if (!names.has(ref)) unresolved = true;
+          return names.get(ref) ?? ref;
+        }),
+      );
+      if (!unresolved) names.set(local, `Def${createHash('sha256').update(content).digest('hex').slice(0, 10)}`);
+    }
+  }
+  const rename = (ref: string) => names.get(ref) ?? ref;
+  const { $defs: _defs, ...rest } = json;
+  return {
+    ...(renameRefs(rest, rename) as JsonSchema),
+    $defs: Object.fromEntries(Object.entries(defs).map(([local, def]) => [rename(local), renameRefs(def, rename)])),
+  };
 }

@@ -72,6 +72,11 @@ describe('API surface (compatibility)', () => {
     );
     assert.match(narrowed(ListInput.extend({ limit: z.string().optional() })).join(), /input\.limit: type changed/);
     assert.match(narrowed(z.strictObject({ limit: ListInput.shape.limit })).join(), /input\.kind: no longer accepted/);
+    const byKind = z.discriminatedUnion('kind', [
+      ListInput.extend({ kind: z.literal('movie') }),
+      ListInput.extend({ kind: z.literal('show') }),
+    ]);
+    assert.match(narrowed(byKind).join(), /input: type changed/, 'a union that requires kind');
   });
 
   it('flags outputs that drop, loosen or retype a field', () => {

@@ -10,7 +10,9 @@ import { sampleLibrary, startFakePlex } from './support/fakePlex.js';
 import { baseUrl, client } from './support/harness.js';
 
 const exec = promisify(execFile);
-const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'retrovue.js');
+// The CLI's sources through the test's TypeScript loader: `bin/retrovue.js` runs the same module
+// from dist/ (test/scripts.test.ts checks that wiring), and building dist/ here would only slow the suite.
+const CLI = path.resolve(import.meta.dirname, '..', 'sdk', 'cli.ts');
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
 const SDK_VERSION = (
   JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '..', 'sdk', 'package.json'), 'utf8')) as { version: string }
@@ -26,7 +28,7 @@ interface Run {
 async function retrovue(...args: string[]): Promise<Run> {
   const url = args.includes('--url') ? [] : ['--url', baseUrl().replace(/\/trpc$/, '')];
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...url, ...args], {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', CLI, ...url, ...args], {
       env: { ...process.env, RETROVUE_API_TOKEN: '' },
     });
     return { code: 0, stdout, stderr };

@@ -66,21 +66,34 @@ const isAny = (s: JsonSchema): boolean =>
 function notSubset(a: JsonSchema, b: JsonSchema, where: string, extraFieldsOk: boolean, out: string[]): void {
   if (isAny(b)) return;
   if (isAny(a)) return void out.push(`${where}: now accepts or sends anything`);
+  const fitsIn = (x: JsonSchema, y: JsonSchema) => {
+    const problems: string[] = [];
+    notSubset(x, y, where, extraFieldsOk, problems);
+    return problems.length === 0;
+  };
+  // An intersection is within `b` when one of its parts is; `a` is within an intersection when within every part.
+  if (Array.isArray(a.allOf)) {
+    if (!(a.allOf as JsonSchema[]).some((part) => fitsIn(part, b))) out.push(`${where}: type changed`);
+    return;
+  }
+  if (Array.isArray(b.allOf)) {
+    for (const part of b.allOf as JsonSchema[]) notSubset(a, part, where, extraFieldsOk, out);
+    return;
+  }
+  const unionA = (a.anyOf ?? a.oneOf) as JsonSchema[] | undefined;
+  const unionB = (b.anyOf ?? b.oneOf) as JsonSchema[] | undefined;
+  if (unionA) {
+    for (const branch of unionA) notSubset(branch, b, where, extraFieldsOk, out);
+    return;
+  }
+  if (unionB) {
+    if (!unionB.some((branch) => fitsIn(a, branch)))
+      out.push(`${where}: type changed (${describe(a)} is not among ${describe(b)})`);
+    return;
+  }
+  // Definitions are named after their content (server/contract.ts), so equal names mean equal types.
   if (typeof a.$ref === 'string' || typeof b.$ref === 'string') {
     if (a.$ref !== b.$ref) out.push(`${where}: type changed`);
-    return;
-  }
-  if (Array.isArray(a.anyOf)) {
-    for (const branch of a.anyOf as JsonSchema[]) notSubset(branch, b, where, extraFieldsOk, out);
-    return;
-  }
-  if (Array.isArray(b.anyOf)) {
-    const fits = (b.anyOf as JsonSchema[]).some((branch) => {
-      const problems: string[] = [];
-      notSubset(a, branch, where, extraFieldsOk, problems);
-      return problems.length === 0;
-    });
-    if (!fits) out.push(`${where}: type changed (${describe(a)} is not among ${describe(b)})`);
     return;
   }
   const ta = typesOf(a);
@@ -126,7 +139,7 @@ function notSubset(a: JsonSchema, b: JsonSchema, where: string, extraFieldsOk: b
 }
 
 function describe(s: JsonSchema): string {
-  return (typesOf(s) ?? (s.anyOf ? ['union'] : ['any'])).join('|');
+  return (typesOf(s) ?? (s.anyOf || s.oneOf ? ['union'] : ['any'])).join('|');
 }
 
 /** Why `after` would break a caller written against `before` (empty: nothing breaks). */
