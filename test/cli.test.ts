@@ -45,7 +45,8 @@ const json = async <T>(...args: string[]): Promise<T> => {
 };
 
 describe('operator CLI (npx retrovue)', function () {
-  this.timeout(60_000);
+  // Each step starts a CLI process through the TypeScript loader: seconds apiece on a loaded machine.
+  this.timeout(180_000);
   let root: string;
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-cli-'));

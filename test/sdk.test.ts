@@ -84,18 +84,22 @@ const TSCONFIG = {
 describe('@retrovue/sdk (packed and installed alone)', function () {
   this.timeout(300_000);
   let work: string;
+  let pack: string;
   /** tsc's report on the three apps, compiled together once (it still emits the JavaScript). */
   let compiled = '';
   const errorsIn = (file: string) => compiled.split('\n').filter((line) => line.startsWith(`${file}(`));
 
   before(async () => {
-    // A child process: tsdown's module loader hooks must not touch this test process.
-    await run(npm, ['run', 'build:sdk'], { cwd: root, env: plainEnv });
+    // Built and packed in a folder of this run's own (runs on both drivers may overlap), by a child
+    // process: tsdown's module loader hooks must not touch this test process.
+    pack = path.join(root, 'sdk', `.pack-${process.pid}`);
+    await run(npm, ['run', 'build:sdk', '--', '--out', pack], { cwd: root, env: plainEnv });
+    for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'api-surface.json']) {
+      fs.copyFileSync(path.join(root, 'sdk', file), path.join(pack, file));
+    }
+    fs.rmSync(path.join(pack, '.build'), { recursive: true, force: true });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-sdk-'));
-    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', work], {
-      cwd: path.join(root, 'sdk'),
-      env: plainEnv,
-    });
+    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: pack, env: plainEnv });
     const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     fs.writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     fs.writeFileSync(path.join(work, 'tsconfig.json'), JSON.stringify(TSCONFIG));
@@ -114,7 +118,10 @@ describe('@retrovue/sdk (packed and installed alone)', function () {
     );
   });
 
-  after(() => fs.rmSync(work, { recursive: true, force: true }));
+  after(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(pack, { recursive: true, force: true });
+  });
 
   it('ships only dist, with ESM, CommonJS and declarations, and no server code', () => {
     const pkg = path.join(work, 'node_modules', '@retrovue', 'sdk');

@@ -12,11 +12,15 @@ import { build } from 'tsdown';
 import { generateContract } from './contract.js';
 
 const sdk = path.resolve(import.meta.dirname, '..');
-const staging = path.join(sdk, '.build');
 
-export async function buildSdk(): Promise<void> {
+/**
+ * Builds into `<out>/dist`, staging in `<out>/.build` (default: sdk/ itself). `out` must lie inside
+ * the repository, where the staged sources resolve their packages; tests build into their own.
+ */
+export async function buildSdk(out = sdk): Promise<void> {
+  const staging = path.join(out, '.build');
   fs.rmSync(staging, { recursive: true, force: true });
-  fs.rmSync(path.join(sdk, 'dist'), { recursive: true, force: true });
+  fs.rmSync(path.join(out, 'dist'), { recursive: true, force: true });
   generateContract(path.join(staging, 'router.ts'));
   const source = fs.readFileSync(path.join(sdk, 'index.ts'), 'utf8');
   const staged = source.replace("from '../server/router.js'", "from './router.js'");
@@ -44,7 +48,7 @@ export async function buildSdk(): Promise<void> {
     config: false,
     cwd: staging,
     entry: { index: path.join(staging, 'index.ts') },
-    outDir: path.join(sdk, 'dist'),
+    outDir: path.join(out, 'dist'),
     format: ['esm', 'cjs'],
     platform: 'neutral',
     target: 'es2022',
@@ -60,7 +64,10 @@ export async function buildSdk(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  await buildSdk();
-  console.log(`sdk/dist built in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
-  for (const f of fs.readdirSync(path.join(sdk, 'dist'))) console.log(`  ${f}  ${fs.statSync(path.join(sdk, 'dist', f)).size} B`);
+  const outArg = process.argv.indexOf('--out');
+  const out = outArg > 0 ? path.resolve(process.argv[outArg + 1]!) : sdk;
+  await buildSdk(out);
+  const dist = path.join(out, 'dist');
+  console.log(`${path.relative(process.cwd(), dist)} built in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
+  for (const f of fs.readdirSync(dist)) console.log(`  ${f}  ${fs.statSync(path.join(dist, f)).size} B`);
 }
