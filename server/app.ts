@@ -46,6 +46,14 @@ export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, 
     requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID(),
     authorized: tokenMatches(req.headers.authorization, apiTokens),
   });
+  // tRPC speaks GET (queries) and POST (mutations); anything else (TRACE, PUT, ...) is 405, not a 500.
+  app.use('/trpc', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'POST') return next();
+    res
+      .status(405)
+      .set('allow', 'GET, POST')
+      .json({ error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not supported; use GET or POST` } });
+  });
   app.use(
     '/trpc',
     createExpressMiddleware({

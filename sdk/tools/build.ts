@@ -26,6 +26,18 @@ export async function buildSdk(out = sdk): Promise<void> {
   const staged = source.replace("from '../server/router.js'", "from './router.js'");
   if (staged === source) throw new Error("sdk/index.ts no longer imports '../server/router.js'; update sdk/tools/build.ts");
   fs.writeFileSync(path.join(staging, 'index.ts'), staged);
+  // The SDK modules index.ts imports (e.g. transformer.ts), and theirs, come along as they are.
+  const pending = [staged];
+  while (pending.length) {
+    for (const [, name] of pending.pop()!.matchAll(/from '\.\/([\w-]+)\.js'/g)) {
+      const target = path.join(staging, `${name}.ts`);
+      if (fs.existsSync(target)) continue;
+      const text = fs.readFileSync(path.join(sdk, `${name}.ts`), 'utf8');
+      if (/from '\.\.\//.test(text)) throw new Error(`sdk/${name}.ts imports outside sdk/: the package could not ship it`);
+      fs.writeFileSync(target, text);
+      pending.push(text);
+    }
+  }
   fs.writeFileSync(
     path.join(staging, 'tsconfig.json'),
     JSON.stringify({

@@ -19,7 +19,7 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const JSON_VALUE = 'export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };';
 
 /** Recursive type aliases the printer names instead of expanding, as the generated module declares them. */
-const KNOWN_ALIASES: Record<string, string> = { JSONType: 'JsonValue' };
+const KNOWN_ALIASES: Record<string, string> = { JSONType: 'JsonValue', Json: 'JsonValue' };
 
 const PRIMITIVE =
   ts.TypeFlags.Any |
