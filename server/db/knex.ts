@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 
@@ -89,7 +91,8 @@ export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig, logge
     ...common,
     client: PgLiteClient as unknown as typeof Knex.Client,
     dialect: 'postgres',
-    connection: target.kind === 'pglite' ? { filename: target.dir } : {},
+    // Our own PGlite instance, so that it loads the extensions the migrations create (pg_trgm for search).
+    connection: () => ({ pglite: new PGlite({ ...(target.kind === 'pglite' ? { dataDir: target.dir } : {}), extensions: { pg_trgm } }) }),
   } as Knex.Config;
 }
 
