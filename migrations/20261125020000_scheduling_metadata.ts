@@ -28,9 +28,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('episodes', (t) => {
     METADATA(t, knex);
     // Volatile default: every existing and new row draws its own key.
-    t.integer('shuffle_key')
-      .notNullable()
-      .defaultTo(knex.raw('(floor(random() * 2147483647))::int'));
+    t.integer('shuffle_key').notNullable().defaultTo(knex.raw('(floor(random() * 2147483647))::int'));
   });
   await knex.schema.alterTable('assets', (t) => {
     t.timestamp('missing_since', { useTz: true });

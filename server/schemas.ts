@@ -27,11 +27,32 @@ export const EntityType = z.enum(['title', 'episode', 'asset']);
 export const ReviewStatus = z.enum(['pending', 'resolved', 'rejected']);
 export const SourceKind = z.enum(['plex', 'filesystem']);
 
+/**
+ * What a scheduler programs with, on titles and episodes (and in ingest items). From Plex: `Genre`,
+ * `contentRating`, `summary`, `originallyAvailableAt`, `studio`; from NFO: genre, mpaa, plot, aired/premiered, studio.
+ */
+export const MetadataFields = {
+  genres: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+  contentRating: z.string().trim().min(1).max(50).nullable().optional(),
+  summary: z.string().max(20_000).nullable().optional(),
+  /** Original air date (episodes) or release date (movies), `YYYY-MM-DD`. */
+  originallyAvailableAt: z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).nullable().optional(),
+  /** Studio (movies) or network (shows). */
+  studio: z.string().trim().min(1).max(255).nullable().optional(),
+};
+export const METADATA_KEYS = ['genres', 'contentRating', 'summary', 'originallyAvailableAt', 'studio'] as const;
+/** Fields a person's edit locks against the next sync (episode names too: a sync would rename them back). */
+export const LockableField = z.enum([...METADATA_KEYS, 'name']);
+export type LockableField = z.infer<typeof LockableField>;
+/** In `titles.update`/`episodes.update`: fields to hand back to the sync (their lock is lifted). */
+export const UnlockInput = { unlock: z.array(LockableField).max(10).optional() };
+
 export const TitleFields = {
   kind: TitleKind,
   name: Name,
   year: z.number().int().min(1800).max(9999).nullable().optional(),
   externalIds: JsonRecord.nullable().optional(),
+  ...MetadataFields,
 };
 
 export const AssetFields = {
@@ -73,12 +94,23 @@ export const fieldErrors = (issues: ReadonlyArray<{ path?: ReadonlyArray<Propert
 
 // ---- outputs ----
 
+const MetadataOut = {
+  genres: z.array(z.string()),
+  contentRating: z.string().nullable(),
+  summary: z.string().nullable(),
+  originallyAvailableAt: z.string().nullable(),
+  studio: z.string().nullable(),
+  /** Fields a person edited: the sync leaves them as they are. */
+  lockedFields: z.array(z.string()),
+};
+
 export const TitleOut = z.object({
   id: z.string(),
   kind: TitleKind,
   name: z.string(),
   year: z.number().nullable(),
   externalIds: JsonRecord.nullable(),
+  ...MetadataOut,
   createdAt: Timestamp,
 });
 
@@ -96,6 +128,7 @@ export const EpisodeOut = z.object({
   number: z.number().nullable(),
   name: z.string().nullable(),
   externalIds: JsonRecord.nullable(),
+  ...MetadataOut,
   createdAt: Timestamp,
 });
 
@@ -110,6 +143,8 @@ export const AssetOut = z.object({
   hashSha256: z.string().nullable(),
   discoveredAt: Timestamp,
   canonical: z.boolean(),
+  /** When the file disappeared from its source; null while present. A missing asset is never offered for playout. */
+  missingSince: Timestamp.nullable(),
 });
 
 export const MarkerOut = z.object({

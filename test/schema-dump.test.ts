@@ -111,7 +111,10 @@ const METADATA_COLUMNS: Column[] = [
 ];
 const ADDITIVE: Record<string, Column[]> = {
   titles: METADATA_COLUMNS,
-  episodes: [...METADATA_COLUMNS, ['shuffle_key', 'integer', false, '(floor((random() * (2147483647)::double precision)))::integer']],
+  episodes: [
+    ...METADATA_COLUMNS,
+    ['shuffle_key', 'integer', false, '(floor((random() * (2147483647)::double precision)))::integer'],
+  ],
   assets: [['missing_since', 'timestamp with time zone', true, null]],
 };
 const EXPECTED: Record<string, Column[]> = Object.fromEntries(

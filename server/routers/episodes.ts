@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import { Episode } from '../models/index.js';
-import { EpisodeGraph, EpisodeOut, Id, includeOf, JsonRecord, NonNegativeInt, PageInput } from '../schemas.js';
-import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
+import {
+  EpisodeGraph,
+  EpisodeOut,
+  Id,
+  includeOf,
+  JsonRecord,
+  MetadataFields,
+  NonNegativeInt,
+  PageInput,
+  UnlockInput,
+} from '../schemas.js';
+import { deleteOrThrow, findOrThrow, shape, shapePage } from '../services/crud.js';
 import { listEpisodes } from '../services/episodes.js';
+import { EPISODE_LOCKABLE, patchLocking } from '../services/metadata.js';
 import { procedure, router } from '../trpc.js';
 
 const EPISODE_INCLUDES = ['title', 'season', 'assets', 'assets.markers', 'assets.providerRefs', 'providerRefs'] as const;
@@ -12,6 +23,7 @@ const EpisodeFields = {
   number: NonNegativeInt.nullable().optional(),
   name: z.string().trim().max(255).nullable().optional(),
   externalIds: JsonRecord.nullable().optional(),
+  ...MetadataFields,
 };
 
 export const episodesRouter = router({
@@ -33,9 +45,10 @@ export const episodesRouter = router({
     .mutation(async ({ ctx, input }) => shape(EpisodeOut, await Episode.query(ctx.db).insertAndFetch(input))),
 
   update: procedure
-    .input(z.strictObject({ id: Id, ...EpisodeFields }))
+    .input(z.strictObject({ id: Id, ...EpisodeFields, ...UnlockInput }))
+    .output(EpisodeOut)
     .mutation(async ({ ctx, input: { id, ...patch } }) =>
-      shape(EpisodeOut, await patchOrThrow(Episode, ctx.db, id, patch, 'episode')),
+      shape(EpisodeOut, await patchLocking(Episode, ctx.db, id, patch, 'episode', EPISODE_LOCKABLE)),
     ),
 
   delete: procedure

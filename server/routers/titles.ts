@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Title } from '../models/index.js';
-import { Id, includeOf, PageInput, TitleFields, TitleGraph, TitleKind, TitleOut } from '../schemas.js';
-import { containsPattern, deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
+import { Id, includeOf, PageInput, TitleFields, TitleGraph, TitleKind, TitleOut, UnlockInput } from '../schemas.js';
+import { containsPattern, deleteOrThrow, findOrThrow, shape, shapePage } from '../services/crud.js';
+import { patchLocking, TITLE_LOCKABLE } from '../services/metadata.js';
 import { paginate, type SortKey } from '../services/pagination.js';
 import { procedure, router } from '../trpc.js';
 
@@ -52,8 +53,11 @@ export const titlesRouter = router({
     .mutation(async ({ ctx, input }) => shape(TitleOut, await Title.query(ctx.db).insertAndFetch(input))),
 
   update: procedure
-    .input(z.strictObject({ id: Id, ...z.object(TitleFields).partial().shape }))
-    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(TitleOut, await patchOrThrow(Title, ctx.db, id, patch, 'title'))),
+    .input(z.strictObject({ id: Id, ...z.object(TitleFields).partial().shape, ...UnlockInput }))
+    .output(TitleOut)
+    .mutation(async ({ ctx, input: { id, ...patch } }) =>
+      shape(TitleOut, await patchLocking(Title, ctx.db, id, patch, 'title', TITLE_LOCKABLE)),
+    ),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))

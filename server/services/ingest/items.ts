@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AssetFields, JsonRecord, MarkerInput, Name, NonNegativeInt, TitleKind } from '../../schemas.js';
+import { AssetFields, JsonRecord, MarkerInput, MetadataFields, Name, NonNegativeInt, TitleKind } from '../../schemas.js';
 
 /**
  * The normalized item every adapter (Plex, filesystem, a tool calling `ingest.items`) produces:
@@ -40,6 +40,8 @@ export const IngestItem = z
         year: z.number().int().min(1800).max(9999).nullable().optional(),
         externalIds: JsonRecord.nullable().optional(),
         providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+        /** Genres, content rating, summary, release date, studio/network (absent: keep what is stored). */
+        ...MetadataFields,
       })
       .optional(),
     season: z.strictObject({ number: NonNegativeInt }).optional(),
@@ -49,6 +51,8 @@ export const IngestItem = z
         name: z.string().trim().max(255).nullable().optional(),
         externalIds: JsonRecord.nullable().optional(),
         providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+        /** The episode's own metadata (air date, rating...); absent fields keep what is stored. */
+        ...MetadataFields,
       })
       .optional(),
     assets: z.array(IngestAsset).min(1).max(20),
