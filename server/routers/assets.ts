@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { Asset } from '../models/index.js';
-import { AssetFields, AssetGraph, AssetOut, Id, includeOf, NonNegativeInt, PageInput } from '../schemas.js';
+import {
+  AssetFields,
+  AssetGraph,
+  AssetOut,
+  Id,
+  includeOf,
+  NonNegativeInt,
+  PageInput,
+  PurgeMissingInput,
+  PurgeMissingOutput,
+} from '../schemas.js';
+import { purgeMissing } from '../services/availability.js';
 import { linkEpisode, listAssets, registerAsset, setCanonical, unlinkEpisode } from '../services/assets.js';
 import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
 import { procedure, router } from '../trpc.js';
@@ -64,4 +75,10 @@ export const assetsRouter = router({
   setCanonical: procedure
     .input(LinkInput)
     .mutation(async ({ ctx, input }) => shape(AssetOut, await setCanonical(ctx.db, input.episodeId, input.assetId))),
+
+  /** Deletes assets missing from their source since before `olderThan` (with their links, markers, refs). */
+  purgeMissing: procedure
+    .input(PurgeMissingInput)
+    .output(PurgeMissingOutput)
+    .mutation(({ ctx, input }) => purgeMissing(ctx.db, input)),
 });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { Title } from '../models/index.js';
 import { Id, includeOf, PageInput, TitleFields, TitleGraph, TitleKind, TitleOut, UnlockInput } from '../schemas.js';
-import { containsPattern, deleteOrThrow, findOrThrow, shape, shapePage } from '../services/crud.js';
+import { deleteOrThrow, findOrThrow, shape, shapePage } from '../services/crud.js';
+import { titleAvailability } from '../services/availability.js';
 import { patchLocking, TITLE_LOCKABLE } from '../services/metadata.js';
+import { searchTitlesPage } from '../services/search.js';
 import { paginate, type SortKey } from '../services/pagination.js';
 import { procedure, router } from '../trpc.js';
 
@@ -38,15 +40,15 @@ export const titlesRouter = router({
       const query = Title.query(ctx.db);
       if (input.kind) query.where('titles.kind', input.kind);
       if (input.year !== undefined) query.where('titles.year', input.year);
-      if (input.search) query.whereILike('titles.name', containsPattern(input.search));
+      // A search ranks by trigram similarity (typos forgiven), best first.
+      if (input.search) return shapePage(TitleOut, await searchTitlesPage(ctx.db, { ...input, search: input.search }));
       return shapePage(TitleOut, await paginate(query, 'titles', BY_NAME, input));
     }),
 
-  get: procedure
-    .input(z.strictObject({ id: Id, include: includeOf(TITLE_INCLUDES) }))
-    .query(async ({ ctx, input }) =>
-      shape(TitleGraph, await findOrThrow(Title, ctx.db, input.id, 'title', { include: input.include, allowed: TITLE_INCLUDES })),
-    ),
+  get: procedure.input(z.strictObject({ id: Id, include: includeOf(TITLE_INCLUDES) })).query(async ({ ctx, input }) => {
+    const title = await findOrThrow(Title, ctx.db, input.id, 'title', { include: input.include, allowed: TITLE_INCLUDES });
+    return shape(TitleGraph, Object.assign(title, { availability: await titleAvailability(ctx.db, input.id) }));
+  }),
 
   create: procedure
     .input(z.strictObject(TitleFields))

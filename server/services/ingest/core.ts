@@ -761,7 +761,7 @@ export class IngestRun {
          ORDER BY a.uri`,
         [pull.provider, pull.keyPrefix, pull.seenKeys, keep],
       );
-      await markMissing(this.db, rows);
+      await syncPresence(this.db, pull, rows);
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, 100);
       this.report.skipped = pull.skipped;
@@ -798,13 +798,21 @@ export class IngestRun {
 
 /**
  * Assets gone from their source are kept (a person may have linked them) but marked missing from
- * now, so playout never offers them; seeing them again in a later ingest clears the mark.
+ * now, so playout never offers them. Missing assets the source has again (seen, or skipped as
+ * unchanged) are present again. Both statements start from the few missing assets, not the collection.
  */
-async function markMissing(db: Knex, removed: Array<{ id: string }>): Promise<void> {
-  if (removed.length === 0) return;
-  await query(db, `UPDATE assets SET missing_since = now() WHERE id = ANY(?::uuid[]) AND missing_since IS NULL`, [
-    removed.map((r) => r.id),
-  ]);
+async function syncPresence(db: Knex, pull: CollectionPull, removed: Array<{ id: string }>): Promise<void> {
+  const removedIds = removed.map((r) => r.id);
+  await query(
+    db,
+    `UPDATE assets a SET missing_since = NULL
+     WHERE a.missing_since IS NOT NULL AND a.id <> ALL(?::uuid[])
+       AND EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.asset_id = a.id AND pr.entity_type = 'asset'
+                     AND pr.provider = ? AND starts_with(pr.provider_key, ?))`,
+    [removedIds, pull.provider, pull.keyPrefix],
+  );
+  if (removedIds.length === 0) return;
+  await query(db, `UPDATE assets SET missing_since = now() WHERE id = ANY(?::uuid[]) AND missing_since IS NULL`, [removedIds]);
 }
 
 export async function ingestItems(db: Knex, items: IngestItem[], options: IngestOptions = {}): Promise<IngestReport> {
