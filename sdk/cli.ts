@@ -150,6 +150,27 @@ reviews.command('reject <reviewId>').action(async (id: string) => {
   print({ id: r.id, status: r.status, resolvedAt: r.resolvedAt });
 });
 
+/** `30d`, `12h`, `45m` or `90s` -> milliseconds. */
+function parseAge(age: string): number {
+  const match = /^(\d+)\s*([dhms])$/.exec(age.trim());
+  if (!match) throw new Error(`--older-than must be like 30d, 12h, 45m or 90s (got "${age}")`);
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[match[2] as 'd' | 'h' | 'm' | 's'];
+  return Number(match[1]) * unit;
+}
+
+const assets = program.command('assets').description('media files');
+assets
+  .command('purge-missing')
+  .description('delete assets missing from their source for longer than --older-than (with links, markers, refs)')
+  .requiredOption('--older-than <age>', 'e.g. 30d, 12h')
+  .option('--dry-run', 'list what would be deleted, delete nothing')
+  .action(async (o: { olderThan: string; dryRun?: boolean }) => {
+    const olderThan = new Date(Date.now() - parseAge(o.olderThan));
+    const result = await api().assets.purgeMissing.mutate({ olderThan, dryRun: Boolean(o.dryRun) });
+    print({ purged: result.purged, dryRun: result.dryRun });
+    if (result.assets.length) print(result.assets.map((a) => ({ id: a.id, uri: a.uri, missingSince: a.missingSince })));
+  });
+
 /** The innermost cause, e.g. ECONNREFUSED under fetch's "fetch failed". */
 function rootCause(err: unknown): string {
   let last = err instanceof Error ? err.message : String(err);

@@ -64,7 +64,7 @@ const keyOf = (ref: PlayoutRef): string =>
       ? `uri:${ref.uri}`
       : 'slug' in ref
         ? `slug:${ref.slug.toLowerCase()}`
-        : `ref:${ref.provider}\u0000${ref.key}`;
+        : `ref:${JSON.stringify([ref.provider, ref.key])}`;
 
 /** Every ref to an episode id (or a reason), with one query per kind of ref. */
 async function resolveRefs(db: Knex, refs: PlayoutRef[]): Promise<Map<string, Resolved>> {
@@ -87,11 +87,11 @@ async function resolveRefs(db: Knex, refs: PlayoutRef[]): Promise<Map<string, Re
   const keys = refs.flatMap((r) => ('provider' in r ? [r] : []));
   if (keys.length) {
     // An episode's own key wins over its file's, which wins over a movie title's.
-    const found = await rowsOf<{ key: string; episode_id: string; rank: number }>(
+    const rows = await rowsOf<{ ord: number | string; episode_id: string; rank: number }>(
       db,
-      `SELECT 'ref:' || k.provider || chr(0) || k.key AS key, coalesce(pr.episode_id, ea.episode_id, me.id) AS episode_id,
+      `SELECT k.ord, coalesce(pr.episode_id, ea.episode_id, me.id) AS episode_id,
               CASE pr.entity_type WHEN 'episode' THEN 0 WHEN 'asset' THEN 1 ELSE 2 END AS rank
-       FROM unnest(?::text[], ?::text[]) AS k(provider, key)
+       FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS k(provider, key, ord)
        JOIN provider_refs pr ON pr.provider = k.provider AND pr.provider_key = k.key
        LEFT JOIN episode_assets ea ON ea.asset_id = pr.asset_id
        LEFT JOIN titles mt ON mt.id = pr.title_id AND mt.kind = 'movie'
@@ -99,6 +99,7 @@ async function resolveRefs(db: Knex, refs: PlayoutRef[]): Promise<Map<string, Re
        WHERE coalesce(pr.episode_id, ea.episode_id, me.id) IS NOT NULL`,
       [keys.map((k) => k.provider), keys.map((k) => k.key)],
     );
+    const found = rows.map((r) => ({ ...r, key: keyOf(keys[Number(r.ord) - 1]!) }));
     const best = new Map<string, number>();
     for (const r of found) best.set(r.key, Math.min(best.get(r.key) ?? 9, r.rank));
     for (const [key, value] of single(found.filter((r) => r.rank === best.get(r.key)))) resolved.set(key, value);
