@@ -295,6 +295,8 @@ export const CatalogQueryInput = z
     order: z.enum(['broadcast', 'random']).default('broadcast'),
     /** With `order: 'random'`: the same seed gives the same order. */
     seed: z.number().int().min(0).max(2_147_483_647).optional(),
+    /** Count the whole pool with the first page (default). It costs a pass over the pool: skip it when not needed. */
+    withTotal: z.boolean().default(true),
     ...PageInput,
   })
   .refine((i) => i.minDurationMs === undefined || i.maxDurationMs === undefined || i.minDurationMs <= i.maxDurationMs, {
@@ -329,8 +331,8 @@ export type CatalogRow = z.infer<typeof CatalogRow>;
 export const CatalogPage = z.object({
   items: z.array(CatalogRow),
   nextCursor: z.string().nullable(),
-  /** How many items match the filter in all (computed with the first page, carried by the cursor). */
-  total: z.number(),
+  /** How many items match the filter in all (computed with the first page, carried by the cursor); null with `withTotal: false`. */
+  total: z.number().nullable(),
 });
 
 export const CatalogStepInput = z.strictObject({

@@ -93,9 +93,9 @@ const BROADCAST = [
   'The X-Files 1x3',
 ];
 
-async function walk(input: Query): Promise<{ labels: string[]; totals: number[] }> {
+async function walk(input: Query): Promise<{ labels: string[]; totals: Array<number | null> }> {
   const out: string[] = [];
-  const totals: number[] = [];
+  const totals: Array<number | null> = [];
   let cursor: string | undefined;
   do {
     const page = await client().catalog.query.query({ ...input, ...(cursor ? { cursor } : {}) });
@@ -211,6 +211,8 @@ describe('catalog.query', () => {
     const { labels: paged, totals } = await walk({ limit: 3 });
     assert.deepEqual(paged, BROADCAST);
     assert.deepEqual(new Set(totals), new Set([13]));
+    const uncounted = await walk({ limit: 5, withTotal: false });
+    assert.deepEqual([uncounted.labels, new Set(uncounted.totals)], [BROADCAST, new Set([null])]);
     const page = await client().catalog.query.query({ limit: 3 });
     await expectError(client().catalog.query.query({ limit: 3, kind: 'show', cursor: page.nextCursor! }), 'BAD_REQUEST');
     await expectError(client().catalog.query.query({ cursor: 'garbage' }), 'BAD_REQUEST');
@@ -382,18 +384,28 @@ describe('catalog.search and titles.list search', () => {
     assert.ok(movies.items.every((h) => h.kind === 'movie' && h.type === 'title'));
   });
 
-  it('pages ranked title search by keyset', async () => {
+  it('pages ranked title search by keyset, typo or not', async () => {
     for (let i = 0; i < 7; i++) await client().titles.create.mutate({ kind: 'movie', name: `Star Trek ${i}`, year: 1979 + i });
     await client().titles.create.mutate({ kind: 'movie', name: 'Stra Trek', year: 2000 });
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client().titles.list.query({ search: 'star trek', limit: 3, ...(cursor ? { cursor } : {}) });
-      seen.push(...page.items.map((t) => t.name));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    assert.equal(seen.length, 8);
-    assert.equal(new Set(seen).size, 8);
-    assert.equal(seen[7], 'Stra Trek', 'the typo ranks last');
+    const all = async (search: string) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client().titles.list.query({ search, limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((t) => t.name));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return seen;
+    };
+    const exact = await all('star trek');
+    assert.deepEqual(
+      [...exact].sort(),
+      [0, 1, 2, 3, 4, 5, 6].map((i) => `Star Trek ${i}`),
+    );
+    const typo = await all('satr trek');
+    assert.equal(new Set(typo).size, typo.length, 'no repeats across pages');
+    assert.ok(typo.length >= 7, 'a typo still finds them');
+    const page = await client().titles.list.query({ search: 'star trek', limit: 3 });
+    await expectError(client().titles.list.query({ search: 'other', cursor: page.nextCursor! }), 'BAD_REQUEST');
   });
 });

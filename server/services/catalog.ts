@@ -51,12 +51,15 @@ const partsDuration = (parts: boolean) =>
     ? ` + coalesce((SELECT sum(pa.duration_ms)::int FROM asset_parts ap JOIN assets pa ON pa.id = ap.asset_id WHERE ap.version_id = c.id), 0)`
     : '';
 
-/** The rows' FROM: title, season and the canonical version of each episode (at most one, by the one-canonical rule). */
+/**
+ * The rows' FROM: title, season and the canonical version of each episode (at most one, by the
+ * one-canonical rule). A plain join, not a lateral one, so that a count can hash-join the tables.
+ */
 const FROM = `titles t
   JOIN episodes e ON e.title_id = t.id
   LEFT JOIN seasons s ON s.id = e.season_id
-  LEFT JOIN LATERAL (SELECT a.id, a.duration_ms, a.missing_since FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
-                     WHERE ea.episode_id = e.id AND a.canonical LIMIT 1) c ON true`;
+  LEFT JOIN (SELECT ea.episode_id, a.id, a.duration_ms, a.missing_since FROM episode_assets ea
+             JOIN assets a ON a.id = ea.asset_id WHERE a.canonical) c ON c.episode_id = e.id`;
 
 const columns = (
   parts: boolean,
@@ -185,8 +188,8 @@ interface Cursor {
   q: string;
   /** The last row's sort keys. */
   k: Array<string | number>;
-  /** The total, computed with the first page. */
-  n: number;
+  /** The total, computed with the first page (null when not asked for). */
+  n: number | null;
 }
 
 function scopeOf(input: CatalogQueryInput): string {
@@ -206,7 +209,7 @@ function decode(cursor: string, scope: string, types: string[]): Cursor {
     c !== null &&
     typeof c === 'object' &&
     c.q === scope &&
-    Number.isSafeInteger(c.n) &&
+    (c.n === null || Number.isSafeInteger(c.n)) &&
     Array.isArray(c.k) &&
     c.k.length === types.length &&
     c.k.every((v, i) => (types[i] === 'int' ? Number.isSafeInteger(v) : typeof v === 'string' && v.length <= 1024));
@@ -282,17 +285,29 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
     : broadcastPage(parts, where, after, input.limit);
 }
 
+/**
+ * Without a title filter a page must be a walk of an index in the requested order (titles by name,
+ * or the shuffle keys) that stops after `limit` rows. The planner, misjudging how many rows a
+ * metadata filter keeps, may prefer to sort the whole pool; this transaction rules sorts and hash
+ * joins out. With titles named, the pool is small and the planner's own choice is best.
+ */
+async function pageRows(db: Knex, input: CatalogQueryInput, query: Sql): Promise<RawRow[]> {
+  if (input.titleIds?.length || input.titleNames?.length) return rows(db, query);
+  return db.transaction(async (trx) => {
+    await trx.raw(`SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true)`);
+    return rows(trx, query);
+  });
+}
+
 export async function queryCatalog(
   db: Knex,
   input: CatalogQueryInput,
-): Promise<{ items: CatalogRow[]; nextCursor: string | null; total: number }> {
+): Promise<{ items: CatalogRow[]; nextCursor: string | null; total: number | null }> {
   const scope = scopeOf(input);
   const types = input.order === 'random' ? ['int', 'int', 'uuid'] : BROADCAST_TYPES;
   const cursor = input.cursor ? decode(input.cursor, scope, types) : undefined;
-  const [found, total] = await Promise.all([
-    catalogPageSql(db, input).then((q) => rows(db, q)),
-    cursor ? Promise.resolve(cursor.n) : countMatching(db, input),
-  ]);
+  const total = cursor ? cursor.n : input.withTotal ? await countMatching(db, input) : null;
+  const found = await pageRows(db, input, await catalogPageSql(db, input));
   const items = found.slice(0, input.limit);
   const last = found.length > input.limit ? items[items.length - 1] : undefined;
   const nextCursor = last

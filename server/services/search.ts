@@ -12,24 +12,34 @@ import type { Page } from './pagination.js';
  */
 
 /**
- * pg_trgm's default (0.6) misses one-letter typos in short names ("Alein" -> "Alien" scores 0.33);
- * ranking puts the close matches first, so a looser net costs little.
+ * Two nets: pg_trgm's default threshold (0.6) first, which keeps the trigram index selective when
+ * many names look alike; when it catches nothing, a looser one, since 0.6 misses one-letter typos
+ * in short names ("Alein" -> "Alien" scores 0.33).
  */
-export const SIMILARITY_THRESHOLD = 0.3;
-
-/** Runs `work` with the similarity threshold set for its transaction only. */
-async function withThreshold<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  return db.transaction(async (trx) => {
-    await trx.raw(`SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)`, [String(SIMILARITY_THRESHOLD)]);
-    return work(trx);
-  });
-}
+export const SIMILARITY_THRESHOLDS = [0.6, 0.3] as const;
 
 const MATCH = (column: string) => `(${column} ILIKE ? OR ? <% ${column})`;
 const SCORE = (column: string) =>
   `greatest(word_similarity(?, ${column}), CASE WHEN ${column} ILIKE ? THEN 1 ELSE 0 END)::float8`;
 const matchBindings = (q: string) => [containsPattern(q), q];
 const scoreBindings = (q: string) => [q, containsPattern(q)];
+
+/** Runs `work` with the given threshold set for its transaction only. */
+const atThreshold = <T>(db: Knex, stage: number, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> =>
+  db.transaction(async (trx) => {
+    await trx.raw(`SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)`, [String(SIMILARITY_THRESHOLDS[stage])]);
+    return work(trx);
+  });
+
+/** Tries each threshold until one finds something; returns what it found and which stage that was. */
+async function firstFinding<T extends unknown[]>(
+  db: Knex,
+  work: (trx: Knex.Transaction) => Promise<T>,
+): Promise<{ found: T; stage: number }> {
+  const strict = await atThreshold(db, 0, work);
+  if (strict.length > 0) return { found: strict, stage: 0 };
+  return { found: await atThreshold(db, 1, work), stage: 1 };
+}
 
 export interface SearchHit {
   type: 'title' | 'episode';
@@ -84,11 +94,12 @@ export async function searchCatalog(
       bindings: [...scoreBindings(q), ...matchBindings(q), ...kindBindings, limit],
     });
   const text = `SELECT * FROM (${parts.map((p) => p.text).join(' UNION ALL ')}) hits ORDER BY score DESC, title_name, id LIMIT ?`;
-  const result = (await withThreshold(db, (trx) => trx.raw(text, [...parts.flatMap((p) => p.bindings), limit]))) as {
-    rows: HitRow[];
-  };
+  const { found: rows } = await firstFinding(db, async (trx) => {
+    const result = (await trx.raw(text, [...parts.flatMap((p) => p.bindings), limit])) as { rows: HitRow[] };
+    return result.rows;
+  });
   return {
-    items: result.rows.map((r) => ({
+    items: rows.map((r) => ({
       type: r.type,
       id: r.id,
       titleId: r.title_id,
@@ -116,54 +127,66 @@ export async function searchTitlesPage(
     limit,
   }: { search: string; kind?: string | undefined; year?: number | undefined; cursor?: string | undefined; limit: number },
 ): Promise<Page<Title>> {
-  return withThreshold(db, (trx) => titlesPage(trx, { search, kind, year, cursor, limit }));
+  const scope = `titles:search:${search}`;
+  const after = cursor ? decodeSearchCursor(cursor, scope) : undefined;
+  const page = (trx: Knex.Transaction) => titlesPage(trx, { search, kind, year, after, limit });
+  // A query keeps the net its first page was caught with, so its pages never overlap.
+  const { found, stage } = after
+    ? { found: await atThreshold(db, after.stage, page), stage: after.stage }
+    : await firstFinding(db, page);
+  const items = found.slice(0, limit);
+  const last = found.length > limit ? (items[items.length - 1] as Title & { score: number }) : undefined;
+  const nextCursor = last
+    ? Buffer.from(JSON.stringify({ s: scope, k: [last.score, last.name, last.id], t: stage })).toString('base64url')
+    : null;
+  for (const item of items) delete (item as { score?: number }).score;
+  return { items, nextCursor };
 }
 
+interface SearchCursor {
+  score: number;
+  name: string;
+  id: string;
+  stage: number;
+}
+
+/** One page (limit + 1 rows, to tell whether there is more) of matching titles, best first. */
 async function titlesPage(
   db: Knex,
   {
     search,
     kind,
     year,
-    cursor,
+    after,
     limit,
-  }: { search: string; kind?: string | undefined; year?: number | undefined; cursor?: string | undefined; limit: number },
-): Promise<Page<Title>> {
-  const scope = `titles:search:${search}`;
+  }: { search: string; kind?: string | undefined; year?: number | undefined; after?: SearchCursor | undefined; limit: number },
+): Promise<Title[]> {
   const query = Title.query(db)
     .select('titles.*', db.raw(`${SCORE('titles.name')} AS score`, scoreBindings(search)))
     .whereRaw(MATCH('titles.name'), matchBindings(search));
   if (kind) query.where('titles.kind', kind);
   if (year !== undefined) query.where('titles.year', year);
-  if (cursor) {
-    const [score, name, id] = decodeSearchCursor(cursor, scope);
+  if (after)
     query.whereRaw(`(-${SCORE('titles.name')}, titles.name, titles.id) > (?::float8, ?::text, ?::uuid)`, [
       ...scoreBindings(search),
-      -score,
-      name,
-      id,
+      -after.score,
+      after.name,
+      after.id,
     ]);
-  }
-  const found = await query.orderByRaw('score DESC, titles.name, titles.id').limit(limit + 1);
-  const items = found.slice(0, limit);
-  const last = found.length > limit ? (items[items.length - 1] as Title & { score: number }) : undefined;
-  const nextCursor = last
-    ? Buffer.from(JSON.stringify({ s: scope, k: [last.score, last.name, last.id] })).toString('base64url')
-    : null;
-  for (const item of items) delete (item as { score?: number }).score;
-  return { items, nextCursor };
+  return query.orderByRaw('score DESC, titles.name, titles.id').limit(limit + 1);
 }
 
-function decodeSearchCursor(cursor: string, scope: string): [number, string, string] {
+function decodeSearchCursor(cursor: string, scope: string): SearchCursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw badRequest('invalid cursor');
   }
-  const { s, k } = (parsed ?? {}) as { s?: unknown; k?: unknown };
+  const { s, k, t } = (parsed ?? {}) as { s?: unknown; k?: unknown; t?: unknown };
   const valid =
     s === scope &&
+    (t === 0 || t === 1) &&
     Array.isArray(k) &&
     k.length === 3 &&
     typeof k[0] === 'number' &&
@@ -172,5 +195,5 @@ function decodeSearchCursor(cursor: string, scope: string): [number, string, str
     typeof k[2] === 'string' &&
     /^[0-9a-f-]{36}$/i.test(k[2]);
   if (!valid) throw badRequest('invalid cursor (it belongs to another list or query)');
-  return k as [number, string, string];
+  return { score: k[0] as number, name: k[1] as string, id: k[2] as string, stage: t as number };
 }
