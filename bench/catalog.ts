@@ -5,7 +5,31 @@
  * the SDK, with EXPLAIN of every statement each call runs.
  */
 import type { Knex } from 'knex';
-import type { RetrovueClient } from '../sdk/index.js';
+import { createApp } from '../server/app.js';
+import { createLogger } from '../server/logger.js';
+import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
+
+/** Well-known names among the synthetic ones, for a search a person would type (with a typo). */
+const NAMED = [
+  'Seinfeld',
+  'Cheers',
+  'The X-Files',
+  'Twin Peaks',
+  'Columbo',
+  'Taxi',
+  'Frasier',
+  'Doctor Who',
+  'Star Trek',
+  'M*A*S*H',
+  'The Twilight Zone',
+  'Bonanza',
+  'Gunsmoke',
+  'Murphy Brown',
+  'Night Court',
+  'Quantum Leap',
+  'Miami Vice',
+  'Hill Street Blues',
+];
 
 export const GENRES = ['Comedy', 'Drama', 'Sci-Fi', 'Western', 'Crime', 'Family', 'Animation', 'Horror'];
 
@@ -50,6 +74,9 @@ export async function addCatalogMetadata(db: Knex, movies: number): Promise<void
        WHERE a.uri LIKE 'synthetic://Synthetic Show %' AND right(split_part(a.uri, '/', 3), 1)::int % 2 = 0`,
     );
     await trx.raw(`UPDATE assets SET missing_since = now() WHERE abs(hashtext(uri)) % 200 = 0`);
+    await trx.raw(`INSERT INTO titles (kind, name, year, genres) SELECT 'show', n, 1990, '{Comedy}' FROM unnest(?::text[]) n`, [
+      NAMED,
+    ]);
   });
   await db.raw('ANALYZE');
 }
@@ -70,7 +97,10 @@ function walk(node: PlanNode, out: { seqScans: Set<string>; indexes: Set<string>
   for (const child of node.Plans ?? []) walk(child, out);
 }
 
-/** EXPLAIN of every SELECT a call runs (the page and its count): indexes used, large tables scanned. */
+/**
+ * EXPLAIN of every SELECT a call runs (the page and its count), under the planner settings the call
+ * set for itself: indexes used, large tables scanned.
+ */
 export async function explainCall(db: Knex, name: string, call: () => Promise<unknown>) {
   const seen: Array<{ sql: string; bindings: unknown[] }> = [];
   const listener = (q: { sql: string; bindings?: unknown[] }) => seen.push({ sql: q.sql, bindings: q.bindings ?? [] });
@@ -78,15 +108,25 @@ export async function explainCall(db: Knex, name: string, call: () => Promise<un
   await call();
   db.off('query', listener);
   const out = { seqScans: new Set<string>(), indexes: new Set<string>() };
-  for (const q of seen.filter((s) => /^\s*(\(?select|with)/i.test(s.sql) && !/set_config|to_regclass/.test(s.sql))) {
-    const result = (await db.raw(`EXPLAIN (FORMAT JSON) ${q.sql.replace(/\$\d+/g, '?')}`, q.bindings as Knex.RawBinding[])) as {
-      rows: Array<Record<string, unknown>>;
-    };
+  let settings: { sql: string; bindings: unknown[] } | undefined;
+  for (const q of seen) {
+    if (/set_config\('enable_/.test(q.sql)) settings = q;
+    if (!/^\s*(\(?select|with)/i.test(q.sql) || /set_config|to_regclass/.test(q.sql)) continue;
+    const result = (await db.transaction(async (trx) => {
+      if (settings) await trx.raw(settings.sql.replace(/\$\d+/g, '?'), settings.bindings as Knex.RawBinding[]);
+      settings = undefined;
+      return trx.raw(`EXPLAIN (FORMAT JSON) ${q.sql.replace(/\$\d+/g, '?')}`, q.bindings as Knex.RawBinding[]);
+    })) as { rows: Array<Record<string, unknown>> };
     const raw = result.rows[0]!['QUERY PLAN'];
     const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
     walk(plan[0]!.Plan, out);
   }
-  return { query: name, indexes: [...out.indexes].join(', '), seqScans: [...out.seqScans].join(', '), onIndexes: out.seqScans.size === 0 };
+  return {
+    query: name,
+    onIndexes: out.seqScans.size === 0,
+    indexes: [...out.indexes].join(', '),
+    seqScans: [...out.seqScans].join(', '),
+  };
 }
 
 /** The scheduler's calls, ready to time: name -> call. */
@@ -99,7 +139,8 @@ export async function catalogCalls(client: RetrovueClient): Promise<Array<[strin
   };
   const deep = async (input: Parameters<RetrovueClient['catalog']['query']['query']>[0], pages: number) => {
     let cursor: string | undefined;
-    for (let i = 1; i < pages; i++) cursor = (await client.catalog.query.query({ ...input, ...(cursor ? { cursor } : {}) })).nextCursor ?? undefined;
+    for (let i = 1; i < pages; i++)
+      cursor = (await client.catalog.query.query({ ...input, ...(cursor ? { cursor } : {}) })).nextCursor ?? undefined;
     return cursor;
   };
   const broadcast100 = await deep({}, 100);
@@ -108,20 +149,53 @@ export async function catalogCalls(client: RetrovueClient): Promise<Array<[strin
   const some = (await client.catalog.query.query({ kind: 'show', order: 'random', seed: 7, limit: 50 })).items;
   const middle = some[0]!.episodeId;
   return [
+    ['catalog.query all, broadcast, page 1', () => client.catalog.query.query({ withTotal: false })],
     ['catalog.query all, broadcast, page 1 (with total)', () => client.catalog.query.query({})],
     ['catalog.query all, broadcast, page 100', () => client.catalog.query.query({ cursor: broadcast100! })],
+    ['catalog.query all, random seed, page 1', () => client.catalog.query.query({ order: 'random', seed: 42, withTotal: false })],
     ['catalog.query all, random seed, page 1 (with total)', () => client.catalog.query.query({ order: 'random', seed: 42 })],
-    ['catalog.query all, random seed, page 100', () => client.catalog.query.query({ order: 'random', seed: 42, cursor: random100! })],
-    ['catalog.query pool (genres, ratings, duration), page 1', () => client.catalog.query.query(pool)],
+    [
+      'catalog.query all, random seed, page 100',
+      () => client.catalog.query.query({ order: 'random', seed: 42, cursor: random100! }),
+    ],
+    ['catalog.query pool (genres, ratings, duration), page 1', () => client.catalog.query.query({ ...pool, withTotal: false })],
+    ['catalog.query pool, page 1 (with total)', () => client.catalog.query.query(pool)],
     ['catalog.query pool, page 100', () => client.catalog.query.query({ ...pool, cursor: pool100! })],
-    ['catalog.query pool, random seed, page 1', () => client.catalog.query.query({ ...pool, order: 'random', seed: 9 })],
+    [
+      'catalog.query pool, random seed, page 1',
+      () => client.catalog.query.query({ ...pool, order: 'random', seed: 9, withTotal: false }),
+    ],
     [
       'catalog.query one show, seasons 2-3, episodes 5..10',
       () => client.catalog.query.query({ titleIds: [some[1]!.titleId], seasons: [2, 3], episodes: ['5..10'] }),
     ],
     ['catalog.next', () => client.catalog.next.query({ episodeId: middle, wrap: true })],
     ['playout.get 50 episodes by id', () => client.playout.get.query({ items: some.map((r) => ({ episodeId: r.episodeId })) })],
-    ['catalog.search typo ("Synthetc Mvie 04217")', () => client.catalog.search.query({ q: 'Synthetc Mvie 04217' })],
-    ['titles.list search typo ("Synthetic Shw 00421")', () => client.titles.list.query({ search: 'Synthetic Shw 00421' })],
+    ['catalog.search typo ("Seinfled")', () => client.catalog.search.query({ q: 'Seinfled' })],
+    ['titles.list search typo ("Twin Peeks")', () => client.titles.list.query({ search: 'Twin Peeks' })],
+    [
+      'catalog.search, 11,000 look-alike names ("Synthetc Mvie 04217")',
+      () => client.catalog.search.query({ q: 'Synthetc Mvie 04217' }),
+    ],
   ];
+}
+
+type Latency = (name: string, call: () => Promise<unknown>) => Promise<{ name: string; medianMs: number; p99Ms: number }>;
+
+/** The whole phase: metadata, a server, latencies and plans. */
+export async function catalogBench(db: Knex, latency: Latency) {
+  const setup = performance.now();
+  await addCatalogMetadata(db, 10_000);
+  const setupSeconds = Math.round(performance.now() - setup) / 1000;
+  const app = createApp({ db, log: createLogger('silent'), apiTokens: [] });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const client = createRetrovueClient({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/trpc` });
+  const calls = await catalogCalls(client);
+  const latencies = [];
+  for (const [name, call] of calls) latencies.push(await latency(name, call));
+  const plans = [];
+  for (const [name, call] of calls) plans.push(await explainCall(db, name, call));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return { setupSeconds, latencies, plans };
 }
