@@ -25,10 +25,10 @@ export class Asset extends BaseModel {
   /** When the file disappeared from its source (null while present). */
   missingSince!: Date | null;
 
-  episodes?: Episode[];
-  markers?: Marker[];
-  reviews?: ReviewItem[];
-  providerRefs?: ProviderRef[];
+  declare episodes?: Episode[];
+  declare markers?: Marker[];
+  declare reviews?: ReviewItem[];
+  declare providerRefs?: ProviderRef[];
 
   static override get relationMappings(): RelationMappings {
     return {

@@ -28,9 +28,9 @@ export class Title extends BaseModel {
   lockedFields!: string[];
   createdAt!: Date;
 
-  seasons?: Season[];
-  episodes?: Episode[];
-  providerRefs?: ProviderRef[];
+  declare seasons?: Season[];
+  declare episodes?: Episode[];
+  declare providerRefs?: ProviderRef[];
 
   static override get relationMappings(): RelationMappings {
     return {

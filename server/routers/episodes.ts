@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Episode } from '../models/index.js';
 import {
+  DeletedOut,
   EpisodeGraph,
   EpisodeOut,
   Id,
@@ -8,15 +8,12 @@ import {
   JsonRecord,
   MetadataFields,
   NonNegativeInt,
+  pageOf,
   PageInput,
   UnlockInput,
 } from '../schemas.js';
-import { deleteOrThrow, findOrThrow, shape, shapePage } from '../services/crud.js';
-import { listEpisodes } from '../services/episodes.js';
-import { EPISODE_LOCKABLE, patchLocking } from '../services/metadata.js';
+import { createEpisode, deleteEpisode, EPISODE_INCLUDES, getEpisode, listEpisodes, updateEpisode } from '../services/episodes.js';
 import { procedure, router } from '../trpc.js';
-
-const EPISODE_INCLUDES = ['title', 'season', 'assets', 'assets.markers', 'assets.providerRefs', 'providerRefs'] as const;
 
 const EpisodeFields = {
   seasonId: Id.nullable().optional(),
@@ -29,29 +26,26 @@ const EpisodeFields = {
 export const episodesRouter = router({
   list: procedure
     .input(z.strictObject({ ...PageInput, titleId: Id.optional(), seasonId: Id.optional() }))
-    .query(async ({ ctx, input }) => shapePage(EpisodeOut, await listEpisodes(ctx.db, input))),
+    .output(pageOf(EpisodeOut))
+    .query(({ ctx, input }) => listEpisodes(ctx.db, input)),
 
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(EPISODE_INCLUDES) }))
-    .query(async ({ ctx, input }) =>
-      shape(
-        EpisodeGraph,
-        await findOrThrow(Episode, ctx.db, input.id, 'episode', { include: input.include, allowed: EPISODE_INCLUDES }),
-      ),
-    ),
+    .output(EpisodeGraph)
+    .query(({ ctx, input }) => getEpisode(ctx.db, input)),
 
   create: procedure
     .input(z.strictObject({ titleId: Id, ...EpisodeFields }))
-    .mutation(async ({ ctx, input }) => shape(EpisodeOut, await Episode.query(ctx.db).insertAndFetch(input))),
+    .output(EpisodeOut)
+    .mutation(({ ctx, input }) => createEpisode(ctx.db, input)),
 
   update: procedure
     .input(z.strictObject({ id: Id, ...EpisodeFields, ...UnlockInput }))
     .output(EpisodeOut)
-    .mutation(async ({ ctx, input: { id, ...patch } }) =>
-      shape(EpisodeOut, await patchLocking(Episode, ctx.db, id, patch, 'episode', EPISODE_LOCKABLE)),
-    ),
+    .mutation(({ ctx, input }) => updateEpisode(ctx.db, input)),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))
-    .mutation(({ ctx, input }) => deleteOrThrow(Episode, ctx.db, input.id, 'episode')),
+    .output(DeletedOut)
+    .mutation(({ ctx, input }) => deleteEpisode(ctx.db, input)),
 });

@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
-import { Episode } from '../models/index.js';
+import { Episode, type JsonObject } from '../models/index.js';
+import type { LockableField } from '../schemas.js';
+import { byIdOf } from './crud.js';
+import { EPISODE_LOCKABLE, patchLocking } from './metadata.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 /** Within a season: by episode number. */
@@ -32,3 +35,24 @@ export async function listEpisodes(
   }
   return paginate(query, 'episodes', BY_ID, page);
 }
+
+export const EPISODE_INCLUDES = ['title', 'season', 'assets', 'assets.markers', 'assets.providerRefs', 'providerRefs'] as const;
+
+export interface EpisodeInput {
+  titleId: string;
+  seasonId?: string | null | undefined;
+  number?: number | null | undefined;
+  name?: string | null | undefined;
+  externalIds?: JsonObject | null | undefined;
+}
+
+export const createEpisode = async (db: Knex, input: EpisodeInput): Promise<Episode> => Episode.query(db).insertAndFetch(input);
+
+const episodes = byIdOf<Episode>(Episode, 'episode', EPISODE_INCLUDES);
+export const getEpisode = episodes.get;
+/** A person's edit: the metadata fields (and name) it sets are locked against the next sync (`unlock` releases them). */
+export const updateEpisode = (
+  db: Knex,
+  { id, ...patch }: { id: string; unlock?: readonly LockableField[] | undefined } & Record<string, unknown>,
+): Promise<Episode> => patchLocking<Episode>(Episode, db, id, patch, 'episode', EPISODE_LOCKABLE);
+export const deleteEpisode = episodes.remove;

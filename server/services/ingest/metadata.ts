@@ -1,4 +1,4 @@
-import type { IngestItem } from './items.js';
+import type { IngestItem } from '../../domain/items.js';
 
 /**
  * SQL pieces the ingest core uses to write titles' and episodes' metadata (genres, content rating,
