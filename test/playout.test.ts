@@ -254,11 +254,16 @@ describe('availability', function () {
     const rescan = await ingestFolder();
     fs.rmSync(file('Taxi - S01E01.mp4'));
     await rescan();
-    const bin = path.resolve(import.meta.dirname, '..', 'bin', 'retrovue.js');
+    // The CLI's sources through the test's TypeScript loader, as test/cli.test.ts runs them.
+    const cli = path.resolve(import.meta.dirname, '..', 'sdk', 'cli.ts');
     const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, [bin, '--url', baseUrl(), '--json', 'assets', 'purge-missing', ...args], {
-        env: { ...process.env, RETROVUE_API_TOKEN: '' },
-      });
+      promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', cli, '--url', baseUrl(), '--json', 'assets', 'purge-missing', ...args],
+        {
+          env: { ...process.env, RETROVUE_API_TOKEN: '' },
+        },
+      );
     assert.match((await run('--older-than', '1d')).stdout, /"purged": 0/);
     await db()('assets')
       .whereNotNull('missing_since')
