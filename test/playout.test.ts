@@ -181,6 +181,9 @@ describe('availability', function () {
     fs.mkdirSync(path.join(root, 'Taxi', 'Season 01'), { recursive: true });
     fs.copyFileSync(path.join(FIXTURES, 'h264-aac-2s.mp4'), file('Taxi - S01E01.mp4'));
     fs.copyFileSync(path.join(FIXTURES, 'h264-aac-3s.mkv'), file('Taxi - S01E02.mkv'));
+    // Another show in the folder: a folder emptied completely is refused as an unmounted disk.
+    fs.mkdirSync(path.join(root, 'Cheers'), { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, 'h264-aac-2s.mp4'), path.join(root, 'Cheers', 'Cheers - S01E01.mp4'));
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -242,7 +245,7 @@ describe('availability', function () {
     await expectRefusedUnchanged(() => client().assets.purgeMissing.mutate({ olderThan: 'yesterday' as never }), 'BAD_REQUEST');
     const purged = await client().assets.purgeMissing.mutate({ olderThan: new Date(Date.now() + MIN) });
     assert.equal(purged.purged, 2);
-    assert.equal((await client().assets.list.query({})).items.length, 0);
+    assert.equal((await client().assets.list.query({})).items.length, 1, 'only the other show remains');
     assert.deepEqual((await client().titles.get.query({ id })).availability, {
       files: 0,
       missingFiles: 0,
@@ -270,7 +273,7 @@ describe('availability', function () {
       .update({ missing_since: new Date(Date.now() - 2 * 86_400_000) });
     assert.match((await run('--older-than', '1d', '--dry-run')).stdout, /"purged": 1/);
     assert.match((await run('--older-than', '1d')).stdout, /"purged": 1/);
-    assert.equal((await client().assets.list.query({})).items.length, 1);
+    assert.equal((await client().assets.list.query({})).items.length, 2);
     await assert.rejects(run('--older-than', 'soon'), /older-than must be like 30d/);
   });
 });
