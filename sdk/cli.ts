@@ -111,7 +111,7 @@ program
     });
     bar.start(0, 0, { batches: 0 });
     let status = job;
-    while (status.state === 'running') {
+    while (status.state === 'queued' || status.state === 'running') {
       await new Promise((r) => setTimeout(r, 250));
       status = await client.ingest.status.query({ jobId: job.id });
       bar.setTotal(Math.max(status.progress.itemsDone, 1));
@@ -119,6 +119,7 @@ program
     }
     bar.stop();
     if (status.state === 'failed') throw new Error(`${status.error?.code}: ${status.error?.message}`);
+    if (status.state === 'cancelled') throw new Error('the ingest job was cancelled');
     const { byKind, removedAssets, ...totals } = status.report!;
     print(totals);
     print(Object.entries(byKind).map(([kind, c]) => ({ kind, ...c })));

@@ -3,11 +3,14 @@ import type { Knex } from 'knex';
 import superjson from 'superjson';
 import { toTRPCError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { IngestQueue } from './services/ingest/queue.js';
 import { fieldErrors, type FieldError } from './schemas.js';
 
 export interface Context {
   db: Knex;
   log: Logger;
+  /** Durable collection ingest jobs, shared with every process on the database. */
+  queue: IngestQueue;
   requestId: string;
   /** Whether the request carried a valid API token (always true when no token is configured). */
   authorized: boolean;

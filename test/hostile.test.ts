@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import { appRouter } from '../server/router.js';
+import { sharedQueue } from '../server/services/ingest/queue.js';
 import { createCallerFactory, type Context } from '../server/trpc.js';
 import { snapshotCounts, truncateAll } from './support/database.js';
 import { assertSafeMessage } from './support/expect.js';
@@ -107,7 +108,13 @@ const hostileInput = fc.oneof(
 );
 
 function callerFor(): unknown {
-  const ctx: Context = { db: db(), log: testLogger, requestId: 'fuzz', authorized: true };
+  const ctx: Context = {
+    db: db(),
+    log: testLogger,
+    queue: sharedQueue(db(), { log: testLogger }),
+    requestId: 'fuzz',
+    authorized: true,
+  };
   return createCallerFactory(appRouter)(ctx);
 }
 

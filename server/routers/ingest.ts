@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import { fieldErrors, Id } from '../schemas.js';
+import { fieldErrors, Id, PageInput } from '../schemas.js';
 import { ingestItems } from '../services/ingest/core.js';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../services/ingest/items.js';
-import { getJob, runCollectionIngest, startCollectionIngest } from '../services/ingest/jobs.js';
+import { JOB_STATES } from '../services/ingest/queue.js';
 import { procedure, router } from '../trpc.js';
 
 /**
@@ -41,17 +41,24 @@ export const ingestRouter = router({
     return { report, rejected };
   }),
 
-  /** Pulls a whole enabled collection from its source and waits for the report. */
-  collection: procedure.input(z.strictObject({ collectionId: Id })).mutation(async ({ ctx, input }) => {
-    const job = await runCollectionIngest(ctx.db, input.collectionId);
-    return job;
-  }),
+  /** Pulls a whole enabled collection from its source through the job queue and waits for the end. */
+  collection: procedure
+    .input(z.strictObject({ collectionId: Id }))
+    .mutation(async ({ ctx, input }) => ctx.queue.wait((await ctx.queue.enqueue(input.collectionId)).id)),
 
-  /** Starts a collection ingest in the background; follow it with `ingest.status`. */
+  /** Queues a collection ingest (or returns the one already queued or running); follow it with `ingest.status`. */
   start: procedure
     .input(z.strictObject({ collectionId: Id }))
-    .mutation(({ ctx, input }) => startCollectionIngest(ctx.db, input.collectionId)),
+    .mutation(({ ctx, input }) => ctx.queue.enqueue(input.collectionId)),
 
-  /** Progress and, once done, the report of an ingest started here. */
-  status: procedure.input(z.strictObject({ jobId: Id })).query(({ input }) => getJob(input.jobId)),
+  /** State, stored progress and, once ended, the report or error of a job, from any replica. */
+  status: procedure.input(z.strictObject({ jobId: Id })).query(({ ctx, input }) => ctx.queue.get(input.jobId)),
+
+  /** Recent jobs first, optionally of one collection or in one state. */
+  list: procedure
+    .input(z.strictObject({ ...PageInput, collectionId: Id.optional(), state: z.enum(JOB_STATES).optional() }))
+    .query(({ ctx, input }) => ctx.queue.list(input)),
+
+  /** Cancels a queued or running job; a running one stops after its current batch (what it committed stays). */
+  cancel: procedure.input(z.strictObject({ jobId: Id })).mutation(({ ctx, input }) => ctx.queue.cancel(input.jobId)),
 });

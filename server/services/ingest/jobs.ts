@@ -1,44 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { conflict, mapError, notFound } from '../../errors.js';
+import { conflict, notFound } from '../../errors.js';
 import { SourceCollection } from '../../models/index.js';
 import { FilesystemSourceConfig } from '../../sources/config.js';
 import { pullFilesystem } from '../../sources/filesystem.js';
 import { plexClientFor, type AdapterOptions } from '../../sources/index.js';
 import { pullPlex } from '../../sources/plex.js';
 import type { CollectionPull } from '../../sources/types.js';
-import { IngestRun, type IngestReport } from './core.js';
+import { IngestRun, type IngestProgress, type IngestReport } from './core.js';
 import type { IngestItem } from './items.js';
 
-/** A collection ingest, followed through `ingest.status` while it runs (kept in memory, last 100). */
-export interface IngestJob {
-  id: string;
-  collectionId: string;
-  state: 'running' | 'done' | 'failed';
-  startedAt: Date;
-  finishedAt: Date | null;
-  progress: { itemsDone: number; batchesDone: number };
-  report: IngestReport | null;
-  error: { code: string; message: string } | null;
-}
-
-const jobs = new Map<string, IngestJob>();
-const running = new Map<string, Promise<IngestJob>>();
-/** The error a failed run ended with, for a caller waiting on it to rethrow (mapped once, by the error map). */
-const failures = new Map<string, unknown>();
-const KEEP_JOBS = 100;
-
-function remember(job: IngestJob): void {
-  jobs.set(job.id, job);
-  while (jobs.size > KEEP_JOBS) jobs.delete(jobs.keys().next().value!);
-}
-
-const snapshot = (job: IngestJob): IngestJob => structuredClone(job);
-
-export function getJob(id: string): IngestJob {
-  const job = jobs.get(id);
-  if (!job) throw notFound('ingest job', id);
-  return snapshot(job);
+/** Loads a collection for ingest; refuses a missing or disabled one. */
+export async function ingestableCollection(db: Knex, collectionId: string): Promise<SourceCollection> {
+  const collection = await SourceCollection.query(db).findById(collectionId).withGraphFetched('[source, pathMappings]');
+  if (!collection) throw notFound('collection', collectionId);
+  if (!collection.enabled) throw conflict('the collection is disabled; enable it with collections.update first');
+  return collection;
 }
 
 async function* itemsOf(
@@ -56,7 +32,21 @@ async function* itemsOf(
   }
 }
 
-async function run(db: Knex, job: IngestJob, collection: SourceCollection, options: AdapterOptions): Promise<IngestJob> {
+export interface PullHooks {
+  /** After every pushed page (its batches committed): the place to store progress, or to stop by throwing. */
+  afterPage?: (progress: IngestProgress) => Promise<void>;
+  /** Items per write transaction (bounded on the embedded database so readers are not starved). */
+  batchSize?: number;
+  adapter?: AdapterOptions;
+}
+
+/**
+ * Pulls a whole collection from its source through the ingest core. Every batch is its own
+ * transaction, so a run stopped part-way keeps what it committed, and the next run skips it
+ * (unchanged items are recognised by their stored versions, or re-checked without writing).
+ */
+export async function pullCollection(db: Knex, collectionId: string, hooks: PullHooks = {}): Promise<IngestReport> {
+  const collection = await ingestableCollection(db, collectionId);
   const pull: CollectionPull = {
     provider: collection.source!.kind,
     keyPrefix: `${collection.id}:`,
@@ -64,70 +54,21 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
     keepPrefixes: [],
     skipped: 0,
   };
+  let last: IngestProgress | undefined;
   const ingest = new IngestRun(db, {
     collectionId: collection.id,
-    onProgress: ({ itemsDone, batchesDone, report }) => {
-      job.progress = { itemsDone, batchesDone };
-      job.report = report;
+    ...(hooks.batchSize ? { batchSize: hooks.batchSize } : {}),
+    onProgress: (progress) => {
+      last = progress;
     },
   });
-  try {
-    for await (const items of itemsOf(db, collection, pull, options)) {
-      for (const item of items)
-        for (const asset of item.assets)
-          for (const ref of asset.providerRefs ?? [])
-            if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
-      await ingest.push(items);
-    }
-    job.report = await ingest.finish(pull);
-    job.state = 'done';
-  } catch (err) {
-    const { code, message } = mapError(err);
-    job.state = 'failed';
-    job.error = { code, message };
-    failures.set(job.id, err);
-  } finally {
-    job.finishedAt = new Date();
+  for await (const items of itemsOf(db, collection, pull, hooks.adapter ?? {})) {
+    for (const item of items)
+      for (const asset of item.assets)
+        for (const ref of asset.providerRefs ?? [])
+          if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
+    await ingest.push(items);
+    if (last) await hooks.afterPage?.(last);
   }
-  return job;
-}
-
-/** Checks the collection, then runs its ingest in the background; one run per collection at a time. */
-export async function startCollectionIngest(db: Knex, collectionId: string, options: AdapterOptions = {}): Promise<IngestJob> {
-  const collection = await SourceCollection.query(db).findById(collectionId).withGraphFetched('[source, pathMappings]');
-  if (!collection) throw notFound('collection', collectionId);
-  if (!collection.enabled) throw conflict('the collection is disabled; enable it with collections.update first');
-  const active = [...jobs.values()].find((j) => j.collectionId === collectionId && j.state === 'running');
-  if (active) return snapshot(active);
-  const job: IngestJob = {
-    id: randomUUID(),
-    collectionId,
-    state: 'running',
-    startedAt: new Date(),
-    finishedAt: null,
-    progress: { itemsDone: 0, batchesDone: 0 },
-    report: null,
-    error: null,
-  };
-  remember(job);
-  running.set(
-    job.id,
-    run(db, job, collection, options).finally(() => running.delete(job.id)),
-  );
-  return snapshot(job);
-}
-
-/** Runs a collection ingest to the end; a failed run answers with its error. */
-export async function runCollectionIngest(db: Knex, collectionId: string, options: AdapterOptions = {}): Promise<IngestJob> {
-  const started = await startCollectionIngest(db, collectionId, options);
-  const job = (await running.get(started.id)) ?? jobs.get(started.id)!;
-  const failure = failures.get(job.id);
-  failures.delete(job.id);
-  if (job.state === 'failed') throw failure;
-  return snapshot(job);
-}
-
-/** Waits for every running ingest (graceful shutdown). */
-export async function drainIngests(): Promise<void> {
-  await Promise.allSettled(running.values());
+  return ingest.finish(pull);
 }
