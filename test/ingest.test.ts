@@ -88,6 +88,34 @@ describe('ingest.items', () => {
     assert.deepEqual(await db()('assets').orderBy('uri'), rows);
   });
 
+  it('a touched item whose markers did not change writes nothing (jsonb key order is not a change)', async () => {
+    // jsonb stores object keys shortest first, then bytewise: `title` comes back after `index`.
+    const withChapters = (): Item[] => {
+      const items = library();
+      items[0]!.assets[0]!.markers = [
+        {
+          kind: 'chapter',
+          startMs: 0,
+          endMs: 1000,
+          payload: { title: 'Act 1', index: 1, nested: { zeta: 1, alpha: [{ b: 1, a: 2 }] } },
+        },
+        { kind: 'intro', startMs: 0, endMs: 500, payload: { source: 'plex', id: 7 } },
+      ];
+      return items;
+    };
+    await client().ingest.items.mutate({ items: withChapters() });
+    const ids = await db()('markers').orderBy('id').pluck('id');
+    const { report } = await client().ingest.items.mutate({ items: withChapters() });
+    assert.equal(report.rowsWritten, 0);
+    assert.deepEqual(report.byKind.markers, { created: 0, updated: 0, unchanged: 2 });
+    assert.deepEqual(await db()('markers').orderBy('id').pluck('id'), ids, 'the same rows, not re-inserted copies');
+    // A real difference inside the payload is still written.
+    const changed = withChapters();
+    (changed[0]!.assets[0]!.markers![0]!.payload as { title: string }).title = 'Act One';
+    const { report: second } = await client().ingest.items.mutate({ items: changed });
+    assert.deepEqual(second.byKind.markers, { created: 0, updated: 1, unchanged: 1 });
+  });
+
   it('counts what changed as updated, and replaces changed markers', async () => {
     await client().ingest.items.mutate({ items: library() });
     const changed = library();

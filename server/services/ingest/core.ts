@@ -572,8 +572,20 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
   count(report, 'providerRefs', rows.length, returned);
 }
 
+/**
+ * JSON with object keys sorted at every depth: jsonb hands objects back with its own key order
+ * (shorter keys first), so a payload is compared by meaning, not by how its keys were written.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 const markerSignature = (m: { kind: string; startMs: number; endMs: number; payload?: unknown }) =>
-  JSON.stringify([m.kind, m.startMs, m.endMs, m.payload ?? null]);
+  canonicalJson([m.kind, m.startMs, m.endMs, m.payload ?? null]);
 
 /** Replaces the markers of assets whose incoming set differs from the stored one; leaves the rest alone. */
 async function syncMarkers(
