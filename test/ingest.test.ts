@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { RouterInputs } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
+import { writesWaiting } from '../server/services/ingest/writeGate.js';
 import { client, db } from './support/harness.js';
 
 type Item = RouterInputs['ingest']['items']['items'][number];
@@ -249,5 +250,39 @@ describe('ingest.items', () => {
 
   it('refuses an unknown collection', async () => {
     await expectError(client().ingest.items.mutate({ items: library(), collectionId: 'not-a-uuid' }), 'BAD_REQUEST');
+  });
+});
+
+describe('the embedded database under ingest load', () => {
+  before(function () {
+    if (process.env.DATABASE_URL) this.skip(); // PostgreSQL has a pool: readers do not wait in line
+  });
+
+  it('readers wait for at most the running ingest, not a queue of them; health.check reports saturation', async function () {
+    this.timeout(90_000);
+    const items = (n: number) =>
+      Array.from({ length: 300 }, (_, i) => ({
+        title: { kind: 'show' as const, name: `Load ${n}`, year: 2000 },
+        season: { number: 1 + Math.floor(i / 100) },
+        episode: { number: i % 100 },
+        assets: [{ uri: `file:///load/${n}/${i}.mkv`, size: 1, durationMs: 1000 }],
+      }));
+    const order: string[] = [];
+    const ingests = Array.from({ length: 8 }, (_, n) =>
+      client()
+        .ingest.items.mutate({ items: items(n) })
+        .then(() => order.push(`ingest ${n}`)),
+    );
+    // Until most of them wait at the write gate (validation of each call comes first).
+    for (let i = 0; i < 400 && writesWaiting(db()) < 5; i++) await new Promise((r) => setTimeout(r, 25));
+    const health = await client().health.check.query();
+    order.push('health');
+    await client().titles.list.query({ limit: 5 });
+    order.push('read');
+    await Promise.all(ingests);
+    assert.equal(health.status, 'saturated');
+    assert.ok(health.database.waiting >= 4, `waiting: ${health.database.waiting}`);
+    assert.ok(order.indexOf('read') <= 3, `the read came after: ${order.join(', ')}`);
+    assert.equal((await client().health.check.query()).status, 'ok', 'back to ok once the load passed');
   });
 });

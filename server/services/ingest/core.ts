@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CollectionPull } from '../../sources/types.js';
 import type { IngestAssetItem, IngestItem, ProviderKey } from './items.js';
+import { throughWriteGate } from './writeGate.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -766,16 +767,19 @@ export class IngestRun {
   private async writeWithRetry(batch: IngestItem[], attempt = 0): Promise<void> {
     const before = structuredClone(this.report);
     try {
-      await this.db.transaction(async (trx) => {
-        // Every statement here matches one batch of keys against a large table: index probes in a
-        // nested loop always win, while hash plans (chosen on fresh tables without statistics)
-        // would scan the whole table once per batch. Scoped to this transaction.
-        await trx.raw('SET LOCAL enable_hashjoin = off');
-        await trx.raw('SET LOCAL enable_mergejoin = off');
-        if (this.options.collectionId)
-          await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
-        await writeBatch(trx, batch, this.report);
-      });
+      // One ingest transaction at a time on a single-connection database (readers keep answering).
+      await throughWriteGate(this.db, () =>
+        this.db.transaction(async (trx) => {
+          // Every statement here matches one batch of keys against a large table: index probes in a
+          // nested loop always win, while hash plans (chosen on fresh tables without statistics)
+          // would scan the whole table once per batch. Scoped to this transaction.
+          await trx.raw('SET LOCAL enable_hashjoin = off');
+          await trx.raw('SET LOCAL enable_mergejoin = off');
+          if (this.options.collectionId)
+            await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
+          await writeBatch(trx, batch, this.report);
+        }),
+      );
     } catch (err) {
       Object.assign(this.report, before); // the batch rolled back: so do its counts
       const code = (err as { code?: string }).code;
