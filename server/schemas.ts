@@ -6,11 +6,10 @@ import { z } from 'zod';
  * outside these shapes (a secret, a cursor column) can leak out.
  */
 
-export const Id = z.guid({ message: 'must be a UUID' });
-export const Name = z.string().trim().min(1, 'must not be blank').max(255);
-const Code = z.string().trim().min(1).max(50);
-export const NonNegativeInt = z.number().int().min(0).max(2_147_483_647);
-export const JsonRecord = z.record(z.string().max(200), z.json());
+export * from './domain/fields.js';
+import { EntityType, JsonRecord, TitleKind } from './domain/fields.js';
+import { ADAPTERS, SOURCE_KINDS, type SourceKindName } from './sources/registry.js';
+
 const Timestamp = z.date();
 
 export const PageInput = {
@@ -22,54 +21,38 @@ export const PageInput = {
 export const includeOf = <const P extends readonly [string, ...string[]]>(paths: P) =>
   z.array(z.enum(paths)).max(paths.length).default([]);
 
-export const TitleKind = z.enum(['movie', 'show']);
-export const EntityType = z.enum(['title', 'episode', 'asset']);
 export const ReviewStatus = z.enum(['pending', 'resolved', 'rejected']);
-export const SourceKind = z.enum(['plex', 'filesystem']);
 
-export const TitleFields = {
-  kind: TitleKind,
-  name: Name,
-  year: z.number().int().min(1800).max(9999).nullable().optional(),
-  externalIds: JsonRecord.nullable().optional(),
-};
+/** The kinds in the adapter registry. */
+export const SourceKind = z.enum(SOURCE_KINDS);
 
-export const AssetFields = {
-  uri: z.string().trim().min(1).max(4096),
-  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  durationMs: NonNegativeInt.nullable().optional(),
-  videoCodec: Code.nullable().optional(),
-  audioCodec: Code.nullable().optional(),
-  container: Code.nullable().optional(),
-  hashSha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
-    .transform((h) => h.toLowerCase())
-    .nullable()
-    .optional(),
-};
+type Adapters = typeof ADAPTERS;
+type SourceVariant<S extends z.ZodRawShape, K extends SourceKindName, Config extends z.ZodType> = z.ZodObject<
+  S & { kind: z.ZodLiteral<K>; config: Config },
+  z.core.$strict
+>;
 
-export const MarkerFields = {
-  kind: Code,
-  startMs: NonNegativeInt,
-  endMs: NonNegativeInt,
-  payload: JsonRecord.nullable().optional(),
-};
-
-/** 0 <= startMs <= endMs; a patch is checked when it sends both (the service checks the stored side). */
-export const startNotAfterEnd = (m: { startMs?: number | undefined; endMs?: number | undefined }) =>
-  m.startMs === undefined || m.endMs === undefined || m.startMs <= m.endMs;
-export const MARKER_RANGE = { message: 'startMs must not be after endMs', path: ['startMs'] };
-export const MarkerInput = z.strictObject(MarkerFields).refine(startNotAfterEnd, MARKER_RANGE);
-
-/** A validation error's issues as callers see them: a dotted path and a message each. */
-export interface FieldError {
-  path: string;
-  message: string;
+/**
+ * `sources.create` input: a discriminated union on `kind`, each variant with that kind's config
+ * schema from the adapter registry (a new kind joins by being registered), so a wrong config
+ * fails to compile in the SDK, not only at runtime.
+ */
+export function sourceCreateInput<S extends z.ZodRawShape>(shape: S) {
+  type Variant = { [K in SourceKindName]: SourceVariant<S, K, Adapters[K]['config']> }[SourceKindName];
+  const variants = SOURCE_KINDS.map((kind) => z.strictObject({ ...shape, kind: z.literal(kind), config: ADAPTERS[kind].config }));
+  return z.discriminatedUnion('kind', variants as unknown as [Variant, ...Variant[]]);
 }
 
-export const fieldErrors = (issues: ReadonlyArray<{ path?: ReadonlyArray<PropertyKey>; message?: string }>): FieldError[] =>
-  issues.map((issue) => ({ path: (issue.path ?? []).map(String).join('.'), message: String(issue.message ?? 'invalid') }));
+/** `sources.update` input: the same union, with each kind's update config (secrets optional, null removes one), optional. */
+export function sourceUpdateInput<S extends z.ZodRawShape>(shape: S) {
+  type Variant = {
+    [K in SourceKindName]: SourceVariant<S, K, z.ZodOptional<Adapters[K]['configUpdate']>>;
+  }[SourceKindName];
+  const variants = SOURCE_KINDS.map((kind) =>
+    z.strictObject({ ...shape, kind: z.literal(kind), config: ADAPTERS[kind].configUpdate.optional() }),
+  );
+  return z.discriminatedUnion('kind', variants as unknown as [Variant, ...Variant[]]);
+}
 
 // ---- outputs ----
 
@@ -213,3 +196,82 @@ export const ProviderRefGraph = ProviderRefOut.extend({
   episode: EpisodeOut.nullable().optional(),
   asset: AssetOut.nullable().optional(),
 });
+
+// ---- other results ----
+
+/** A keyset page of `item`. */
+export const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const DeletedOut = z.object({ id: z.string(), deleted: z.literal(true) });
+
+export const RegisteredAssetOut = z.object({ asset: AssetOut, created: z.boolean() });
+
+export const ResolvedPathOut = z.object({ path: z.string(), localPath: z.string().nullable(), mappingId: z.string().nullable() });
+
+export const HealthOut = z.object({
+  /** `saturated`: the database answers, but callers queue for it (reads are slow until the load passes). */
+  status: z.enum(['ok', 'saturated', 'unhealthy']),
+  database: z.object({
+    reachable: z.boolean(),
+    migration: z.string().nullable(),
+    latencyMs: z.number().nullable(),
+    /** Queries (and ingest transactions) waiting for a connection when the check arrived. */
+    waiting: z.number(),
+    error: z.string().optional(),
+  }),
+  uptimeSeconds: z.number(),
+});
+
+const KindCountsOut = z.object({ created: z.number(), updated: z.number(), unchanged: z.number() });
+
+export const IngestReportOut = z.object({
+  items: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  removed: z.number(),
+  skipped: z.number(),
+  queuedForReview: z.number(),
+  rowsWritten: z.number(),
+  byKind: z.object({
+    titles: KindCountsOut,
+    seasons: KindCountsOut,
+    episodes: KindCountsOut,
+    assets: KindCountsOut,
+    links: KindCountsOut,
+    providerRefs: KindCountsOut,
+    markers: KindCountsOut,
+  }),
+  removedAssets: z.array(z.object({ id: z.string(), uri: z.string() })),
+  rejected: z.number(),
+  rejectedItems: z.array(z.object({ sourceKey: z.string().nullable(), reason: z.string() })),
+});
+
+const FieldErrorOut = z.object({ path: z.string(), message: z.string() });
+
+export const IngestItemsOut = z.object({
+  report: IngestReportOut,
+  /** With `partial: true`: the items refused, by index in the call. */
+  rejected: z.array(z.object({ index: z.number(), sourceKey: z.string().nullable(), errors: z.array(FieldErrorOut) })),
+});
+
+export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export const JobStateIn = z.enum(JOB_STATES);
+
+export const IngestJobOut = z.object({
+  id: z.string(),
+  collectionId: z.string(),
+  state: JobStateIn,
+  trigger: z.enum(['manual', 'schedule']),
+  attempts: z.number(),
+  worker: z.string().nullable(),
+  progress: z.object({ itemsDone: z.number(), batchesDone: z.number(), itemsPerSecond: z.number(), phase: z.string() }),
+  report: IngestReportOut.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  heartbeatAt: Timestamp.nullable(),
+});
+
+export const IngestJobPageOut = z.object({ items: z.array(IngestJobOut), nextCursor: z.string().nullable() });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { createKnex } from '../server/db/knex.js';
 import { createScratchDatabase, type ScratchDatabase } from '../server/db/scratch.js';
-import type { PlexMetadata } from '../server/sources/plexClient.js';
+import type { PlexMetadata } from '../server/sources/plex/client.js';
 import { IngestQueue, type IngestJob } from '../server/services/ingest/queue.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';

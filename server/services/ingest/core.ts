@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
-import type { CollectionPull } from '../../sources/types.js';
-import type { IngestAssetItem, IngestItem, ProviderKey } from './items.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
+import { escapeLike } from '../crud.js';
+import { describeFieldErrors } from '../../domain/fields.js';
+import type { RejectedItem } from '../../domain/items.js';
 import { throughWriteGate } from './writeGate.js';
 
 /**
@@ -49,6 +51,22 @@ export interface IngestReport {
   rowsWritten: number;
   byKind: Record<IngestKind, KindCounts>;
   removedAssets: Array<{ id: string; uri: string }>;
+  /** Items a source yielded that the `IngestItem` schema refused: not written, the rest of the collection was. */
+  rejected: number;
+  /** The first 100 of them: the source's key for the item and why it was refused. */
+  rejectedItems: Array<{ sourceKey: string | null; reason: string }>;
+}
+
+/**
+ * What a pull of a whole collection tells the core about presence: asset provider keys (under the
+ * collection's prefix) that were seen, and keys of source items skipped as unchanged (present
+ * themselves, and so is every key under them). Anything else under the prefix is reported as removed.
+ */
+export interface CollectionPull {
+  provider: string;
+  keyPrefix: string;
+  seenKeys: string[];
+  skippedKeys: string[];
 }
 
 export interface IngestProgress {
@@ -62,6 +80,8 @@ export interface IngestOptions {
   collectionId?: string;
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
+  /** Awaited after every committed batch (a durable job stores its progress here, or stops the run by throwing). */
+  afterBatch?: (progress: IngestProgress) => Promise<void>;
 }
 
 export function emptyReport(): IngestReport {
@@ -80,6 +100,8 @@ export function emptyReport(): IngestReport {
     rowsWritten: 0,
     byKind,
     removedAssets: [],
+    rejected: 0,
+    rejectedItems: [],
   };
 }
 
@@ -709,6 +731,9 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
   );
 }
 
+/** How many removed assets and rejected items a report lists by name (all are counted). */
+const MAX_LISTED = 100;
+
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 
 /**
@@ -733,7 +758,17 @@ export class IngestRun {
       await this.writeWithRetry(batch);
       this.report.items += batch.length;
       this.batchesDone++;
-      this.options.onProgress?.({ itemsDone: this.report.items, batchesDone: this.batchesDone, report: this.totals() });
+      const progress = { itemsDone: this.report.items, batchesDone: this.batchesDone, report: this.totals() };
+      this.options.onProgress?.(progress);
+      await this.options.afterBatch?.(progress);
+    }
+  }
+
+  /** Counts items refused before writing (the source's key and the first reason of each). */
+  reject(rejected: readonly RejectedItem[]): void {
+    this.report.rejected += rejected.length;
+    for (const { sourceKey, errors } of rejected.slice(0, MAX_LISTED - this.report.rejectedItems.length)) {
+      this.report.rejectedItems.push({ sourceKey, reason: describeFieldErrors(errors).slice(0, 1000) });
     }
   }
 
@@ -743,18 +778,18 @@ export class IngestRun {
    */
   async finish(pull?: CollectionPull): Promise<IngestReport> {
     if (pull) {
-      const keep = pull.keepPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const keep = pull.skippedKeys.map((k) => `${escapeLike(k)}:%`);
       const rows = await query<{ id: string; uri: string }>(
         this.db,
         `SELECT a.id, a.uri FROM provider_refs pr JOIN assets a ON a.id = pr.asset_id
          WHERE pr.entity_type = 'asset' AND pr.provider = ? AND starts_with(pr.provider_key, ?)
            AND NOT (pr.provider_key = ANY(?::text[])) AND NOT (pr.provider_key LIKE ANY(?::text[]))
          ORDER BY a.uri`,
-        [pull.provider, pull.keyPrefix, pull.seenKeys, keep],
+        [pull.provider, pull.keyPrefix, [...pull.seenKeys, ...pull.skippedKeys], keep],
       );
       this.report.removed = rows.length;
-      this.report.removedAssets = rows.slice(0, 100);
-      this.report.skipped = pull.skipped;
+      this.report.removedAssets = rows.slice(0, MAX_LISTED);
+      this.report.skipped = pull.skippedKeys.length;
     }
     return this.totals();
   }

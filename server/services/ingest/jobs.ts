@@ -1,15 +1,10 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../errors.js';
 import { SourceCollection } from '../../models/index.js';
-import { FilesystemSourceConfig } from '../../sources/config.js';
-import { pullFilesystem } from '../../sources/filesystem.js';
-import { plexClientFor, type AdapterOptions } from '../../sources/index.js';
-import { pullPlex } from '../../sources/plex.js';
-import type { CollectionPull } from '../../sources/types.js';
 import { IngestRun, type IngestProgress, type IngestReport } from './core.js';
-import type { IngestItem } from './items.js';
+import { pullCollection } from './pull.js';
 
-/** Loads a collection for ingest; refuses a missing or disabled one. */
+/** Loads a collection for ingest, with its source and path mappings; refuses a missing or disabled one. */
 export async function ingestableCollection(db: Knex, collectionId: string): Promise<SourceCollection> {
   const collection = await SourceCollection.query(db).findById(collectionId).withGraphFetched('[source, pathMappings]');
   if (!collection) throw notFound('collection', collectionId);
@@ -17,58 +12,28 @@ export async function ingestableCollection(db: Knex, collectionId: string): Prom
   return collection;
 }
 
-async function* itemsOf(
-  db: Knex,
-  collection: SourceCollection,
-  pull: CollectionPull,
-  options: AdapterOptions,
-): AsyncGenerator<IngestItem[]> {
-  const source = collection.source!;
-  if (source.kind === 'plex') {
-    yield* pullPlex(db, plexClientFor(source, options), collection, collection.pathMappings ?? [], pull);
-  } else {
-    const config = FilesystemSourceConfig.safeParse(source.config);
-    yield* pullFilesystem(db, collection, { hash: config.success && config.data.hash === true }, pull);
-  }
-}
-
-export interface PullHooks {
-  /** After every pushed page (its batches committed): the place to store progress, or to stop by throwing. */
-  afterPage?: (progress: IngestProgress) => Promise<void>;
-  /** Items per write transaction (bounded on the embedded database so readers are not starved). */
+export interface CollectionRunHooks {
+  /** After every committed batch: the place to store progress, or to stop the run by throwing. */
+  afterBatch?: (progress: IngestProgress) => Promise<void>;
+  /** Items per write transaction. */
   batchSize?: number;
-  adapter?: AdapterOptions;
 }
 
 /**
- * Pulls a whole collection from its source through the ingest core. Every batch is its own
- * transaction, so a run stopped part-way keeps what it committed, and the next run skips it
- * (unchanged items are recognised by their stored versions, or re-checked without writing).
+ * Runs one attempt of a collection ingest (the job queue calls this). Every batch is its own
+ * transaction, so an attempt stopped part-way keeps what it committed, and the next attempt skips
+ * it (unchanged items are recognised by their stored versions, or re-checked without writing).
  */
-export async function pullCollection(db: Knex, collectionId: string, hooks: PullHooks = {}): Promise<IngestReport> {
+export async function runCollectionAttempt(
+  db: Knex,
+  collectionId: string,
+  hooks: CollectionRunHooks = {},
+): Promise<IngestReport> {
   const collection = await ingestableCollection(db, collectionId);
-  const pull: CollectionPull = {
-    provider: collection.source!.kind,
-    keyPrefix: `${collection.id}:`,
-    seenKeys: [],
-    keepPrefixes: [],
-    skipped: 0,
-  };
-  let last: IngestProgress | undefined;
   const ingest = new IngestRun(db, {
     collectionId: collection.id,
     ...(hooks.batchSize ? { batchSize: hooks.batchSize } : {}),
-    onProgress: (progress) => {
-      last = progress;
-    },
+    ...(hooks.afterBatch ? { afterBatch: hooks.afterBatch } : {}),
   });
-  for await (const items of itemsOf(db, collection, pull, hooks.adapter ?? {})) {
-    for (const item of items)
-      for (const asset of item.assets)
-        for (const ref of asset.providerRefs ?? [])
-          if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
-    await ingest.push(items);
-    if (last) await hooks.afterPage?.(last);
-  }
-  return ingest.finish(pull);
+  return pullCollection(db, collection, ingest);
 }

@@ -5,9 +5,9 @@ import type { Knex } from 'knex';
 import PgBoss from 'pg-boss';
 import { badRequest, conflict, mapError, notFound, ServiceError, type ServiceErrorCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { AdapterOptions } from '../../sources/index.js';
+import { JOB_STATES } from '../../schemas.js';
 import type { IngestProgress, IngestReport } from './core.js';
-import { ingestableCollection, pullCollection } from './jobs.js';
+import { ingestableCollection, runCollectionAttempt } from './jobs.js';
 
 /**
  * Collection ingests as durable jobs shared by every process on one database.
@@ -21,9 +21,8 @@ import { ingestableCollection, pullCollection } from './jobs.js';
  * retry skips what the dead run committed (each batch is its own transaction).
  */
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type JobState = (typeof JOB_STATES)[number];
 export type JobTrigger = 'manual' | 'schedule';
-export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
 
 export interface JobProgress {
   itemsDone: number;
@@ -70,8 +69,6 @@ export interface QueueOptions {
   scheduleTickSeconds?: number;
   /** Items per write transaction. */
   batchSize?: number;
-  /** Adapter options (tests inject a fetch). */
-  adapter?: AdapterOptions;
 }
 
 const QUEUE = 'ingest';
@@ -176,7 +173,7 @@ export class IngestQueue {
   private readonly runningHere = new Set<string>();
   /** Wakes local waiters when a job they wait for ends here; remote ends are seen by polling. */
   private readonly ended = new EventEmitter().setMaxListeners(0);
-  private readonly o: Required<Omit<QueueOptions, 'adapter' | 'batchSize'>> & Pick<QueueOptions, 'adapter' | 'batchSize'>;
+  private readonly o: Required<Omit<QueueOptions, 'batchSize'>> & Pick<QueueOptions, 'batchSize'>;
 
   constructor(
     private readonly db: Knex,
@@ -351,6 +348,11 @@ export class IngestQueue {
     return toJob(row);
   }
 
+  /** `ingest.collection`: queues (or joins) the collection's run and waits for its end. */
+  async runAndWait(collectionId: string): Promise<IngestJob> {
+    return this.wait((await this.enqueue(collectionId)).id);
+  }
+
   /**
    * Waits for a job to end, here or on any other process. A failed job's error reaches every waiter
    * with the code it failed with; a cancelled job is returned as it stands.
@@ -396,10 +398,9 @@ export class IngestQueue {
     this.runningHere.add(jobId);
     const begun = performance.now();
     try {
-      const report = await pullCollection(this.db, claimed.collection_id, {
-        afterPage: (progress) => this.recordProgress(jobId, progress, begun),
+      const report = await runCollectionAttempt(this.db, claimed.collection_id, {
+        afterBatch: (progress) => this.recordProgress(jobId, progress, begun),
         ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
-        ...(this.o.adapter ? { adapter: this.o.adapter } : {}),
       });
       await this.db('ingest_jobs')
         .where({ id: jobId, state: 'running' })
