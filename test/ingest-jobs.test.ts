@@ -256,6 +256,8 @@ describe('ingest jobs (durable, shared)', function () {
     assert.equal(job!.attempts, 2, 'the first run and one retry (the test queue retries once)');
     assert.equal(job!.error!.code, 'BAD_GATEWAY');
     assert.ok(job!.finishedAt instanceof Date);
+    // Failed runs live on their job rows; the process keeps nothing of them (issue 10, point 9).
+    assert.deepEqual(queue().inMemory(), { running: 0, waiters: 0 });
 
     // Backoff: a queue configured with a retry delay leaves the failed run waiting before its retry.
     const delayed = new IngestQueue(db(), { log: testLogger, worker: false, retryLimit: 2, retryDelaySeconds: 2 });

@@ -348,6 +348,14 @@ export class IngestQueue {
     return toJob(row);
   }
 
+  /** What this process holds in memory about jobs: only those running here and their waiters (issue 10: nothing kept forever). */
+  inMemory(): { running: number; waiters: number } {
+    return {
+      running: this.runningHere.size,
+      waiters: this.ended.eventNames().reduce((n, e) => n + this.ended.listenerCount(e), 0),
+    };
+  }
+
   /** `ingest.collection`: queues (or joins) the collection's run and waits for its end. */
   async runAndWait(collectionId: string): Promise<IngestJob> {
     return this.wait((await this.enqueue(collectionId)).id);
