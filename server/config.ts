@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   RETROVUE_JOB_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
   RETROVUE_SCHEDULE_TICK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
   RETROVUE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
+  RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -38,6 +40,8 @@ export interface AppConfig {
   apiTokens: string[];
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** PostgreSQL only: statement and connection-acquire timeouts (SERVICE_UNAVAILABLE when exceeded). */
+  dbTimeouts: { statementMs: number; acquireMs: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   jobs: {
     /** Whether this process works ingest jobs (API-only replicas: RETROVUE_WORKER=off). */
@@ -72,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .filter((t) => t.length > 0),
     maxBodyBytes: e.RETROVUE_MAX_BODY_BYTES,
     shutdownGraceMs: e.RETROVUE_SHUTDOWN_GRACE_MS,
+    dbTimeouts: { statementMs: e.RETROVUE_DB_STATEMENT_TIMEOUT_MS, acquireMs: e.RETROVUE_DB_ACQUIRE_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     jobs: {
       worker: e.RETROVUE_WORKER === 'on',
