@@ -257,12 +257,18 @@ describe('ingest jobs (durable, shared)', function () {
     assert.equal(job!.error!.code, 'BAD_GATEWAY');
     assert.ok(job!.finishedAt instanceof Date);
     // Failed runs live on their job rows; the process keeps nothing of them (issue 10, point 9).
-    assert.deepEqual(queue().inMemory(), { running: 0, waiters: 0 });
+    // (the worker lets go of the job just after storing its end, so wait a moment for that)
+    await until(
+      'the worker to let go',
+      async () => queue().inMemory(),
+      (m) => m.running === 0 && m.waiters === 0,
+      5000,
+    );
 
     // Backoff: a queue configured with a retry delay leaves the failed run waiting before its retry.
     const delayed = new IngestQueue(db(), { log: testLogger, worker: false, retryLimit: 2, retryDelaySeconds: 2 });
+    const started = await delayed.enqueue(collection!.id);
     try {
-      const started = await delayed.enqueue(collection!.id);
       const waiting = await until(
         'the first failure',
         () => queue().get(started.id),
@@ -270,15 +276,24 @@ describe('ingest jobs (durable, shared)', function () {
       );
       assert.equal(waiting.error!.code, 'BAD_GATEWAY');
       assert.equal(waiting.progress.phase, 'retrying');
-      const { rows } = (await db().raw(
-        `SELECT state, retry_backoff, extract(epoch FROM start_after - now()) AS wait FROM pgboss.job WHERE id = ?`,
-        [started.id],
-      )) as { rows: Array<{ state: string; retry_backoff: boolean; wait: number }> };
-      assert.equal(rows[0]!.state, 'retry');
-      assert.equal(rows[0]!.retry_backoff, true);
-      assert.ok(Number(rows[0]!.wait) > 0.5, `the retry waits (${rows[0]!.wait}s)`);
-      await delayed.cancel(started.id);
+      // pg-boss records the retry just after the row (the handler's throw reaches it last).
+      const retry = await until(
+        'pg-boss to schedule the retry',
+        async () =>
+          (
+            (await db().raw(
+              `SELECT state, retry_backoff, extract(epoch FROM start_after - now()) AS wait FROM pgboss.job WHERE id = ?`,
+              [started.id],
+            )) as { rows: Array<{ state: string; retry_backoff: boolean; wait: number }> }
+          ).rows[0]!,
+        (row) => row.state !== 'active',
+        5000,
+      );
+      assert.equal(retry.state, 'retry');
+      assert.equal(retry.retry_backoff, true);
+      assert.ok(Number(retry.wait) > 0.5, `the retry waits (${retry.wait}s)`);
     } finally {
+      await delayed.cancel(started.id).catch(() => undefined);
       await delayed.stop();
     }
   });

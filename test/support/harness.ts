@@ -66,7 +66,8 @@ export const mochaHooks = {
   async beforeEach() {
     await truncateAll(db());
   },
-  async afterAll() {
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
     if (!harness) return;
     await new Promise<void>((resolve) => harness!.server.close(() => resolve()));
     await harness.queue.stop(2000);
