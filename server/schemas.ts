@@ -144,7 +144,10 @@ export const CollectionOut = z.object({
   name: z.string(),
   enabled: z.boolean(),
   /** Secret-looking keys (at any depth) removed and URL credentials masked, as for sources. */
-  config: JsonRecord.nullable().transform((config) => (config === null ? null : redactConfig(config).config)),
+  // The pipe states the redacted shape, so the OpenAPI document and the API snapshot can describe it.
+  config: JsonRecord.nullable()
+    .transform((config) => (config === null ? null : redactConfig(config).config))
+    .pipe(JsonRecord.nullable()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -247,6 +250,10 @@ export const IngestReportOut = z.object({
   removedAssets: z.array(z.object({ id: z.string(), uri: z.string() })),
   rejected: z.number(),
   rejectedItems: z.array(z.object({ sourceKey: z.string().nullable(), reason: z.string() })),
+  /** Files a folder scan left out as extras (trailers, samples, featurettes...). */
+  extras: z.number().default(0),
+  /** The first 100 things the operator should know (a malformed NFO, an unreadable folder). */
+  notices: z.array(z.string()).default([]),
 });
 
 const FieldErrorOut = z.object({ path: z.string(), message: z.string() });

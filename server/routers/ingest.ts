@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../domain/items.js';
 import { Id, IngestItemsOut, IngestJobOut, IngestJobPageOut, JobStateIn, PageInput } from '../schemas.js';
+import { ParsePathsInput, ParsePathsOut, parsePaths } from '../services/ingest/parsePaths.js';
 import { pushItems } from '../services/ingest/pushItems.js';
 import { procedure, router } from '../trpc.js';
 
@@ -49,4 +50,9 @@ export const ingestRouter = router({
     .input(JobInput)
     .output(IngestJobOut)
     .mutation(({ ctx, input }) => ctx.queue.cancel(input.jobId)),
+  /** How the folder scanner would read these paths (up to 500), touching nothing. */
+  parsePaths: procedure
+    .input(ParsePathsInput)
+    .output(ParsePathsOut)
+    .query(({ input }) => parsePaths(input)),
 });

@@ -67,7 +67,8 @@ export const mochaHooks = {
     await truncateAll(db());
   },
   async afterAll(this: Mocha.Context) {
-    this.timeout(60_000);
+    // Dropping the scratch database waits for the server's own sessions, as long as creating it can.
+    this.timeout(120_000);
     if (!harness) return;
     await new Promise<void>((resolve) => harness!.server.close(() => resolve()));
     await harness.queue.stop(2000);

@@ -31,6 +31,8 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
     keyPrefix: collectionKeyPrefix(collection.id),
     seenKeys: [],
     skippedKeys: [],
+    extras: 0,
+    notices: [],
   };
   const versions = await storedVersions(db, adapter.provider, adapter.versions, collection.id);
   const batches = adapter.pull({
@@ -42,6 +44,8 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
   let index = 0;
   for await (const batch of batches) {
     pull.skippedKeys.push(...(batch.skippedKeys ?? []));
+    pull.extras += batch.extras ?? 0;
+    pull.notices.push(...(batch.notices ?? []));
     // Keys of refused items count as seen too: the source still has them, they are not removed.
     for (const item of batch.items) pull.seenKeys.push(...assetKeys(item, pull.provider, pull.keyPrefix));
     const { valid, rejected } = validateItems(batch.items, index);
