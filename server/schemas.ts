@@ -214,14 +214,15 @@ export const RegisteredAssetOut = z.object({ asset: AssetOut, created: z.boolean
 export const ResolvedPathOut = z.object({ path: z.string(), localPath: z.string().nullable(), mappingId: z.string().nullable() });
 
 export const HealthOut = z.object({
-  /** `saturated`: the database answers, but callers queue for it (reads are slow until the load passes). */
-  status: z.enum(['ok', 'saturated', 'unhealthy']),
+  status: z.enum(['ok', 'unhealthy']),
   database: z.object({
     reachable: z.boolean(),
     migration: z.string().nullable(),
     latencyMs: z.number().nullable(),
     /** Queries (and ingest transactions) waiting for a connection when the check arrived. */
     waiting: z.number(),
+    /** The database answers, but callers queue for it (reads are slow until the load passes). */
+    saturated: z.boolean(),
     error: z.string().optional(),
   }),
   uptimeSeconds: z.number(),

@@ -2,14 +2,15 @@ import type { Knex } from 'knex';
 import { writesWaiting } from './ingest/writeGate.js';
 
 export interface HealthReport {
-  /** `saturated`: the database answers, but callers queue for it (reads are slow until the load passes). */
-  status: 'ok' | 'saturated' | 'unhealthy';
+  status: 'ok' | 'unhealthy';
   database: {
     reachable: boolean;
     migration: string | null;
     latencyMs: number | null;
     /** Queries (and ingest transactions) that were waiting for a connection when this check arrived. */
     waiting: number;
+    /** The database answers, but callers queue for it (reads are slow until the load passes). */
+    saturated: boolean;
     error?: string;
   };
   uptimeSeconds: number;
@@ -40,19 +41,27 @@ export async function checkDatabase(db: Knex): Promise<HealthReport> {
     const migration = await withTimeout(db.migrate.currentVersion(), HEALTH_TIMEOUT_MS);
     const latencyMs = Math.round(performance.now() - started);
     return {
-      status: latencyMs > SATURATED_LATENCY_MS || waiting >= SATURATED_WAITING ? 'saturated' : 'ok',
+      status: 'ok',
       database: {
         reachable: true,
         migration: migration === 'none' ? null : migration,
         latencyMs,
         waiting,
+        saturated: latencyMs > SATURATED_LATENCY_MS || waiting >= SATURATED_WAITING,
       },
       uptimeSeconds: Math.round(process.uptime()),
     };
   } catch {
     return {
       status: 'unhealthy',
-      database: { reachable: false, migration: null, latencyMs: null, waiting, error: 'the database does not answer' },
+      database: {
+        reachable: false,
+        migration: null,
+        latencyMs: null,
+        waiting,
+        saturated: false,
+        error: 'the database does not answer',
+      },
       uptimeSeconds: Math.round(process.uptime()),
     };
   }
