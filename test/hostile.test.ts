@@ -3,11 +3,10 @@ import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import { transformer } from '../sdk/transformer.js';
 import { appRouter } from '../server/router.js';
-import { sharedQueue } from '../server/services/ingest/queue.js';
 import { createCallerFactory, type Context } from '../server/trpc.js';
 import { snapshotCounts, truncateAll } from './support/database.js';
 import { assertSafeMessage } from './support/expect.js';
-import { baseUrl, db, testLogger } from './support/harness.js';
+import { baseUrl, db, queue, testLogger } from './support/harness.js';
 
 /** Every procedure of the router, discovered from the router itself. */
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(
@@ -175,7 +174,7 @@ function callerFor(): unknown {
   const ctx: Context = {
     db: db(),
     log: testLogger,
-    queue: sharedQueue(db(), { log: testLogger }),
+    queue: queue(),
     requestId: 'fuzz',
     authorized: true,
   };
