@@ -351,7 +351,7 @@ program
     });
     bar.start(1, 0, { line: progressLine(progressOf(job), frame) });
     let status = job;
-    while (status.state === 'running' || (status.state as string) === 'queued') {
+    while (status.state === 'queued' || status.state === 'running') {
       await new Promise((r) => setTimeout(r, 200));
       status = await client.ingest.status.query({ jobId: job.id });
       bar.update(0, { line: progressLine(progressOf(status), ++frame) });
@@ -359,6 +359,7 @@ program
     bar.update(0, { line: progressLine(progressOf(status), ++frame) });
     bar.stop();
     if (status.state === 'failed') throw new Error(cliHint(`${status.error?.code}: ${status.error?.message}`, context));
+    if (status.state === 'cancelled') throw new Error('the ingest job was cancelled');
     const report = status.report!;
     output(report, () => {
       const { byKind, removedAssets, ...totals } = report;

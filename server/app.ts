@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import { openApiDocument } from './openapi.js';
 import { restRouter } from './rest.js';
 import { appRouter } from './router.js';
+import { sharedQueue, type IngestQueue } from './services/ingest/queue.js';
 import type { Context } from './trpc.js';
 
 export interface AppOptions {
@@ -20,6 +21,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Most calls in one batched HTTP request. */
   maxBatchSize?: number;
+  /** The ingest job queue; by default one per database, working jobs in this process. */
+  queue?: IngestQueue;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -37,12 +40,14 @@ export function tokenMatches(header: string | undefined, tokens: readonly string
   return ok && match !== null;
 }
 
-export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, maxBatchSize = 50 }: AppOptions): Express {
+export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, maxBatchSize = 50, queue }: AppOptions): Express {
+  const jobs = queue ?? sharedQueue(db, { log });
   const app = express();
   app.disable('x-powered-by');
   const createContext = (req: Request): Context => ({
     db,
     log,
+    queue: jobs,
     requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID(),
     authorized: tokenMatches(req.headers.authorization, apiTokens),
   });

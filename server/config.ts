@@ -18,6 +18,14 @@ const EnvSchema = z.object({
     .min(1024)
     .default(2 * 1024 * 1024),
   RETROVUE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  RETROVUE_WORKER: z.enum(['on', 'off']).default('on'),
+  RETROVUE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  RETROVUE_JOB_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
+  RETROVUE_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(10),
+  RETROVUE_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(3600).default(2),
+  RETROVUE_JOB_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  RETROVUE_SCHEDULE_TICK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
+  RETROVUE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
   RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -35,6 +43,19 @@ export interface AppConfig {
   /** PostgreSQL only: statement and connection-acquire timeouts (SERVICE_UNAVAILABLE when exceeded). */
   dbTimeouts: { statementMs: number; acquireMs: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  jobs: {
+    /** Whether this process works ingest jobs (API-only replicas: RETROVUE_WORKER=off). */
+    worker: boolean;
+    /** Jobs run at once per worker process: 1 on the embedded database (ingests queue behind each other), 2 on PostgreSQL. */
+    concurrency: number;
+    retryLimit: number;
+    retryDelaySeconds: number;
+    pollSeconds: number;
+    staleSeconds: number;
+    scheduleTickSeconds: number;
+    /** Items per write transaction: 500 on PostgreSQL, 100 on the embedded database (short transactions keep readers answering). */
+    batchSize: number;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -57,5 +78,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: e.RETROVUE_SHUTDOWN_GRACE_MS,
     dbTimeouts: { statementMs: e.RETROVUE_DB_STATEMENT_TIMEOUT_MS, acquireMs: e.RETROVUE_DB_ACQUIRE_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
+    jobs: {
+      worker: e.RETROVUE_WORKER === 'on',
+      concurrency: e.RETROVUE_WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 2 : 1),
+      retryLimit: e.RETROVUE_JOB_RETRIES,
+      retryDelaySeconds: e.RETROVUE_JOB_RETRY_DELAY_SECONDS,
+      pollSeconds: e.RETROVUE_JOB_POLL_SECONDS,
+      staleSeconds: e.RETROVUE_JOB_STALE_SECONDS,
+      scheduleTickSeconds: e.RETROVUE_SCHEDULE_TICK_SECONDS,
+      batchSize: e.RETROVUE_INGEST_BATCH_SIZE ?? (e.DATABASE_URL ? 500 : 100),
+    },
   };
 }

@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createKnex, targetFrom } from './db/knex.js';
 import { createLogger } from './logger.js';
-import { drainIngests } from './services/ingest/jobs.js';
+import { IngestQueue } from './services/ingest/queue.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   if (migrator !== db) await migrator.destroy();
   log.info({ database: target.kind === 'postgres' ? 'postgres' : `pglite:${config.pgliteDir}`, applied: migrations }, 'migrated');
 
-  const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes });
+  // The embedded database has one owner, this process: jobs it left running died with it.
+  const queue = new IngestQueue(db, { log, ...config.jobs, exclusive: target.kind !== 'postgres' });
+  await queue.start();
+  log.info({ worker: config.jobs.worker, concurrency: config.jobs.concurrency }, 'job queue started');
+
+  const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes, queue });
   const server: Server = app.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     log.info({ url: `http://${config.host}:${port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
@@ -40,8 +45,8 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     force.unref();
     server.close(async () => {
-      // Background collection ingests finish their current run (each batch is its own transaction).
-      await Promise.race([drainIngests(), new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref())]);
+      // Running ingest jobs stop after their current batch (committed) and resume on the next worker.
+      await queue.stop(config.shutdownGraceMs);
       await db.destroy();
       log.info('stopped');
       process.exit(0);

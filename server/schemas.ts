@@ -235,6 +235,10 @@ export const HealthOut = z.object({
     reachable: z.boolean(),
     migration: z.string().nullable(),
     latencyMs: z.number().nullable(),
+    /** Queries (and ingest transactions) waiting for a connection when the check arrived. */
+    waiting: z.number(),
+    /** The database answers, but callers queue for it (reads are slow until the load passes). */
+    saturated: z.boolean(),
     error: z.string().optional(),
   }),
   uptimeSeconds: z.number(),
@@ -277,15 +281,23 @@ export const IngestItemsOut = z.object({
   rejected: z.array(z.object({ index: z.number(), sourceKey: z.string().nullable(), errors: z.array(FieldErrorOut) })),
 });
 
+export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export const JobStateIn = z.enum(JOB_STATES);
+
 export const IngestJobOut = z.object({
   id: z.string(),
   collectionId: z.string(),
-  state: z.enum(['running', 'done', 'failed']),
-  startedAt: Timestamp,
-  finishedAt: Timestamp.nullable(),
-  progress: z.object({ itemsDone: z.number(), batchesDone: z.number() }),
+  state: JobStateIn,
+  trigger: z.enum(['manual', 'schedule']),
+  attempts: z.number(),
+  worker: z.string().nullable(),
+  progress: z.object({ itemsDone: z.number(), batchesDone: z.number(), itemsPerSecond: z.number(), phase: z.string() }),
   report: IngestReportOut.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  heartbeatAt: Timestamp.nullable(),
 });
 
 // ---- catalog (programming queries) and playout ----
@@ -477,3 +489,5 @@ export const PurgeMissingOutput = z.object({
   /** The first 100, by uri. */
   assets: z.array(z.object({ id: z.string(), uri: z.string(), missingSince: Timestamp })),
 });
+
+export const IngestJobPageOut = z.object({ items: z.array(IngestJobOut), nextCursor: z.string().nullable() });

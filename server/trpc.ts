@@ -5,10 +5,13 @@ import { toTRPCError } from './errors.js';
 import { InputProblemError, inputProblem } from './inputGuard.js';
 import type { Logger } from './logger.js';
 import { describeFieldErrors, fieldErrors, type FieldError } from './schemas.js';
+import type { IngestQueue } from './services/ingest/queue.js';
 
 export interface Context {
   db: Knex;
   log: Logger;
+  /** Durable collection ingest jobs, shared with every process on the database. */
+  queue: IngestQueue;
   requestId: string;
   /** Whether the request carried a valid API token (always true when no token is configured). */
   authorized: boolean;

@@ -6,7 +6,7 @@ import { appRouter } from '../server/router.js';
 import { createCallerFactory, type Context } from '../server/trpc.js';
 import { snapshotCounts, truncateAll } from './support/database.js';
 import { assertSafeMessage } from './support/expect.js';
-import { baseUrl, db, testLogger } from './support/harness.js';
+import { baseUrl, db, queue, testLogger } from './support/harness.js';
 
 /** Every procedure of the router, discovered from the router itself. */
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(
@@ -171,7 +171,13 @@ const hostileInput = fc.oneof(
 );
 
 function callerFor(): unknown {
-  const ctx: Context = { db: db(), log: testLogger, requestId: 'fuzz', authorized: true };
+  const ctx: Context = {
+    db: db(),
+    log: testLogger,
+    queue: queue(),
+    requestId: 'fuzz',
+    authorized: true,
+  };
   return createCallerFactory(appRouter)(ctx);
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { RouterInputs } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
+import { writesWaiting } from '../server/services/ingest/writeGate.js';
 import { client, db } from './support/harness.js';
 
 type Item = RouterInputs['ingest']['items']['items'][number];
@@ -86,6 +87,34 @@ describe('ingest.items', () => {
     );
     assert.deepEqual(await snapshotCounts(db()), before);
     assert.deepEqual(await db()('assets').orderBy('uri'), rows);
+  });
+
+  it('a touched item whose markers did not change writes nothing (jsonb key order is not a change)', async () => {
+    // jsonb stores object keys shortest first, then bytewise: `title` comes back after `index`.
+    const withChapters = (): Item[] => {
+      const items = library();
+      items[0]!.assets[0]!.markers = [
+        {
+          kind: 'chapter',
+          startMs: 0,
+          endMs: 1000,
+          payload: { title: 'Act 1', index: 1, nested: { zeta: 1, alpha: [{ b: 1, a: 2 }] } },
+        },
+        { kind: 'intro', startMs: 0, endMs: 500, payload: { source: 'plex', id: 7 } },
+      ];
+      return items;
+    };
+    await client().ingest.items.mutate({ items: withChapters() });
+    const ids = await db()('markers').orderBy('id').pluck('id');
+    const { report } = await client().ingest.items.mutate({ items: withChapters() });
+    assert.equal(report.rowsWritten, 0);
+    assert.deepEqual(report.byKind.markers, { created: 0, updated: 0, unchanged: 2 });
+    assert.deepEqual(await db()('markers').orderBy('id').pluck('id'), ids, 'the same rows, not re-inserted copies');
+    // A real difference inside the payload is still written.
+    const changed = withChapters();
+    (changed[0]!.assets[0]!.markers![0]!.payload as { title: string }).title = 'Act One';
+    const { report: second } = await client().ingest.items.mutate({ items: changed });
+    assert.deepEqual(second.byKind.markers, { created: 0, updated: 1, unchanged: 1 });
   });
 
   it('counts what changed as updated, and replaces changed markers', async () => {
@@ -226,6 +255,41 @@ describe('ingest.items', () => {
       () => client().ingest.items.mutate({ items: library(), collectionId: '00000000-0000-4000-8000-000000000000' }),
       'NOT_FOUND',
     );
+  });
+});
+
+describe('the embedded database under ingest load', () => {
+  before(function () {
+    if (process.env.DATABASE_URL) this.skip(); // PostgreSQL has a pool: readers do not wait in line
+  });
+
+  it('readers wait for at most the running ingest, not a queue of them; health.check reports saturation', async function () {
+    this.timeout(90_000);
+    const items = (n: number) =>
+      Array.from({ length: 300 }, (_, i) => ({
+        title: { kind: 'show' as const, name: `Load ${n}`, year: 2000 },
+        season: { number: 1 + Math.floor(i / 100) },
+        episode: { number: i % 100 },
+        assets: [{ uri: `file:///load/${n}/${i}.mkv`, size: 1, durationMs: 1000 }],
+      }));
+    const order: string[] = [];
+    const ingests = Array.from({ length: 8 }, (_, n) =>
+      client()
+        .ingest.items.mutate({ items: items(n) })
+        .then(() => order.push(`ingest ${n}`)),
+    );
+    // Until most of them wait at the write gate (validation of each call comes first).
+    for (let i = 0; i < 400 && writesWaiting(db()) < 5; i++) await new Promise((r) => setTimeout(r, 25));
+    const health = await client().health.check.query();
+    order.push('health');
+    await client().titles.list.query({ limit: 5 });
+    order.push('read');
+    await Promise.all(ingests);
+    assert.equal(health.status, 'ok');
+    assert.equal(health.database.saturated, true);
+    assert.ok(health.database.waiting >= 4, `waiting: ${health.database.waiting}`);
+    assert.ok(order.indexOf('read') <= 3, `the read came after: ${order.join(', ')}`);
+    assert.equal((await client().health.check.query()).database.saturated, false, 'not saturated once the load passed');
   });
 });
 

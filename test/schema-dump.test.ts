@@ -98,6 +98,22 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['local_path', 'character varying(500)', false, null],
     createdAt,
   ],
+  // Additive (issue 14): durable ingest jobs.
+  ingest_jobs: [
+    uuidPk,
+    ['collection_id', 'uuid', false, null],
+    ['state', 'character varying(16)', false, "'queued'::character varying"],
+    ['trigger', 'character varying(16)', false, "'manual'::character varying"],
+    ['attempts', 'integer', false, '0'],
+    ['worker', 'character varying(200)', true, null],
+    ['progress', 'jsonb', false, "'{}'::jsonb"],
+    ['report', 'jsonb', true, null],
+    ['error', 'jsonb', true, null],
+    createdAt,
+    ['started_at', 'timestamp with time zone', true, null],
+    ['finished_at', 'timestamp with time zone', true, null],
+    ['heartbeat_at', 'timestamp with time zone', true, null],
+  ],
 };
 
 /** Columns added by later, additive migrations (appended after the documented ones). */
@@ -127,6 +143,7 @@ const FOREIGN_KEYS = [
   'episode_assets.episode_id -> episodes CASCADE',
   'episodes.season_id -> seasons CASCADE',
   'episodes.title_id -> titles CASCADE',
+  'ingest_jobs.collection_id -> source_collections CASCADE',
   'markers.asset_id -> assets CASCADE',
   'path_mappings.collection_id -> source_collections CASCADE',
   'provider_refs.asset_id -> assets CASCADE',
@@ -183,7 +200,7 @@ describe('schema dump matches DB_SCHEMA.md', () => {
       SELECT conrelid::regclass::text || '.' || a.attname || ' -> ' || confrelid::regclass::text || ' ' ||
              CASE confdeltype WHEN 'c' THEN 'CASCADE' ELSE confdeltype::text END AS fk
       FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-      WHERE contype = 'f' AND array_length(conkey, 1) = 1 ORDER BY 1`);
+      WHERE contype = 'f' AND connamespace = 'public'::regnamespace AND array_length(conkey, 1) = 1 ORDER BY 1`);
     assert.deepEqual(rows(fks, 'fk'), [...FOREIGN_KEYS].sort());
     const { rows: indexes } = await db().raw(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`);
     const names = new Set(rows(indexes, 'indexname'));

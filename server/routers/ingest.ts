@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../domain/items.js';
-import { Id, IngestItemsOut, IngestJobOut } from '../schemas.js';
-import { getJob, runCollectionIngest, startCollectionIngest } from '../services/ingest/jobs.js';
+import { Id, IngestItemsOut, IngestJobOut, IngestJobPageOut, JobStateIn, PageInput } from '../schemas.js';
 import { ParsePathsInput, ParsePathsOut, parsePaths } from '../services/ingest/parsePaths.js';
 import { pushItems } from '../services/ingest/pushItems.js';
 import { procedure, router } from '../trpc.js';
@@ -13,6 +12,7 @@ const ItemsInput = z.strictObject({
   collectionId: Id.optional(),
 });
 const CollectionInput = z.strictObject({ collectionId: Id });
+const JobInput = z.strictObject({ jobId: Id });
 
 export const ingestRouter = router({
   /** Normalized items in; all-or-nothing unless `partial: true` (then the bad ones come back in `rejected`). */
@@ -21,24 +21,35 @@ export const ingestRouter = router({
     .output(IngestItemsOut)
     .mutation(({ ctx, input }) => pushItems(ctx.db, input)),
 
-  /** Pulls a whole enabled collection from its source and waits for the report. */
+  /** Pulls a whole enabled collection through the job queue and waits for the end (a failure answers with its error). */
   collection: procedure
     .input(CollectionInput)
     .output(IngestJobOut)
-    .mutation(({ ctx, input }) => runCollectionIngest(ctx.db, input.collectionId)),
+    .mutation(({ ctx, input }) => ctx.queue.runAndWait(input.collectionId)),
 
-  /** Starts a collection ingest in the background; follow it with `ingest.status`. */
+  /** Queues a collection ingest, or returns the one already queued or running; follow it with `ingest.status`. */
   start: procedure
     .input(CollectionInput)
     .output(IngestJobOut)
-    .mutation(({ ctx, input }) => startCollectionIngest(ctx.db, input.collectionId)),
+    .mutation(({ ctx, input }) => ctx.queue.enqueue(input.collectionId)),
 
-  /** Progress and, once done, the report of an ingest started here. */
+  /** State, stored progress and, once ended, the report or error of a job, from any replica. */
   status: procedure
-    .input(z.strictObject({ jobId: Id }))
+    .input(JobInput)
     .output(IngestJobOut)
-    .query(({ input }) => getJob(input.jobId)),
+    .query(({ ctx, input }) => ctx.queue.get(input.jobId)),
 
+  /** Recent jobs first (keyset paged), optionally of one collection or in one state. */
+  list: procedure
+    .input(z.strictObject({ ...PageInput, collectionId: Id.optional(), state: JobStateIn.optional() }))
+    .output(IngestJobPageOut)
+    .query(({ ctx, input }) => ctx.queue.list(input)),
+
+  /** Cancels a queued or running job; a running one stops after its current batch (what it committed stays). */
+  cancel: procedure
+    .input(JobInput)
+    .output(IngestJobOut)
+    .mutation(({ ctx, input }) => ctx.queue.cancel(input.jobId)),
   /** How the folder scanner would read these paths (up to 500), touching nothing. */
   parsePaths: procedure
     .input(ParsePathsInput)

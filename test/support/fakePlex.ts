@@ -24,6 +24,8 @@ export interface FakePlex {
   failNext(count: number, status: number): void;
   /** Answer the next N requests only after this delay. */
   slowNext(count: number, delayMs: number): void;
+  /** Delay every answer by this much (a slow server: long ingests to interrupt). */
+  setLatency(delayMs: number): void;
   close(): Promise<void>;
 }
 
@@ -31,8 +33,17 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
   let failures: { count: number; status: number } = { count: 0, status: 500 };
   let slow: { count: number; delayMs: number } = { count: 0, delayMs: 0 };
   const requests: FakePlex['requests'] = [];
+  let latencyMs = 0;
 
   const server = http.createServer((req, res) => {
+    if (latencyMs > 0) {
+      const timer = setTimeout(() => answer(req, res), latencyMs);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    answer(req, res);
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://plex');
     const start = req.headers['x-plex-container-start'];
     const size = req.headers['x-plex-container-size'];
@@ -74,7 +85,7 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
       return item ? send(200, { MediaContainer: { size: 1, Metadata: [item] } }) : send(404, {});
     }
     return send(404, { error: 'not found' });
-  });
+  };
   server.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port: listening } = server.address() as AddressInfo;
@@ -89,6 +100,9 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     },
     slowNext(count, delayMs) {
       slow = { count, delayMs };
+    },
+    setLatency(delayMs) {
+      latencyMs = delayMs;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { createApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { createRetrovueClient, type RetrovueClient } from '../../sdk/index.js';
 import { createScratchDatabase, type ScratchDatabase } from '../../server/db/scratch.js';
+import { IngestQueue, type QueueOptions } from '../../server/services/ingest/queue.js';
 import { truncateAll } from './database.js';
 
 /**
@@ -16,6 +17,7 @@ interface Harness {
   server: Server;
   url: string;
   client: RetrovueClient;
+  queue: IngestQueue;
 }
 
 let harness: Harness | undefined;
@@ -28,6 +30,16 @@ const current = (): Harness => {
 export const db = (): Knex => current().database.db;
 export const client = (): RetrovueClient => current().client;
 export const baseUrl = (): string => current().url;
+export const queue = (): IngestQueue => current().queue;
+
+/** Job queue settings for tests: quick polling, retries and heartbeats (small libraries, short intervals). */
+export const TEST_QUEUE: Omit<QueueOptions, 'log'> = {
+  pollSeconds: 0.5,
+  retryLimit: 1,
+  retryDelaySeconds: 0,
+  staleSeconds: 2,
+  scheduleTickSeconds: 0.5,
+};
 
 export async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
   const server = app.listen(0, '127.0.0.1');
@@ -42,8 +54,14 @@ export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(120_000);
     const database = await createScratchDatabase('test');
-    const { server, url } = await listen(createApp({ db: database.db, log: testLogger, apiTokens: [] }));
-    harness = { database, server, url, client: createRetrovueClient({ url }) };
+    const queue = new IngestQueue(database.db, {
+      log: testLogger,
+      ...TEST_QUEUE,
+      exclusive: database.target.kind !== 'postgres',
+    });
+    await queue.start();
+    const { server, url } = await listen(createApp({ db: database.db, log: testLogger, apiTokens: [], queue }));
+    harness = { database, server, url, client: createRetrovueClient({ url }), queue };
   },
   async beforeEach() {
     await truncateAll(db());
@@ -53,6 +71,7 @@ export const mochaHooks = {
     this.timeout(120_000);
     if (!harness) return;
     await new Promise<void>((resolve) => harness!.server.close(() => resolve()));
+    await harness.queue.stop(2000);
     await harness.database.drop();
     harness = undefined;
   },

@@ -13,6 +13,7 @@ import {
   METADATA_PARAMS,
   storedValues,
 } from './metadata.js';
+import { throughWriteGate } from './writeGate.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -95,6 +96,8 @@ export interface IngestOptions {
   collectionId?: string;
   batchSize?: number;
   onProgress?: (progress: IngestProgress) => void;
+  /** Awaited after every committed batch (a durable job stores its progress here, or stops the run by throwing). */
+  afterBatch?: (progress: IngestProgress) => Promise<void>;
 }
 
 export function emptyReport(): IngestReport {
@@ -622,8 +625,20 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
   count(report, 'providerRefs', rows.length, returned);
 }
 
+/**
+ * JSON with object keys sorted at every depth: jsonb hands objects back with its own key order
+ * (shorter keys first), so a payload is compared by meaning, not by how its keys were written.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 const markerSignature = (m: { kind: string; startMs: number; endMs: number; payload?: unknown }) =>
-  JSON.stringify([m.kind, m.startMs, m.endMs, m.payload ?? null]);
+  canonicalJson([m.kind, m.startMs, m.endMs, m.payload ?? null]);
 
 /** Replaces the markers of assets whose incoming set differs from the stored one; leaves the rest alone. */
 async function syncMarkers(
@@ -789,7 +804,9 @@ export class IngestRun {
       await this.writeWithRetry(batch);
       this.report.items += batch.length;
       this.batchesDone++;
-      this.options.onProgress?.({ itemsDone: this.report.items, batchesDone: this.batchesDone, report: this.totals() });
+      const progress = { itemsDone: this.report.items, batchesDone: this.batchesDone, report: this.totals() };
+      this.options.onProgress?.(progress);
+      await this.options.afterBatch?.(progress);
     }
   }
 
@@ -834,16 +851,19 @@ export class IngestRun {
   private async writeWithRetry(batch: IngestItem[], attempt = 0): Promise<void> {
     const before = structuredClone(this.report);
     try {
-      await this.db.transaction(async (trx) => {
-        // Every statement here matches one batch of keys against a large table: index probes in a
-        // nested loop always win, while hash plans (chosen on fresh tables without statistics)
-        // would scan the whole table once per batch. Scoped to this transaction.
-        await trx.raw('SET LOCAL enable_hashjoin = off');
-        await trx.raw('SET LOCAL enable_mergejoin = off');
-        if (this.options.collectionId)
-          await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
-        await writeBatch(trx, batch, this.report);
-      });
+      // One ingest transaction at a time on a single-connection database (readers keep answering).
+      await throughWriteGate(this.db, () =>
+        this.db.transaction(async (trx) => {
+          // Every statement here matches one batch of keys against a large table: index probes in a
+          // nested loop always win, while hash plans (chosen on fresh tables without statistics)
+          // would scan the whole table once per batch. Scoped to this transaction.
+          await trx.raw('SET LOCAL enable_hashjoin = off');
+          await trx.raw('SET LOCAL enable_mergejoin = off');
+          if (this.options.collectionId)
+            await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
+          await writeBatch(trx, batch, this.report);
+        }),
+      );
     } catch (err) {
       Object.assign(this.report, before); // the batch rolled back: so do its counts
       const code = (err as { code?: string }).code;

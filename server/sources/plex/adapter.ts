@@ -125,6 +125,11 @@ function movieItem(movie: PlexMetadata, ctx: PlexContext): IngestItem | null {
   };
 }
 
+const withoutShowVersion = (item: IngestItem, scope: string): IngestItem =>
+  item.title
+    ? { ...item, title: { ...item.title, providerRefs: (item.title.providerRefs ?? []).filter((r) => r.key !== scope) } }
+    : item;
+
 const versionOf = (item: PlexMetadata & { leafCount?: number }) => joinVersion(item.updatedAt, item.leafCount);
 
 async function* pullSection({
@@ -148,9 +153,15 @@ async function* pullSection({
         if (movie) yield { items: [movie] };
         continue;
       }
+      // The show's version (its provider ref, holding updatedAt) goes only with its last page: a run
+      // stopped part-way through a show must not mark the show as ingested, or the resumed run
+      // would skip its remaining episodes.
+      let previous: IngestItem[] | null = null;
       for await (const episodes of client.showEpisodes(item.ratingKey)) {
-        yield { items: episodes.map((e) => episodeItem(item, e, ctx)).filter((e): e is IngestItem => e !== null) };
+        if (previous) yield { items: previous.map((e) => withoutShowVersion(e, scope)) };
+        previous = episodes.map((e) => episodeItem(item, e, ctx)).filter((e): e is IngestItem => e !== null);
       }
+      if (previous) yield { items: previous };
     }
   }
 }
