@@ -110,7 +110,12 @@ export const AssetOut = z.object({
   hashSha256: z.string().nullable(),
   discoveredAt: Timestamp,
   canonical: z.boolean(),
+  /** The version's name ("Director's Cut"), when its source gives one. */
+  edition: z.string().nullable(),
 });
+
+/** Part 2..n of a version made of parts (the version itself is part 1), with its place in play order. */
+export const AssetPartOut = AssetOut.extend({ partIndex: z.number() });
 
 export const MarkerOut = z.object({
   id: z.string(),
@@ -175,6 +180,8 @@ export const PathMappingOut = z.object({
 // ---- graphs returned by `get` with `include` ----
 
 export const AssetGraph = AssetOut.extend({
+  /** Parts 2..n in play order; empty for a single-file version. Always present when assets are included. */
+  parts: z.array(AssetPartOut).optional(),
   markers: z.array(MarkerOut).optional(),
   reviews: z.array(ReviewOut).optional(),
   providerRefs: z.array(ProviderRefOut).optional(),

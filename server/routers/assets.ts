@@ -5,7 +5,7 @@ import { linkEpisode, listAssets, registerAsset, setCanonical, unlinkEpisode } f
 import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
 import { procedure, router } from '../trpc.js';
 
-const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs'] as const;
+const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs', 'parts'] as const;
 
 const Codec = z.string().trim().min(1).max(50);
 const LinkInput = z.strictObject({ assetId: Id, episodeId: Id });

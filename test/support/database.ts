@@ -9,6 +9,7 @@ export const TABLES = [
   'markers',
   'provider_refs',
   'episode_assets',
+  'asset_parts',
   'assets',
   'episodes',
   'seasons',

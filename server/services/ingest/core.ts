@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CollectionPull } from '../../sources/types.js';
-import type { IngestAssetItem, IngestItem, ProviderKey } from './items.js';
+import type { IngestAssetItem, IngestAssetPartItem, IngestItem, ProviderKey } from './items.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -95,6 +95,8 @@ const titleIdentity = (t: NonNullable<IngestItem['title']>) => `${t.kind}|${t.na
 const episodeIdentity = (item: IngestItem) =>
   `${titleIdentity(item.title!)}|${item.season?.number ?? -1}|${item.episode?.number ?? -1}`;
 const refKey = (type: string, r: ProviderKey) => `${type}|${r.provider}|${r.key}`;
+/** A version's files: itself (part 1), then its parts 2..n in play order. */
+const filesOf = (asset: IngestAssetItem): Array<IngestAssetItem | IngestAssetPartItem> => [asset, ...(asset.parts ?? [])];
 
 interface Classified {
   item: IngestItem;
@@ -145,8 +147,8 @@ function refsOf(item: IngestItem): Array<{ type: 'title' | 'episode' | 'asset'; 
     for (const ref of item.title.providerRefs ?? []) out.push({ type: 'title', ref, identity: titleIdentity(item.title) });
     for (const ref of item.episode?.providerRefs ?? []) out.push({ type: 'episode', ref, identity: episodeIdentity(item) });
   }
-  for (const asset of item.assets)
-    for (const ref of asset.providerRefs ?? []) out.push({ type: 'asset', ref, identity: asset.uri });
+  for (const file of item.assets.flatMap(filesOf))
+    for (const ref of file.providerRefs ?? []) out.push({ type: 'asset', ref, identity: file.uri });
   return out;
 }
 
@@ -163,7 +165,10 @@ async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Cla
       reasons.push(reason);
     };
     if (!item.title) doubt(CONFIDENCE_FACTORS.unidentified, 'could not tell which title this file belongs to');
-    const noDuration = item.assets.filter((a) => a.durationMs == null).map((a) => a.uri);
+    const noDuration = item.assets
+      .flatMap(filesOf)
+      .filter((a) => a.durationMs == null)
+      .map((a) => a.uri);
     if (noDuration.length) doubt(CONFIDENCE_FACTORS.missingDuration, `missing duration: ${noDuration.join(', ')}`);
 
     const conflicts: string[] = [];
@@ -419,26 +424,29 @@ async function upsertAssets(
   canonicalUris: Set<string>,
   report: IngestReport,
 ): Promise<Map<string, AssetRow>> {
+  // Parts 2..n are assets of their own (own uri, size, duration); a given edition replaces the stored one.
   const assets = distinctBy(
-    items.flatMap((i) => i.assets),
+    items.flatMap((i) => i.assets.flatMap(filesOf)),
     (a) => a.uri,
   );
   const uris = assets.map((a) => a.uri);
   const rows = await query<UpsertRow & { id: string; uri: string; canonical: boolean }>(
     trx,
-    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
-     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])
-       AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
+    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical, edition)
+     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[])
+       AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical, edition)
      WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.uri = i.uri
-                         AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256)
-                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container, coalesce(i.hash_sha256, a.hash_sha256)))
+                         AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256, a.edition)
+                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container,
+                                                 coalesce(i.hash_sha256, a.hash_sha256), coalesce(i.edition, a.edition)))
      ON CONFLICT (uri) DO UPDATE
        SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
            audio_codec = excluded.audio_codec, container = excluded.container,
-           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256)
-       WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256)
+           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256),
+           edition = coalesce(excluded.edition, assets.edition)
+       WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256, assets.edition)
          IS DISTINCT FROM (excluded.size, excluded.duration_ms, excluded.video_codec, excluded.audio_codec, excluded.container,
-                           coalesce(excluded.hash_sha256, assets.hash_sha256))
+                           coalesce(excluded.hash_sha256, assets.hash_sha256), coalesce(excluded.edition, assets.edition))
      RETURNING (xmax = 0) AS created, id, uri, canonical`,
     [
       uris,
@@ -449,6 +457,7 @@ async function upsertAssets(
       assets.map((a) => a.container ?? null),
       assets.map((a) => a.hashSha256 ?? null),
       assets.map((a) => canonicalUris.has(a.uri)),
+      assets.map((a) => ('edition' in a ? (a.edition ?? null) : null)),
     ],
   );
   count(report, 'assets', assets.length, rows);
@@ -572,6 +581,44 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
   count(report, 'providerRefs', rows.length, returned);
 }
 
+/**
+ * A version's parts become exactly those given (in play order). Only versions whose stored parts
+ * differ are rewritten; a file that moves to another version leaves the old one.
+ */
+async function syncParts(trx: Knex.Transaction, items: IngestItem[], assetIds: Map<string, string>, report: IngestReport) {
+  const wanted = new Map<string, string[]>();
+  for (const asset of items.flatMap((i) => i.assets))
+    if (asset.parts)
+      wanted.set(
+        assetIds.get(asset.uri)!,
+        asset.parts.map((p) => assetIds.get(p.uri)!),
+      );
+  if (wanted.size === 0) return;
+  const rows = await query<{ version_id: string; asset_id: string }>(
+    trx,
+    `SELECT version_id, asset_id FROM asset_parts WHERE version_id = ANY(?::uuid[]) ORDER BY version_id, part_index`,
+    [[...wanted.keys()]],
+  );
+  const stored = new Map<string, string[]>();
+  for (const r of rows) stored.set(r.version_id, [...(stored.get(r.version_id) ?? []), r.asset_id]);
+  const changed = [...wanted].filter(([version, parts]) => JSON.stringify(parts) !== JSON.stringify(stored.get(version) ?? []));
+  if (changed.length === 0) return;
+  const versions = changed.map(([version]) => version);
+  const fresh = changed.flatMap(([version, parts]) => parts.map((assetId, i) => ({ version, assetId, index: i + 2 })));
+  const deleted = await query(
+    trx,
+    `DELETE FROM asset_parts WHERE version_id = ANY(?::uuid[]) OR asset_id = ANY(?::uuid[]) RETURNING asset_id`,
+    [versions, fresh.map((p) => p.assetId)],
+  );
+  if (fresh.length)
+    await query(
+      trx,
+      `INSERT INTO asset_parts (version_id, asset_id, part_index) SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[])`,
+      [fresh.map((p) => p.version), fresh.map((p) => p.assetId), fresh.map((p) => p.index)],
+    );
+  report.rowsWritten += deleted.length + fresh.length;
+}
+
 const markerSignature = (m: { kind: string; startMs: number; endMs: number; payload?: unknown }) =>
   JSON.stringify([m.kind, m.startMs, m.endMs, m.payload ?? null]);
 
@@ -682,10 +729,11 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
       for (const ref of item.episode?.providerRefs ?? [])
         refs.push({ type: 'episode', entityId: episodeIds.get(episodeIdentity(item))!, ref });
     }
-    for (const asset of item.assets)
-      for (const ref of asset.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(asset.uri)!, ref });
+    for (const file of item.assets.flatMap(filesOf))
+      for (const ref of file.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(file.uri)!, ref });
   }
   await upsertProviderRefs(trx, refs, report);
+  await syncParts(trx, items, assetIds, report);
   await syncMarkers(trx, items, assetIds, report);
   await enqueueReviews(
     trx,

@@ -74,7 +74,7 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
   try {
     for await (const items of itemsOf(db, collection, pull, options)) {
       for (const item of items)
-        for (const asset of item.assets)
+        for (const asset of item.assets.flatMap((a) => [a, ...(a.parts ?? [])]))
           for (const ref of asset.providerRefs ?? [])
             if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
       await ingest.push(items);
