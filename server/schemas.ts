@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalFileUri } from './domain/fileUri.js';
 
 /**
  * The API contract: input validators and the output shapes callers (and the SDK's types) see.
@@ -35,7 +36,8 @@ export const TitleFields = {
 };
 
 export const AssetFields = {
-  uri: z.string().trim().min(1).max(4096),
+  /** Local files in one canonical form (`file:///mnt/tv/x.mkv`, see server/domain/fileUri.ts); other URIs as given. */
+  uri: z.string().trim().min(1).max(4096).transform(canonicalFileUri),
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   durationMs: NonNegativeInt.nullable().optional(),
   videoCodec: Code.nullable().optional(),

@@ -10,18 +10,18 @@ const splitFilm = (order = ['cd2', 'cd3']): Item => ({
   title: { kind: 'movie', name: 'Lawrence of Arabia', year: 1962 },
   assets: [
     {
-      uri: '/mnt/movies/Lawrence/Lawrence - cd1.avi',
+      uri: '/mnt/movies/Lawrence/Lawrence.cd1.avi',
       size: 5_000_000_000,
       durationMs: 4_000_000,
       edition: 'Restored',
       markers: [{ kind: 'credits', startMs: 13_000_000, endMs: 13_200_000 }],
       parts: order.map((cd, i) => ({
-        uri: `/mnt/movies/Lawrence/Lawrence - ${cd}.avi`,
+        uri: `/mnt/movies/Lawrence/Lawrence.${cd}.avi`,
         size: 4_000_000_000 + i,
         durationMs: 4_600_000 + i * 1000,
       })),
     },
-    { uri: '/mnt/movies/Lawrence/Lawrence (1080p).mkv', size: 9_000_000_000, durationMs: 13_201_000 },
+    { uri: '/mnt/movies/Lawrence/Lawrence.1080p.mkv', size: 9_000_000_000, durationMs: 13_201_000 },
   ],
 });
 
@@ -32,15 +32,15 @@ describe('versions made of parts', () => {
     const film = (await client().titles.list.query({ search: 'Lawrence' })).items[0]!;
     const graph = await client().titles.get.query({ id: film.id, include: ['episodes.assets'] });
     const [split, single] = graph.episodes![0]!.assets!;
-    assert.equal(split!.uri, '/mnt/movies/Lawrence/Lawrence - cd1.avi');
+    assert.equal(split!.uri, 'file:///mnt/movies/Lawrence/Lawrence.cd1.avi', 'local files in the one canonical uri form');
     assert.equal(split!.canonical, true);
     assert.equal(split!.edition, 'Restored');
     assert.equal(split!.size, 5_000_000_000, 'sizes above 2^32 survive');
     assert.deepEqual(
       split!.parts!.map((p) => [p.partIndex, p.uri, p.durationMs, p.canonical]),
       [
-        [2, '/mnt/movies/Lawrence/Lawrence - cd2.avi', 4_600_000, false],
-        [3, '/mnt/movies/Lawrence/Lawrence - cd3.avi', 4_601_000, false],
+        [2, 'file:///mnt/movies/Lawrence/Lawrence.cd2.avi', 4_600_000, false],
+        [3, 'file:///mnt/movies/Lawrence/Lawrence.cd3.avi', 4_601_000, false],
       ],
     );
     assert.deepEqual(single!.parts, []);

@@ -3,6 +3,7 @@ import { badRequest } from '../errors.js';
 import type { Source } from '../models/index.js';
 import { FilesystemSourceConfig, PlexSourceConfig } from './config.js';
 import { PlexClient } from './plexClient.js';
+import { PlexHttp } from './plex/http.js';
 import type { DiscoveredCollection } from './types.js';
 
 /** Options the service passes to adapters (tests inject a fetch). */
@@ -21,7 +22,9 @@ const PLEX_LIBRARY_TYPES = new Set(['movie', 'show']);
 /** Asks the source which libraries it has: Plex movie and show sections, or the configured folders. */
 export async function discoverCollections(source: Source, options: AdapterOptions = {}): Promise<DiscoveredCollection[]> {
   if (source.kind === 'plex') {
-    const sections = await plexClientFor(source, options).sections();
+    const config = PlexSourceConfig.safeParse(source.config);
+    if (!config.success) throw badRequest('the Plex source config needs baseUrl and token');
+    const sections = await new PlexHttp({ ...config.data, fetch: options.fetch }).sections();
     return sections
       .filter((s) => PLEX_LIBRARY_TYPES.has(s.type ?? ''))
       .map((s) => ({

@@ -19,4 +19,6 @@ export interface CollectionPull {
   keepPrefixes: string[];
   /** How many source items were skipped as unchanged. */
   skipped: number;
+  /** When given, removals are looked for only under these key prefixes (what changed or vanished). */
+  scopes?: string[];
 }

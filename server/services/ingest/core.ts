@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CollectionPull } from '../../sources/types.js';
+import { scopedRemovals } from './removals.js';
 import type { IngestAssetItem, IngestAssetPartItem, IngestItem, ProviderKey } from './items.js';
 
 /**
@@ -48,6 +49,20 @@ export interface IngestReport {
   rowsWritten: number;
   byKind: Record<IngestKind, KindCounts>;
   removedAssets: Array<{ id: string; uri: string }>;
+  /** What the source pull cost and refused (a Plex collection ingest). */
+  source?: SourcePullReport;
+}
+
+export interface SourcePullReport {
+  /** HTTP requests sent to the source, retries included; of which metadata requests for markers. */
+  requests: number;
+  markerRequests: number;
+  /** Items the source sent that failed validation (first 100, by the source's key), and how many in all. */
+  rejected: Array<{ ratingKey: string; reason: string }>;
+  rejectedCount: number;
+  /** Markers/chapters overshooting the duration by a small tolerance, clamped; and those dropped, by reason. */
+  markersClamped: number;
+  markersDropped: Record<string, number>;
 }
 
 export interface IngestProgress {
@@ -153,7 +168,7 @@ function refsOf(item: IngestItem): Array<{ type: 'title' | 'episode' | 'asset'; 
 }
 
 /** Scores every item by the confidence formula and decides what is written for it. */
-async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Classified[]> {
+async function classify(trx: Knex.Transaction, items: IngestItem[], locatorPrefix: string | null): Promise<Classified[]> {
   const allRefs = items.flatMap(refsOf);
   const existing = await existingRefIdentities(trx, allRefs);
   const claimed = new Map<string, string>();
@@ -174,11 +189,14 @@ async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Cla
     const conflicts: string[] = [];
     const perProvider = new Map<string, string>();
     for (const ref of item.title?.providerRefs ?? []) {
+      if (locatorPrefix !== null && ref.key.startsWith(locatorPrefix)) continue;
       const seen = perProvider.get(ref.provider);
       if (seen !== undefined && seen !== ref.key) conflicts.push(`two ${ref.provider} ids (${seen}, ${ref.key})`);
       perProvider.set(ref.provider, ref.key);
     }
     for (const { type, ref, identity } of refsOf(item)) {
+      // A locator (where the item sits in this collection's source) follows the item: never a doubt.
+      if (locatorPrefix !== null && ref.key.startsWith(locatorPrefix)) continue;
       const key = refKey(type, ref);
       const other = existing.get(key) ?? claimed.get(key);
       if (other !== undefined && other !== identity) conflicts.push(`${ref.provider} ${ref.key} already names another ${type}`);
@@ -553,7 +571,12 @@ interface RefRow {
   ref: ProviderKey;
 }
 
-async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report: IngestReport): Promise<void> {
+async function upsertProviderRefs(
+  trx: Knex.Transaction,
+  refs: RefRow[],
+  report: IngestReport,
+  locatorPrefix: string | null,
+): Promise<void> {
   const rows = distinctBy(refs, (r) => refKey(r.type, r.ref));
   if (rows.length === 0) return;
   const column = (type: RefRow['type']) => rows.map((r) => (r.type === type ? r.entityId : null));
@@ -563,9 +586,14 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
      SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
        AS i(entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      WHERE NOT EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.provider = i.provider AND pr.provider_key = i.provider_key
-                         AND pr.entity_type = i.entity_type AND (pr.entity_id <> i.entity_id OR pr.raw IS NOT DISTINCT FROM i.raw))
-     ON CONFLICT (provider, provider_key, entity_type) DO UPDATE SET raw = excluded.raw
-       WHERE provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw
+                         AND pr.entity_type = i.entity_type
+                         AND ((pr.entity_id <> i.entity_id AND NOT coalesce(starts_with(i.provider_key, ?::text), false))
+                              OR (pr.entity_id = i.entity_id AND pr.raw IS NOT DISTINCT FROM i.raw)))
+     ON CONFLICT (provider, provider_key, entity_type) DO UPDATE
+       SET raw = excluded.raw, entity_id = excluded.entity_id, title_id = excluded.title_id,
+           episode_id = excluded.episode_id, asset_id = excluded.asset_id
+       WHERE (provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw)
+          OR (provider_refs.entity_id <> excluded.entity_id AND coalesce(starts_with(excluded.provider_key, ?::text), false))
      RETURNING (xmax = 0) AS created`,
     [
       rows.map((r) => r.type),
@@ -576,6 +604,8 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
       column('title'),
       column('episode'),
       column('asset'),
+      locatorPrefix,
+      locatorPrefix,
     ],
   );
   count(report, 'providerRefs', rows.length, returned);
@@ -706,9 +736,49 @@ async function enqueueReviews(
   report.rowsWritten += rows.length;
 }
 
+/** A source's own identity for an item (`plex://show/...`, a legacy agent guid): a URI-like key. */
+const isSourceGuid = (ref: ProviderKey) => ref.key.includes('://');
+
+/**
+ * Identity before names, for items that carry their source's guid: the title is the catalogue
+ * title the guid names, else the one its external ids (tmdb, tvdb, imdb) name, else the one with
+ * its kind, name and year. The item takes that title's stored name and year, so a title Plex
+ * renamed, re-keyed or re-matched stays one title. One query per batch.
+ */
+async function reconcileTitles(trx: Knex.Transaction, items: IngestItem[]): Promise<IngestItem[]> {
+  const ordered = (item: IngestItem) => {
+    const refs = item.title?.providerRefs ?? [];
+    if (!refs.some(isSourceGuid)) return [];
+    return [...refs.filter(isSourceGuid), ...refs.filter((r) => !isSourceGuid(r) && r.provider !== 'plex')];
+  };
+  const keys = distinctBy(items.flatMap(ordered), (r) => `${r.provider}|${r.key}`);
+  if (keys.length === 0) return items;
+  const rows = await query<{ provider: string; key: string; kind: string; name: string; year: number | null }>(
+    trx,
+    `SELECT k.provider, k.key, t.kind, t.name, t.year FROM unnest(?::text[], ?::text[]) AS k(provider, key)
+     JOIN provider_refs pr ON pr.provider = k.provider AND pr.provider_key = k.key AND pr.entity_type = 'title'
+     JOIN titles t ON t.id = pr.title_id`,
+    [keys.map((k) => k.provider), keys.map((k) => k.key)],
+  );
+  const known = new Map(rows.map((r) => [`${r.provider}|${r.key}`, r]));
+  return items.map((item) => {
+    const title = item.title;
+    const match = ordered(item)
+      .map((r) => known.get(`${r.provider}|${r.key}`))
+      .find((t) => t && t.kind === title!.kind);
+    return match && title ? { ...item, title: { ...title, name: match.name, year: match.year } } : item;
+  });
+}
+
 /** One batch, one transaction. */
-async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<void> {
-  const classified = await classify(trx, items);
+async function writeBatch(
+  trx: Knex.Transaction,
+  incoming: IngestItem[],
+  report: IngestReport,
+  locatorPrefix: string | null,
+): Promise<void> {
+  const items = await reconcileTitles(trx, incoming);
+  const classified = await classify(trx, items, locatorPrefix);
   const structured = classified.filter((c) => c.structure).map((c) => c.item);
   const titleIds = await upsertTitles(trx, structured, report);
   const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
@@ -732,7 +802,7 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
     for (const file of item.assets.flatMap(filesOf))
       for (const ref of file.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(file.uri)!, ref });
   }
-  await upsertProviderRefs(trx, refs, report);
+  await upsertProviderRefs(trx, refs, report, locatorPrefix);
   await syncParts(trx, items, assetIds, report);
   await syncMarkers(trx, items, assetIds, report);
   await enqueueReviews(
@@ -777,7 +847,12 @@ export class IngestRun {
    * that were neither seen nor skipped as unchanged are reported as removed (and left in place).
    */
   async finish(pull?: CollectionPull): Promise<IngestReport> {
-    if (pull) {
+    if (pull?.scopes) {
+      const rows = await scopedRemovals(this.db, { provider: pull.provider, scopes: pull.scopes, seenKeys: pull.seenKeys });
+      this.report.removed = rows.length;
+      this.report.removedAssets = rows.slice(0, 100);
+      this.report.skipped = pull.skipped;
+    } else if (pull) {
       const keep = pull.keepPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       const rows = await query<{ id: string; uri: string }>(
         this.db,
@@ -810,7 +885,7 @@ export class IngestRun {
         await trx.raw('SET LOCAL enable_mergejoin = off');
         if (this.options.collectionId)
           await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
-        await writeBatch(trx, batch, this.report);
+        await writeBatch(trx, batch, this.report, this.options.collectionId ? `${this.options.collectionId}:` : null);
       });
     } catch (err) {
       Object.assign(this.report, before); // the batch rolled back: so do its counts

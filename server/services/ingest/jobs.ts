@@ -4,8 +4,12 @@ import { conflict, mapError, notFound } from '../../errors.js';
 import { SourceCollection } from '../../models/index.js';
 import { FilesystemSourceConfig } from '../../sources/config.js';
 import { pullFilesystem } from '../../sources/filesystem.js';
-import { plexClientFor, type AdapterOptions } from '../../sources/index.js';
-import { pullPlex } from '../../sources/plex.js';
+import type { AdapterOptions } from '../../sources/index.js';
+import { badRequest } from '../../errors.js';
+import { PlexSourceConfig } from '../../sources/config.js';
+import { pullPlexCollection } from '../../sources/plex/collection.js';
+import { PlexHttp } from '../../sources/plex/http.js';
+import { emptyPullStats, type PlexPullStats } from '../../sources/plex/sync.js';
 import type { CollectionPull } from '../../sources/types.js';
 import { IngestRun, type IngestReport } from './core.js';
 import type { IngestItem } from './items.js';
@@ -46,10 +50,14 @@ async function* itemsOf(
   collection: SourceCollection,
   pull: CollectionPull,
   options: AdapterOptions,
+  stats: PlexPullStats,
 ): AsyncGenerator<IngestItem[]> {
   const source = collection.source!;
   if (source.kind === 'plex') {
-    yield* pullPlex(db, plexClientFor(source, options), collection, collection.pathMappings ?? [], pull);
+    const config = PlexSourceConfig.safeParse(source.config);
+    if (!config.success) throw badRequest('the Plex source config needs baseUrl and token');
+    const http = new PlexHttp({ ...config.data, fetch: options.fetch });
+    yield* pullPlexCollection(db, http, collection, collection.pathMappings ?? [], pull, stats);
   } else {
     const config = FilesystemSourceConfig.safeParse(source.config);
     yield* pullFilesystem(db, collection, { hash: config.success && config.data.hash === true }, pull);
@@ -72,7 +80,8 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
     },
   });
   try {
-    for await (const items of itemsOf(db, collection, pull, options)) {
+    const stats = emptyPullStats();
+    for await (const items of itemsOf(db, collection, pull, options, stats)) {
       for (const item of items)
         for (const asset of item.assets.flatMap((a) => [a, ...(a.parts ?? [])]))
           for (const ref of asset.providerRefs ?? [])
@@ -80,6 +89,15 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
       await ingest.push(items);
     }
     job.report = await ingest.finish(pull);
+    if (collection.source!.kind === 'plex')
+      job.report.source = {
+        requests: stats.requests,
+        markerRequests: stats.markerRequests,
+        rejected: stats.rejected,
+        rejectedCount: stats.rejectedCount,
+        markersClamped: stats.markers.clamped,
+        markersDropped: stats.markers.dropped,
+      };
     job.state = 'done';
   } catch (err) {
     const { code, message } = mapError(err);
