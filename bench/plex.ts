@@ -10,7 +10,7 @@
  */
 import { createScratchDatabase } from '../server/db/scratch.js';
 import { IngestRun } from '../server/services/ingest/core.js';
-import type { IngestItem } from '../server/services/ingest/items.js';
+import type { IngestItem } from '../server/domain/items.js';
 import { runCollectionIngest } from '../server/services/ingest/jobs.js';
 import { PlexHttp } from '../server/sources/plex/http.js';
 import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
@@ -39,10 +39,25 @@ function library(): FakePlexLibrary {
     Chapter: [{ tag: 'Part 1', index: 1, startTimeOffset: 0, endTimeOffset: duration + 1 }],
   });
   const file = (path: string, duration: number, id: number) => [
-    { id, duration, videoCodec: 'h264', audioCodec: 'aac', container: 'mkv', Part: [{ id, file: path, size: 5_000_000_000 + id, duration }] },
+    {
+      id,
+      duration,
+      videoCodec: 'h264',
+      audioCodec: 'aac',
+      container: 'mkv',
+      Part: [{ id, file: path, size: 5_000_000_000 + id, duration }],
+    },
   ];
   for (let s = 1; s <= SHOWS; s++) {
-    const show: FakeItem = { ratingKey: String(rk++), guid: `plex://show/bench${s}`, type: 'show', title: `Bench Show ${s}`, year: 1950 + (s % 70), updatedAt: 1_700_000_000, Guid: [{ id: `tvdb://${s}` }] };
+    const show: FakeItem = {
+      ratingKey: String(rk++),
+      guid: `plex://show/bench${s}`,
+      type: 'show',
+      title: `Bench Show ${s}`,
+      year: 1950 + (s % 70),
+      updatedAt: 1_700_000_000,
+      Guid: [{ id: `tvdb://${s}` }],
+    };
     lib.items['1']!.push(show);
     const leaves: FakeItem[] = [];
     for (let season = 1; season <= 5; season++)
@@ -128,7 +143,12 @@ export async function plexBench(): Promise<Record<string, unknown>> {
     const { db, drop } = await createScratchDatabase('bench_plex_sync');
     try {
       const [source] = await db('sources')
-        .insert({ external_id: 'bench', name: 'Bench Plex', kind: 'plex', config: { baseUrl: plex.url, token: plex.token, pageSize: PAGE_SIZE } })
+        .insert({
+          external_id: 'bench',
+          name: 'Bench Plex',
+          kind: 'plex',
+          config: { baseUrl: plex.url, token: plex.token, pageSize: PAGE_SIZE },
+        })
         .returning('id');
       const collections: string[] = [];
       for (const [key, local] of [
@@ -138,7 +158,11 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         const [c] = await db('source_collections')
           .insert({ source_id: source.id, external_id: key, name: key, enabled: true })
           .returning('id');
-        await db('path_mappings').insert({ collection_id: c.id, plex_path: key === '1' ? 'D:\\TV' : 'D:\\Movies', local_path: local });
+        await db('path_mappings').insert({
+          collection_id: c.id,
+          plex_path: key === '1' ? 'D:\\TV' : 'D:\\Movies',
+          local_path: local,
+        });
         collections.push(c.id as string);
       }
       const sync = async (label: string) => {
@@ -155,7 +179,15 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         }
         const ms = performance.now() - start;
         const requests = plex.requests.length - before;
-        const line = { scenario: label, requests, markerRequests, seconds: seconds(ms), items, itemsPerSecond: Math.round((items / ms) * 1000), rowsWritten: rows };
+        const line = {
+          scenario: label,
+          requests,
+          markerRequests,
+          seconds: seconds(ms),
+          items,
+          itemsPerSecond: Math.round((items / ms) * 1000),
+          rowsWritten: rows,
+        };
         console.log(line);
         return line;
       };
@@ -174,7 +206,19 @@ export async function plexBench(): Promise<Record<string, unknown>> {
       console.log(
         `pull only (no database): ${seconds(pullMs)} s, ${pullRequests} requests; core only, same items: ${seconds(coreMs)} s; first import = ${ratio}x the core`,
       );
-      return { driver, shows: SHOWS, episodes, movies: MOVIES, pullSeconds: seconds(pullMs), pullRequests, coreSeconds: seconds(coreMs), firstImportRatio: ratio, first, unchanged, touched };
+      return {
+        driver,
+        shows: SHOWS,
+        episodes,
+        movies: MOVIES,
+        pullSeconds: seconds(pullMs),
+        pullRequests,
+        coreSeconds: seconds(coreMs),
+        firstImportRatio: ratio,
+        first,
+        unchanged,
+        touched,
+      };
     } finally {
       await drop();
     }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseMediaPath } from '../server/sources/filesystem.js';
-import { probeFile } from '../server/sources/probe.js';
+import { parseMediaPath } from '../server/sources/filesystem/adapter.js';
+import { probeFile } from '../server/sources/filesystem/probe.js';
 import { snapshotCounts } from './support/database.js';
 import { client, db } from './support/harness.js';
 

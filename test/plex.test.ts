@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
-import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
+import { sampleLibrary, startFakePlex, withUhdLibrary, type FakePlex } from './support/fakePlex.js';
 import { client, db } from './support/harness.js';
 
 async function plexCollection(plex: FakePlex, section: string, extra: Record<string, unknown> = {}) {
@@ -50,7 +50,7 @@ describe('ingest.collection: Plex', () => {
       [],
     );
     assert.equal(report.queuedForReview, 0);
-    assert.equal(report.source!.rejectedCount, 0);
+    assert.equal(report.rejected, 0);
 
     const show = (await client().titles.list.query({ search: 'Cheers' })).items[0]!;
     assert.deepEqual(show.externalIds, { imdb: 'tt0083399', tmdb: '3943', tvdb: '77623' });
@@ -211,8 +211,8 @@ describe('ingest.collection: Plex', () => {
     items.push({ ratingKey: '232', type: 'movie', title: 'No Media', year: 1990, updatedAt: 1 });
     const report = await ingest(collection.id);
     assert.equal(report.items, 3);
-    assert.equal(report.source!.rejectedCount, 3);
-    const reasons = Object.fromEntries(report.source!.rejected.map((r) => [r.ratingKey, r.reason]));
+    assert.equal(report.rejected, 3);
+    const reasons = Object.fromEntries(report.rejectedItems.map((r) => [r.sourceKey, r.reason]));
     assert.match(reasons['230']!, /title/);
     assert.match(reasons['231']!, /absurd year/);
     assert.match(reasons['232']!, /no Media/);
@@ -250,6 +250,7 @@ describe('ingest.collection: Plex', () => {
   });
 
   it('one title for the same show in two libraries, one asset per file, one canonical', async () => {
+    withUhdLibrary(plex.library);
     const hd = await tv(200);
     await ingest(hd.id);
     const uhd = await plexCollection(plex, '4');

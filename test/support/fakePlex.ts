@@ -325,7 +325,7 @@ const media = (id: number, parts: FakePart[], extra: Partial<FakeMedia> = {}): F
 /**
  * A Windows-hosted server with the shapes real libraries have: a show matched by the new agent
  * (`plex://` guids, `Guid[]`), a show from the legacy TVDB agent (ids only in `guid`, unicode
- * title), the same show again in a 4K library, a film in two parts (one part without duration,
+ * title), the same show again in a 4K library (`withUhdLibrary`), a film in two parts (one part without duration,
  * sizes above 2^32), films from the legacy IMDb/TMDb agents, markers (intro, credits, commercial)
  * and chapters, one ending 1 ms past its media's duration.
  */
@@ -387,7 +387,6 @@ export function sampleLibrary(): FakePlexLibrary {
         agent: 'tv.plex.agents.music',
         Location: [{ id: 3, path: 'D:\\Media\\Music' }],
       },
-      { key: '4', type: 'show', title: 'TV 4K', agent: 'tv.plex.agents.series', Location: [{ id: 4, path: 'E:\\UHD\\TV' }] },
     ],
     items: {
       '1': [
@@ -456,7 +455,6 @@ export function sampleLibrary(): FakePlexLibrary {
           Media: [media(22, [part(221, 'D:\\Media\\Movies\\Amélie (2001)\\Amélie (2001).mp4', 2_000_000_000, 7_320_000)])],
         },
       ],
-      '4': [cheers('300')],
     },
     leaves: {
       '100': [
@@ -487,22 +485,48 @@ export function sampleLibrary(): FakePlexLibrary {
           },
         ),
       ],
-      '300': [
-        episode(
-          '301',
-          1,
-          1,
-          'Give Me a Ring Sometime',
-          [
-            media(31, [part(311, 'E:\\UHD\\TV\\Cheers\\Season 01\\Cheers - S01E01 [2160p].mkv', 8_000_000_000, 1_500_100)], {
-              width: 3840,
-              height: 2160,
-              videoCodec: 'hevc',
-            }),
-          ],
-          { guid: 'plex://episode/5d9c1276e9d5a1001f4f0101' },
-        ),
-      ],
     },
   };
+}
+
+/** The sample library with a second, 4K library holding the same show (same guid, its own ratingKeys and files). */
+export function withUhdLibrary(library: FakePlexLibrary): FakePlexLibrary {
+  const cheers = library.items['1']!.find((i) => i.title === 'Cheers')!;
+  library.sections.push({
+    key: '4',
+    type: 'show',
+    title: 'TV 4K',
+    agent: 'tv.plex.agents.series',
+    Location: [{ id: 4, path: 'E:\\UHD\\TV' }],
+  });
+  library.items['4'] = [{ ...cheers, ratingKey: '300', key: '/library/metadata/300/children' }];
+  const pilot = library.leaves[cheers.ratingKey]![0]!;
+  library.leaves['300'] = [
+    {
+      ...pilot,
+      ratingKey: '301',
+      key: '/library/metadata/301',
+      Media: [
+        {
+          id: 31,
+          duration: 1_500_100,
+          width: 3840,
+          height: 2160,
+          videoCodec: 'hevc',
+          audioCodec: 'eac3',
+          container: 'mkv',
+          Part: [
+            {
+              id: 311,
+              file: 'E:\\UHD\\TV\\Cheers\\Season 01\\Cheers - S01E01 [2160p].mkv',
+              size: 8_000_000_000,
+              duration: 1_500_100,
+              container: 'mkv',
+            },
+          ],
+        },
+      ],
+    },
+  ];
+  return library;
 }

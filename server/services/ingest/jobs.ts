@@ -2,17 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict, mapError, notFound } from '../../errors.js';
 import { SourceCollection } from '../../models/index.js';
-import { FilesystemSourceConfig } from '../../sources/config.js';
-import { pullFilesystem } from '../../sources/filesystem.js';
-import type { AdapterOptions } from '../../sources/index.js';
-import { badRequest } from '../../errors.js';
-import { PlexSourceConfig } from '../../sources/config.js';
-import { pullPlexCollection } from '../../sources/plex/collection.js';
-import { PlexHttp } from '../../sources/plex/http.js';
-import { emptyPullStats, type PlexPullStats } from '../../sources/plex/sync.js';
-import type { CollectionPull } from '../../sources/types.js';
 import { IngestRun, type IngestReport } from './core.js';
-import type { IngestItem } from './items.js';
+import { pullCollection } from './pull.js';
 
 /** A collection ingest, followed through `ingest.status` while it runs (kept in memory, last 100). */
 export interface IngestJob {
@@ -45,33 +36,7 @@ export function getJob(id: string): IngestJob {
   return snapshot(job);
 }
 
-async function* itemsOf(
-  db: Knex,
-  collection: SourceCollection,
-  pull: CollectionPull,
-  options: AdapterOptions,
-  stats: PlexPullStats,
-): AsyncGenerator<IngestItem[]> {
-  const source = collection.source!;
-  if (source.kind === 'plex') {
-    const config = PlexSourceConfig.safeParse(source.config);
-    if (!config.success) throw badRequest('the Plex source config needs baseUrl and token');
-    const http = new PlexHttp({ ...config.data, fetch: options.fetch });
-    yield* pullPlexCollection(db, http, collection, collection.pathMappings ?? [], pull, stats);
-  } else {
-    const config = FilesystemSourceConfig.safeParse(source.config);
-    yield* pullFilesystem(db, collection, { hash: config.success && config.data.hash === true }, pull);
-  }
-}
-
-async function run(db: Knex, job: IngestJob, collection: SourceCollection, options: AdapterOptions): Promise<IngestJob> {
-  const pull: CollectionPull = {
-    provider: collection.source!.kind,
-    keyPrefix: `${collection.id}:`,
-    seenKeys: [],
-    keepPrefixes: [],
-    skipped: 0,
-  };
+async function run(db: Knex, job: IngestJob, collection: SourceCollection): Promise<IngestJob> {
   const ingest = new IngestRun(db, {
     collectionId: collection.id,
     onProgress: ({ itemsDone, batchesDone, report }) => {
@@ -80,24 +45,7 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
     },
   });
   try {
-    const stats = emptyPullStats();
-    for await (const items of itemsOf(db, collection, pull, options, stats)) {
-      for (const item of items)
-        for (const asset of item.assets.flatMap((a) => [a, ...(a.parts ?? [])]))
-          for (const ref of asset.providerRefs ?? [])
-            if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
-      await ingest.push(items);
-    }
-    job.report = await ingest.finish(pull);
-    if (collection.source!.kind === 'plex')
-      job.report.source = {
-        requests: stats.requests,
-        markerRequests: stats.markerRequests,
-        rejected: stats.rejected,
-        rejectedCount: stats.rejectedCount,
-        markersClamped: stats.markers.clamped,
-        markersDropped: stats.markers.dropped,
-      };
+    job.report = await pullCollection(db, collection, ingest);
     job.state = 'done';
   } catch (err) {
     const { code, message } = mapError(err);
@@ -111,7 +59,7 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
 }
 
 /** Checks the collection, then runs its ingest in the background; one run per collection at a time. */
-export async function startCollectionIngest(db: Knex, collectionId: string, options: AdapterOptions = {}): Promise<IngestJob> {
+export async function startCollectionIngest(db: Knex, collectionId: string): Promise<IngestJob> {
   const collection = await SourceCollection.query(db).findById(collectionId).withGraphFetched('[source, pathMappings]');
   if (!collection) throw notFound('collection', collectionId);
   if (!collection.enabled) throw conflict('the collection is disabled; enable it with collections.update first');
@@ -130,14 +78,14 @@ export async function startCollectionIngest(db: Knex, collectionId: string, opti
   remember(job);
   running.set(
     job.id,
-    run(db, job, collection, options).finally(() => running.delete(job.id)),
+    run(db, job, collection).finally(() => running.delete(job.id)),
   );
   return snapshot(job);
 }
 
 /** Runs a collection ingest to the end; a failed run answers with its error. */
-export async function runCollectionIngest(db: Knex, collectionId: string, options: AdapterOptions = {}): Promise<IngestJob> {
-  const started = await startCollectionIngest(db, collectionId, options);
+export async function runCollectionIngest(db: Knex, collectionId: string): Promise<IngestJob> {
+  const started = await startCollectionIngest(db, collectionId);
   const job = (await running.get(started.id)) ?? jobs.get(started.id)!;
   const failure = failures.get(job.id);
   failures.delete(job.id);

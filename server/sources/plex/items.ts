@@ -1,5 +1,5 @@
 import { canonicalFileUri } from '../../domain/fileUri.js';
-import type { IngestAssetItem, IngestItem, ProviderKey } from '../../services/ingest/items.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import type { PlexMedia, PlexMetadata } from './api.js';
 import { idsOf } from './guids.js';
 import { markersOf, type MarkerStats } from './markers.js';

@@ -1,4 +1,4 @@
-import type { IngestItem } from '../../services/ingest/items.js';
+import type { IngestItem } from '../../domain/items.js';
 import type { PlexMetadata, RejectedPlexItem } from './api.js';
 import { PLEX_TYPE, type PlexHttp, type PlexPage } from './http.js';
 import { episodeItem, locatorKey, movieItem, showTitle, versionOf, type ItemContext } from './items.js';

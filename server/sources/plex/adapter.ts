@@ -1,0 +1,72 @@
+import { resolvePath } from '../../domain/pathMapping.js';
+import type { PullBatch, PullInput, SourceAdapter } from '../port.js';
+import { PlexSourceConfig, PlexSourceConfigUpdate } from './config.js';
+import { PlexHttp } from './http.js';
+import { plexUri } from './items.js';
+import { emptyPullStats, pullPlexSection } from './sync.js';
+
+/**
+ * The Plex adapter: a section becomes a collection; `pull` lists it and yields normalized items in
+ * batches across shows and movies (see sync.ts for what is fetched when, items.ts for the mapping
+ * and provider keys, api.ts for the boundary). It never touches the database: stored versions
+ * arrive as data, episode versions through `lookupVersions`.
+ */
+
+async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<PullBatch> {
+  const { config, collection, pathMappings, storedVersions, lookupVersions } = input;
+  const http = new PlexHttp(config);
+  const stats = emptyPullStats();
+  let reported = 0;
+  const batches = pullPlexSection(
+    {
+      http,
+      collectionId: collection.id,
+      sectionKey: collection.externalId,
+      uriOf: plexUri((p) => resolvePath(pathMappings, p)?.localPath ?? null),
+      storedVersions,
+      episodeVersions: (keys) => (lookupVersions ? lookupVersions('episode', keys) : Promise.resolve(new Map())),
+    },
+    stats,
+  );
+  for await (const batch of batches) {
+    const rejected = stats.rejected
+      .slice(reported)
+      .map((r) => ({ sourceKey: r.ratingKey, reason: `ratingKey ${r.ratingKey}: ${r.reason}` }));
+    reported = stats.rejected.length;
+    yield {
+      items: batch.items,
+      skippedKeys: batch.skippedKeys,
+      scopes: batch.scopes,
+      rejected,
+      cost: {
+        requests: http.requests,
+        markerRequests: stats.markerRequests,
+        markersClamped: stats.markers.clamped,
+        markersDropped: { ...stats.markers.dropped },
+      },
+    };
+  }
+}
+
+const LIBRARY_TYPES = new Set(['movie', 'show']);
+
+export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
+  provider: 'plex',
+  config: PlexSourceConfig,
+  configUpdate: PlexSourceConfigUpdate,
+  versions: { entityType: 'title', fields: ['updatedAt', 'leafCount'] },
+
+  /** Plex movie and show sections, with their folders. */
+  async discover(config) {
+    const sections = await new PlexHttp(config).sections();
+    return sections
+      .filter((s) => LIBRARY_TYPES.has(s.type ?? ''))
+      .map((s) => ({
+        externalId: s.key,
+        name: s.title?.trim() || `Section ${s.key}`,
+        config: { type: s.type ?? null, locations: s.Location.map((l) => l.path) },
+      }));
+  },
+
+  pull: pullSection,
+};
