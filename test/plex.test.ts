@@ -242,8 +242,16 @@ describe('ingest.collection: Plex', () => {
     assert.equal(again.canonical, true, 'the canonical choice stays');
 
     // Findable by what Plex tells a client: machineIdentifier + the new ratingKey.
-    const found = await client().providerRefs.find.query({ provider: 'plex', providerKey: `${collection.id}:10101` });
-    assert.equal(found.entityId, pilot.id);
+    const found = await client().providerRefs.findPlex.query({
+      machineIdentifier: plex.library.machineIdentifier,
+      ratingKey: '10101',
+    });
+    assert.equal(found.entityType, 'episode');
+    assert.equal(found.episode!.id, pilot.id);
+    await expectError(
+      client().providerRefs.findPlex.query({ machineIdentifier: 'another-server', ratingKey: '10101' }),
+      'NOT_FOUND',
+    );
     // A second re-sync after re-keying is as cheap as any unchanged one.
     const third = await ingest(collection.id);
     assert.equal(third.rowsWritten, 0);

@@ -3,7 +3,7 @@ import { ProviderRef } from '../models/index.js';
 import { EntityType, Id, PageInput, ProviderRefGraph, ProviderRefOut } from '../schemas.js';
 import { deleteOrThrow, shape, shapePage } from '../services/crud.js';
 import { paginate, type SortKey } from '../services/pagination.js';
-import { attach, find } from '../services/providerRefs.js';
+import { attach, find, findPlexItem } from '../services/providerRefs.js';
 import { procedure, router } from '../trpc.js';
 
 const Provider = z.string().trim().min(1).max(50);
@@ -26,6 +26,19 @@ export const providerRefsRouter = router({
   find: procedure
     .input(z.strictObject({ provider: Provider, providerKey: ProviderKey, entityType: EntityType.optional() }))
     .query(async ({ ctx, input }) => shape(ProviderRefGraph, await find(ctx.db, input))),
+
+  /** What Plex tells a client (server machineIdentifier + ratingKey) -> the ref with its title or episode. */
+  findPlex: procedure
+    .input(
+      z.strictObject({
+        machineIdentifier: z.string().trim().min(1).max(100),
+        ratingKey: z
+          .string()
+          .trim()
+          .regex(/^\d{1,20}$/, 'must be a Plex ratingKey'),
+      }),
+    )
+    .query(async ({ ctx, input }) => shape(ProviderRefGraph, await findPlexItem(ctx.db, input))),
 
   attach: procedure
     .input(

@@ -49,7 +49,7 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
   });
   let index = 0;
   let cost: PullCost | undefined;
-  for await (const batch of batches) {
+  for await (const batch of readAhead(batches)) {
     pull.skippedKeys.push(...(batch.skippedKeys ?? []));
     if (batch.scopes) (pull.scopes ??= []).push(...batch.scopes);
     if (batch.cost) cost = batch.cost;
@@ -67,4 +67,25 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
   }
   const report = await ingest.finish(pull);
   return cost ? { ...report, source: structuredClone(cost) } : report;
+}
+
+/**
+ * Asks the source for its next batch while the current one is being written, so a pull costs
+ * about max(fetching, writing) rather than their sum. One batch ahead: memory stays bounded.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = iterator.next();
+      // Keep a failure of the read-ahead from going unhandled while this batch is written; it is rethrown above.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }

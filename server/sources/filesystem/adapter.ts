@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { canonicalFileUri } from '../../domain/fileUri.js';
 import type { IngestItem } from '../../domain/items.js';
 import { collectionKey } from '../../domain/keys.js';
 import { joinVersion, type PullBatch, type PullInput, type SourceAdapter } from '../port.js';
@@ -109,7 +109,7 @@ function itemFor(
 ): IngestItem {
   const parsed = parseMediaPath(rel);
   const asset = {
-    uri: pathToFileURL(file).href,
+    uri: canonicalFileUri(file),
     size: stat.size,
     durationMs: probe?.durationMs ?? null,
     videoCodec: probe?.videoCodec ?? null,

@@ -58,13 +58,16 @@ export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
 
   /** Plex movie and show sections, with their folders. */
   async discover(config) {
-    const sections = await new PlexHttp(config).sections();
+    const http = new PlexHttp(config);
+    const sections = await http.sections();
+    // Webhooks and notifications name items by server and ratingKey: keep the server's id with its libraries.
+    const machineIdentifier = await http.machineIdentifier();
     return sections
       .filter((s) => LIBRARY_TYPES.has(s.type ?? ''))
       .map((s) => ({
         externalId: s.key,
         name: s.title?.trim() || `Section ${s.key}`,
-        config: { type: s.type ?? null, locations: s.Location.map((l) => l.path) },
+        config: { type: s.type ?? null, locations: s.Location.map((l) => l.path), machineIdentifier },
       }));
   },
 
