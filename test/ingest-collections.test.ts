@@ -6,11 +6,15 @@ import { parseMediaPath } from '../server/sources/filesystem/adapter.js';
 import { probeFile } from '../server/sources/filesystem/probe.js';
 import { snapshotCounts } from './support/database.js';
 import { client, db } from './support/harness.js';
+import type { RouterInputs } from '../sdk/index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
 
-async function enabledCollection(kind: 'plex' | 'filesystem', config: Record<string, unknown>, externalId?: string) {
-  const source = await client().sources.create.mutate({ kind, name: `${kind} source`, config: config as never });
+/** A `sources.create` input without its name: the union on `kind` stays checked per variant. */
+type SourceConfig = RouterInputs['sources']['create'] extends infer U ? (U extends unknown ? Omit<U, 'name'> : never) : never;
+
+async function enabledCollection(config: SourceConfig, externalId?: string) {
+  const source = await client().sources.create.mutate({ ...config, name: `${config.kind} source` });
   const found = await client().collections.discover.mutate({ sourceId: source.id });
   const collection = externalId ? found.find((c) => c.externalId === externalId)! : found[0]!;
   await client().collections.update.mutate({ id: collection.id, enabled: true });
@@ -41,7 +45,7 @@ describe('ingest.collection: filesystem', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('walks, parses, probes for real, and routes weak files to review', async () => {
-    const collection = await enabledCollection('filesystem', { paths: [root], hash: true });
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root], hash: true } });
     const job = await client().ingest.collection.mutate({ collectionId: collection.id });
     assert.equal(job.report!.items, 7, 'hidden and non-video files are skipped');
     assert.equal(job.report!.queuedForReview, 3, 'unreadable, damaged and unparsable files');
@@ -77,7 +81,7 @@ describe('ingest.collection: filesystem', () => {
   });
 
   it('a re-scan skips unchanged files, and reports deleted ones as removed', async () => {
-    const collection = await enabledCollection('filesystem', { paths: [root] });
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });
     await client().ingest.collection.mutate({ collectionId: collection.id });
     const before = await snapshotCounts(db());
     const again = await client().ingest.collection.mutate({ collectionId: collection.id });

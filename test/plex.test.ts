@@ -309,6 +309,27 @@ describe('ingest.collection: Plex', () => {
     await expectError(client().ingest.collection.mutate({ collectionId: collection.id }), 'CONFLICT');
   });
 
+  it('an ingest.items call racing a collection ingest creates no duplicates', async () => {
+    const collection = await tv();
+    await Promise.all([
+      ingest(collection.id),
+      client().ingest.items.mutate({
+        items: [
+          {
+            title: { kind: 'show', name: 'Cheers', year: 1982 },
+            season: { number: 1 },
+            episode: { number: 1 },
+            assets: [{ uri: '/mnt/tv/Cheers/Season 01/Cheers - S01E01.mkv', size: 1, durationMs: 1_500_000 }],
+          },
+        ],
+      }),
+    ]);
+    const counts = await snapshotCounts(db());
+    assert.equal(counts.titles, 2, 'Cheers and Pokémon');
+    assert.equal(counts.episodes, 4);
+    assert.equal(counts.assets, 5);
+  });
+
   it('runs in the background with progress to follow', async () => {
     const collection = await tv(1);
     const started = await client().ingest.start.mutate({ collectionId: collection.id });

@@ -25,14 +25,14 @@ export class Asset extends BaseModel {
   /** A version's name ("Director's Cut"), when the source gives one. */
   edition!: string | null;
   /** On a part (2..n) fetched through `parts`: its place in the version's play order. */
-  partIndex?: number;
+  declare partIndex?: number;
 
-  episodes?: Episode[];
-  markers?: Marker[];
-  reviews?: ReviewItem[];
-  providerRefs?: ProviderRef[];
+  declare episodes?: Episode[];
+  declare markers?: Marker[];
+  declare reviews?: ReviewItem[];
+  declare providerRefs?: ProviderRef[];
   /** Parts 2..n of a version made of parts, in play order (the version itself is part 1). */
-  parts?: Asset[];
+  declare parts?: Array<Asset & { partIndex: number }>;
 
   static override get relationMappings(): RelationMappings {
     return {

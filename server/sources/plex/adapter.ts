@@ -50,14 +50,14 @@ async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<
 
 const LIBRARY_TYPES = new Set(['movie', 'show']);
 
-export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
+export const plexAdapter = {
   provider: 'plex',
   config: PlexSourceConfig,
   configUpdate: PlexSourceConfigUpdate,
   versions: { entityType: 'title', fields: ['updatedAt', 'leafCount'] },
 
   /** Plex movie and show sections, with their folders. */
-  async discover(config) {
+  async discover(config: PlexSourceConfig) {
     const http = new PlexHttp(config);
     const sections = await http.sections();
     // Webhooks and notifications name items by server and ratingKey: keep the server's id with its libraries.
@@ -72,4 +72,4 @@ export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
   },
 
   pull: pullSection,
-};
+} satisfies SourceAdapter<PlexSourceConfig>;
