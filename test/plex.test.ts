@@ -227,6 +227,13 @@ describe('ingest.collection: Plex', () => {
     const pilot = graph.seasons![0]!.episodes![0]!;
     const broadcast = pilot.assets!.find((a) => !a.canonical)!;
     await client().assets.setCanonical.mutate({ episodeId: pilot.id, assetId: broadcast.id });
+    // And a review decision.
+    const review = await client().reviews.enqueue.mutate({
+      assetId: broadcast.id,
+      reason: 'check the broadcast cut',
+      confidence: 0.5,
+    });
+    await client().reviews.reject.mutate({ id: review.id });
     const before = await snapshotCounts(db());
 
     plex.rekey(10_000);
@@ -240,6 +247,9 @@ describe('ingest.collection: Plex', () => {
     assert.deepEqual({ ...after, provider_refs: 0 }, { ...before, provider_refs: 0 });
     const again = await client().assets.get.query({ id: broadcast.id });
     assert.equal(again.canonical, true, 'the canonical choice stays');
+    assert.equal((await client().reviews.get.query({ id: review.id })).status, 'rejected', 'the review decision stays');
+    const markers = await client().markers.list.query({ assetId: broadcast.id });
+    assert.equal(markers.items.length, 3, 'markers stay');
 
     // Findable by what Plex tells a client: machineIdentifier + the new ratingKey.
     const found = await client().providerRefs.findPlex.query({
