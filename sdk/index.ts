@@ -1,14 +1,16 @@
 /**
- * The typed client for the Retrovue library service. Types come from the server's router:
- * every procedure, input and output is checked at compile time.
+ * The typed client for the Retrovue library service (`@retrovue/sdk`). Types come from the
+ * server's router: every procedure, input and output is checked at compile time. In this
+ * repository they are read from server/router.ts; the published package carries them as plain
+ * TypeScript (see sdk/tools/build.ts).
  *
  *   const client = createRetrovueClient({ url: 'http://127.0.0.1:3000/trpc', token });
  *   const { items } = await client.titles.list.query({ kind: 'show' });
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import superjson from 'superjson';
 import type { AppRouter } from '../server/router.js';
+import { transformer } from './transformer.js';
 
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;
@@ -35,7 +37,7 @@ export function createRetrovueClient(options: RetrovueClientOptions): RetrovueCl
     links: [
       httpBatchLink({
         url: options.url,
-        transformer: superjson,
+        transformer,
         headers,
         maxItems: options.maxItems ?? 50,
         ...(options.fetch ? { fetch: options.fetch } : {}),

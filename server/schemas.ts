@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactConfig } from './services/secrets.js';
 
 /**
  * The API contract: input validators and the output shapes callers (and the SDK's types) see.
@@ -147,7 +148,11 @@ export const CollectionOut = z.object({
   externalId: z.string(),
   name: z.string(),
   enabled: z.boolean(),
-  config: JsonRecord.nullable(),
+  /** Secret-looking keys (at any depth) removed and URL credentials masked, as for sources. */
+  // The pipe states the redacted shape, so the OpenAPI document and the API snapshot can describe it.
+  config: JsonRecord.nullable()
+    .transform((config) => (config === null ? null : redactConfig(config).config))
+    .pipe(JsonRecord.nullable()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -258,6 +263,10 @@ export const IngestReportOut = z.object({
       markersDropped: z.record(z.string(), z.number()),
     })
     .optional(),
+  /** Files a folder scan left out as extras (trailers, samples, featurettes...). */
+  extras: z.number().default(0),
+  /** The first 100 things the operator should know (a malformed NFO, an unreadable folder). */
+  notices: z.array(z.string()).default([]),
 });
 
 const FieldErrorOut = z.object({ path: z.string(), message: z.string() });

@@ -1,7 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
-import superjson from 'superjson';
+import { transformer } from '../sdk/transformer.js';
 import { toTRPCError } from './errors.js';
+import { InputProblemError, inputProblem } from './inputGuard.js';
 import type { Logger } from './logger.js';
 import { describeFieldErrors, fieldErrors, type FieldError } from './schemas.js';
 
@@ -21,7 +22,8 @@ function issuesOf(cause: unknown): FieldError[] | undefined {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  // superjson that also carries JSON keys named constructor/prototype (shared with the SDK's link).
+  transformer,
   // Callers see the code, a safe message and per-field errors; never a stack, SQL or secret.
   errorFormatter({ shape, error }) {
     const fieldErrors = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
@@ -74,11 +76,22 @@ const errorBoundary = t.middleware(async ({ ctx, path, type, next }) => {
   throw mapped;
 });
 
-/** Open to anyone: only `health.check`. */
-export const publicProcedure = t.procedure.use(errorBoundary);
-
-/** Everything else: needs the API token when one is configured. */
-export const procedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.authorized) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API token' });
+/** Malformed text and runaway nesting are refused before any schema or service sees the input. */
+const inputGuard = t.middleware(async ({ getRawInput, next }) => {
+  const problem = inputProblem(await getRawInput());
+  if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: 'invalid input', cause: new InputProblemError(problem) });
   return next();
 });
+
+/** Open to anyone: only `health.check`. */
+export const publicProcedure = t.procedure.use(errorBoundary).use(inputGuard);
+
+/** Everything else: needs the API token when one is configured. */
+export const procedure = publicProcedure
+  .use(({ ctx, next }) => {
+    if (!ctx.authorized) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API token' });
+    return next();
+  })
+  // A call with no input at all (`GET /trpc/titles.list`) means an empty object: every procedure
+  // here takes an object, so a list needs no `?input={"json":{}}` (a missing field is still named).
+  .use(({ next, getRawInput }) => next({ getRawInput: async () => (await getRawInput()) ?? {} }));
