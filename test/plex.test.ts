@@ -271,7 +271,9 @@ describe('ingest.collection: Plex', () => {
     withUhdLibrary(plex.library);
     const hd = await tv(200);
     await ingest(hd.id);
-    const uhd = await plexCollection(plex, '4');
+    // One Plex server is one source: its 4K library is another collection of it.
+    const uhd = (await client().collections.list.query({ sourceId: hd.sourceId })).items.find((c) => c.externalId === '4')!;
+    await client().collections.update.mutate({ id: uhd.id, enabled: true });
     const report = await ingest(uhd.id);
     assert.equal(report.byKind.titles.created, 0);
     assert.equal(report.byKind.episodes.created, 0);
