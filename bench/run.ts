@@ -18,6 +18,7 @@ import { createLogger } from '../server/logger.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import { IngestItem } from '../server/domain/items.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
+import { plexBench } from './plex.js';
 
 const size: SyntheticSize = { ...BENCH_LIBRARY, shows: Number(process.env.BENCH_SHOWS ?? BENCH_LIBRARY.shows) };
 const episodesTotal = size.shows * size.seasonsPerShow * size.episodesPerSeason;
@@ -394,6 +395,9 @@ async function main(): Promise<void> {
     catalogOnIndexes: Object.fromEntries(catalog.plans.map((p) => [p.query, p.onIndexes])),
     measuredAt: new Date().toISOString(),
   };
+  // The Plex sync scenario against the test server (BENCH_PLEX=0 skips it).
+  const plex = process.env.BENCH_PLEX === '0' ? null : await plexBench();
+  Object.assign(summary, { plex });
   const out = path.resolve(import.meta.dirname, 'results', 'latest.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);

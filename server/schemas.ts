@@ -108,7 +108,12 @@ export const AssetOut = z.object({
   canonical: z.boolean(),
   /** When the file disappeared from its source; null while present. A missing asset is never offered for playout. */
   missingSince: Timestamp.nullable(),
+  /** The version's name ("Director's Cut"), when its source gives one. */
+  edition: z.string().nullable(),
 });
+
+/** Part 2..n of a version made of parts (the version itself is part 1), with its place in play order. */
+export const AssetPartOut = AssetOut.extend({ partIndex: z.number() });
 
 export const MarkerOut = z.object({
   id: z.string(),
@@ -177,6 +182,8 @@ export const PathMappingOut = z.object({
 // ---- graphs returned by `get` with `include` ----
 
 export const AssetGraph = AssetOut.extend({
+  /** Parts 2..n in play order; empty for a single-file version. Always present when assets are included. */
+  parts: z.array(AssetPartOut).optional(),
   markers: z.array(MarkerOut).optional(),
   reviews: z.array(ReviewOut).optional(),
   providerRefs: z.array(ProviderRefOut).optional(),
@@ -267,6 +274,15 @@ export const IngestReportOut = z.object({
   removedAssets: z.array(z.object({ id: z.string(), uri: z.string() })),
   rejected: z.number(),
   rejectedItems: z.array(z.object({ sourceKey: z.string().nullable(), reason: z.string() })),
+  /** A source pull's cost (a Plex collection ingest): requests sent (retries included), marker batches, markers clamped or dropped by reason. */
+  source: z
+    .object({
+      requests: z.number(),
+      markerRequests: z.number(),
+      markersClamped: z.number(),
+      markersDropped: z.record(z.string(), z.number()),
+    })
+    .optional(),
   /** Files a folder scan left out as extras (trailers, samples, featurettes...). */
   extras: z.number().default(0),
   /** The first 100 things the operator should know (a malformed NFO, an unreadable folder). */

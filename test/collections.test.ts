@@ -28,7 +28,11 @@ describe('collections', () => {
         ['1', 'TV Shows', false],
       ],
     );
-    assert.deepEqual(found.find((c) => c.externalId === '1')!.config, { type: 'show', locations: ['D:\\Media\\TV'] });
+    assert.deepEqual(found.find((c) => c.externalId === '1')!.config, {
+      type: 'show',
+      locations: ['D:\\Media\\TV'],
+      machineIdentifier: plex.library.machineIdentifier,
+    });
     const before = await db()('source_collections').orderBy('id');
     await client().collections.discover.mutate({ sourceId: source.id });
     assert.deepEqual(await db()('source_collections').orderBy('id'), before, 'unchanged sections write nothing');

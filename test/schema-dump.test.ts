@@ -39,6 +39,14 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['hash_sha256', 'character varying(64)', true, null],
     ['discovered_at', 'timestamp with time zone', false, 'CURRENT_TIMESTAMP'],
     ['canonical', 'boolean', false, 'false'],
+    // additive (20261125030000_asset_parts): the version's edition
+    ['edition', 'character varying(100)', true, null],
+  ],
+  // additive (20261125030000_asset_parts): parts 2..n of a version made of parts
+  asset_parts: [
+    ['version_id', 'uuid', false, null],
+    ['asset_id', 'uuid', false, null],
+    ['part_index', 'integer', false, null],
   ],
   episode_assets: [
     ['episode_id', 'uuid', false, null],
@@ -139,6 +147,8 @@ const EXPECTED: Record<string, Column[]> = Object.fromEntries(
 
 /** Foreign keys as documented: every one cascades. */
 const FOREIGN_KEYS = [
+  'asset_parts.asset_id -> assets CASCADE',
+  'asset_parts.version_id -> assets CASCADE',
   'episode_assets.asset_id -> assets CASCADE',
   'episode_assets.episode_id -> episodes CASCADE',
   'episodes.season_id -> seasons CASCADE',

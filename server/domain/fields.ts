@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalFileUri } from './fileUri.js';
 
 /**
  * Schema pieces shared by the API contract (server/schemas.ts) and the normalized ingest item
@@ -47,7 +48,8 @@ export const TitleFields = {
 };
 
 export const AssetFields = {
-  uri: z.string().trim().min(1).max(4096),
+  /** Local files in one canonical form (`file:///mnt/tv/x.mkv`, see ./fileUri.ts); other URIs as given. */
+  uri: z.string().trim().min(1).max(4096).transform(canonicalFileUri),
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   durationMs: NonNegativeInt.nullable().optional(),
   videoCodec: Code.nullable().optional(),

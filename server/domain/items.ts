@@ -23,23 +23,51 @@ export const ProviderKeyInput = z.strictObject({
   raw: z.json().optional(),
 });
 
+/** Part 2..n of a version made of parts: a file of its own (uri, size, duration), played after the ones before it. */
+export const IngestAssetPart = z.strictObject({
+  ...AssetFields,
+  providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+});
+
 export const IngestAsset = z
   .strictObject({
     ...AssetFields,
     /** The preferred version of its episode (becomes canonical when the episode has none). */
     canonical: z.boolean().optional(),
     providerRefs: z.array(ProviderKeyInput).max(10).optional(),
-    /** When present, the asset's markers become exactly these. */
+    /** When present, the asset's markers become exactly these (on the whole version's timeline, parts included). */
     markers: z.array(MarkerInput).max(500).optional(),
+    /** The version's name ("Director's Cut"). */
+    edition: z.string().trim().min(1).max(100).nullable().optional(),
+    /** Parts 2..n in play order, when this version is split over several files (this asset is part 1). */
+    parts: z.array(IngestAssetPart).max(19).optional(),
   })
   .superRefine((asset, ctx) => {
-    const duration = asset.durationMs;
+    const uris = [asset.uri, ...(asset.parts ?? []).map((p) => p.uri)];
+    uris.forEach((uri, i) => {
+      if (uris.indexOf(uri) !== i)
+        ctx.addIssue({ code: 'custom', path: ['parts', i - 1, 'uri'], message: 'a file appears twice in one version' });
+    });
+    const duration = versionDurationMs(asset);
     if (duration == null) return;
     asset.markers?.forEach((m, i) => {
       if (m.endMs > duration)
         ctx.addIssue({ code: 'custom', path: ['markers', i, 'endMs'], message: `past the asset's duration (${duration} ms)` });
     });
   });
+
+/** A version's play length: the sum of its parts' durations; null when any part's is unknown. */
+export function versionDurationMs(asset: {
+  durationMs?: number | null | undefined;
+  parts?: Array<{ durationMs?: number | null | undefined }> | undefined;
+}): number | null {
+  let total = 0;
+  for (const part of [asset, ...(asset.parts ?? [])]) {
+    if (part.durationMs == null) return null;
+    total += part.durationMs;
+  }
+  return total;
+}
 
 export const IngestItem = z
   .strictObject({
@@ -78,6 +106,7 @@ export const IngestItem = z
 
 export type IngestItem = z.infer<typeof IngestItem>;
 export type IngestAssetItem = z.infer<typeof IngestAsset>;
+export type IngestAssetPartItem = z.infer<typeof IngestAssetPart>;
 export type ProviderKey = z.infer<typeof ProviderKeyInput>;
 
 /** The most items one `ingest.items` call takes. */

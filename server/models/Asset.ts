@@ -24,11 +24,17 @@ export class Asset extends BaseModel {
   canonical!: boolean;
   /** When the file disappeared from its source (null while present). */
   missingSince!: Date | null;
+  /** A version's name ("Director's Cut"), when the source gives one. */
+  edition!: string | null;
+  /** On a part (2..n) fetched through `parts`: its place in the version's play order. */
+  declare partIndex?: number;
 
   declare episodes?: Episode[];
   declare markers?: Marker[];
   declare reviews?: ReviewItem[];
   declare providerRefs?: ProviderRef[];
+  /** Parts 2..n of a version made of parts, in play order (the version itself is part 1). */
+  declare parts?: Array<Asset & { partIndex: number }>;
 
   static override get relationMappings(): RelationMappings {
     return {
@@ -55,6 +61,17 @@ export class Asset extends BaseModel {
         relation: Model.HasManyRelation,
         modelClass: ProviderRef,
         join: { from: 'assets.id', to: 'provider_refs.asset_id' },
+      },
+      parts: {
+        relation: Model.ManyToManyRelation,
+        modelClass: Asset,
+        join: {
+          from: 'assets.id',
+          through: { from: 'asset_parts.version_id', to: 'asset_parts.asset_id', extra: { partIndex: 'part_index' } },
+          to: 'assets.id',
+        },
+        // Play order, whatever modifier the caller's include applies.
+        modify: (query) => query.orderBy('asset_parts.part_index'),
       },
     };
   }

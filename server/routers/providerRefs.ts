@@ -10,7 +10,7 @@ import {
   ProviderRefGraph,
   ProviderRefOut,
 } from '../schemas.js';
-import { attach, detach, find, listProviderRefs } from '../services/providerRefs.js';
+import { attach, detach, find, findPlexItem, listProviderRefs } from '../services/providerRefs.js';
 import { procedure, router } from '../trpc.js';
 
 export const providerRefsRouter = router({
@@ -25,6 +25,20 @@ export const providerRefsRouter = router({
     .input(z.strictObject({ provider: Provider, providerKey: ProviderKey, entityType: EntityType.optional() }))
     .output(ProviderRefGraph)
     .query(({ ctx, input }) => find(ctx.db, input)),
+
+  /** What Plex tells a client (server machineIdentifier + ratingKey) -> the ref with its title or episode. */
+  findPlex: procedure
+    .input(
+      z.strictObject({
+        machineIdentifier: z.string().trim().min(1).max(100),
+        ratingKey: z
+          .string()
+          .trim()
+          .regex(/^\d{1,20}$/, 'must be a Plex ratingKey'),
+      }),
+    )
+    .output(ProviderRefGraph)
+    .query(({ ctx, input }) => findPlexItem(ctx.db, input)),
 
   attach: procedure
     .input(

@@ -84,6 +84,9 @@ export async function linkEpisode(
 ): Promise<Asset> {
   return db.transaction(async (trx) => {
     await lockEpisode(trx, episodeId);
+    // Only a version (part 1) belongs to an episode; its parts 2..n follow it.
+    const part = await trx('asset_parts').where({ asset_id: assetId }).first('version_id');
+    if (part) throw conflict('the asset is part 2 or later of a version; link the version (part 1) instead');
     const inserted = await trx('episode_assets')
       .insert({ episode_id: episodeId, asset_id: assetId })
       .onConflict(['episode_id', 'asset_id'])
@@ -143,14 +146,16 @@ export async function listAssets(db: Knex, { cursor, limit, ...f }: PageRequest 
   if (f.discoveredSince) query.where('assets.discovered_at', '>=', f.discoveredSince);
   if (f.unlinked !== undefined) {
     const links = db('episode_assets').select(db.raw('1')).whereRaw('episode_assets.asset_id = assets.id');
-    if (f.unlinked) query.whereNotExists(links);
+    // Parts 2..n of a version are linked through it, so never count as unlinked.
+    const isPart = db('asset_parts').select(db.raw('1')).whereRaw('asset_parts.asset_id = assets.id');
+    if (f.unlinked) query.whereNotExists(links).whereNotExists(isPart);
     else query.whereExists(links);
   }
   const byDuration = f.minDurationMs !== undefined || f.maxDurationMs !== undefined;
   return paginate(query, byDuration ? 'assets:duration' : 'assets', byDuration ? BY_DURATION : BY_DISCOVERY, { cursor, limit });
 }
 
-export const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs'] as const;
+export const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs', 'parts'] as const;
 
 const assets = byIdOf<Asset>(Asset, 'asset', ASSET_INCLUDES);
 export const getAsset = assets.get;

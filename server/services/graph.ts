@@ -15,10 +15,16 @@ export function relationExpression(paths: readonly string[], withOrdering = true
       const child = (node[relation] as ExpressionNode | undefined) ?? (withOrdering ? { $modify: ['ordered'] } : {});
       node[relation] = child;
       node = child;
+      // A version made of parts is read whole: wherever an episode's files (or a file) are
+      // included, its parts 2..n come along, in play order (the relation orders them).
+      if (VERSION_RELATIONS.has(relation)) node.parts ??= {};
     }
   }
   return root as RelationExpression<Model>;
 }
+
+/** Relations that reach assets as versions (an episode's files). */
+const VERSION_RELATIONS = new Set(['assets']);
 
 /** Fetches the requested relations, refusing anything outside the allow-list. */
 export function withIncludes<M extends Model, R>(

@@ -19,7 +19,14 @@ async function assetDuration(trx: Knex.Transaction, assetId: string, exclusive =
   const query = trx('assets').where({ id: assetId });
   const asset = await (exclusive ? query.forUpdate() : query.forShare()).first('duration_ms');
   if (!asset) throw notFound('asset', assetId);
-  return (asset as { duration_ms: number | null }).duration_ms;
+  const own = (asset as { duration_ms: number | null }).duration_ms;
+  // A version made of parts: markers lie on the whole version's timeline (unknown if any part's is).
+  const parts = (await trx('asset_parts')
+    .join('assets', 'assets.id', 'asset_parts.asset_id')
+    .where('asset_parts.version_id', assetId)
+    .select('assets.duration_ms')) as Array<{ duration_ms: number | null }>;
+  if (own === null || parts.some((p) => p.duration_ms === null)) return null;
+  return parts.reduce((sum, p) => sum + p.duration_ms!, own);
 }
 
 function checkMarker(marker: Pick<MarkerInput, 'startMs' | 'endMs'>, durationMs: number | null, label = 'marker'): void {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { collectionKey } from '../domain/keys.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ProviderRef, type Json, type ProviderEntityType } from '../models/index.js';
 import { byIdOf } from './crud.js';
@@ -73,3 +74,30 @@ export async function listProviderRefs(
 }
 
 export const detach = byIdOf<ProviderRef>(ProviderRef, 'provider ref').remove;
+
+/**
+ * The title or episode behind what Plex itself tells a client (webhooks, notifications): its server's
+ * `machineIdentifier` and the item's `ratingKey`. Collections of that server (discovered with its
+ * machineIdentifier) are looked up, then their locator keys (`<collectionId>:<ratingKey>`).
+ */
+export async function findPlexItem(
+  db: Knex,
+  { machineIdentifier, ratingKey }: { machineIdentifier: string; ratingKey: string },
+): Promise<ProviderRef> {
+  const collections = (await db('source_collections')
+    .join('sources', 'sources.id', 'source_collections.source_id')
+    .where('sources.kind', 'plex')
+    .whereRaw(`source_collections.config->>'machineIdentifier' = ?`, [machineIdentifier])
+    .select('source_collections.id')) as Array<{ id: string }>;
+  const keys = collections.map((c) => collectionKey(c.id, ratingKey));
+  const ref = keys.length
+    ? await ProviderRef.query(db)
+        .where('provider', 'plex')
+        .whereIn('provider_key', keys)
+        .whereIn('entity_type', ['title', 'episode'])
+        .withGraphFetched('[title, episode]')
+        .first()
+    : undefined;
+  if (!ref) throw notFound(`Plex item ${ratingKey} on server ${machineIdentifier}`);
+  return ref;
+}

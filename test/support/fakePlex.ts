@@ -1,91 +1,270 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PlexMetadata, PlexSection } from '../../server/sources/plex/client.js';
 
 /**
- * A local HTTP server answering like a Plex Media Server: JSON MediaContainers, the token in
- * X-Plex-Token, paging through X-Plex-Container-Start/-Size, plus failures on demand.
+ * A local HTTP server answering as a real Plex Media Server does (shapes from responses captured
+ * from real servers: test/fixtures/plex/, python-plexapi's and Tunarr's models, the community
+ * OpenAPI spec's examples):
+ * - XML unless the request asks for JSON (`Accept: application/json`); `ignoreAccept` answers XML anyway;
+ * - `Guid[]` only with `includeGuids=1`; `Marker`/`Chapter` only on `/library/metadata/{ids}` with
+ *   `includeMarkers=1`/`includeChapters=1`, never on listings (`all`, `allLeaves`);
+ * - `totalSize`/`offset` only on paged answers (`X-Plex-Container-Start`/`-Size`);
+ * - `/library/metadata/1,2,3` answers several items; `/library/sections/{id}/all?type=4` every episode;
+ * - `/identity` names the server (`machineIdentifier`); `rekey()` renumbers every ratingKey, as a
+ *   rebuilt Plex database does.
  */
+
+export interface FakeGuid {
+  id: string;
+}
+export interface FakePart {
+  id?: number;
+  key?: string;
+  file: string;
+  size?: number;
+  duration?: number;
+  container?: string;
+}
+export interface FakeMedia {
+  id?: number;
+  duration?: number;
+  bitrate?: number;
+  width?: number;
+  height?: number;
+  videoCodec?: string;
+  audioCodec?: string;
+  container?: string;
+  Part: FakePart[];
+}
+export interface FakeMarker {
+  id?: number;
+  type: string;
+  startTimeOffset: number;
+  endTimeOffset: number;
+  final?: boolean;
+}
+export interface FakeChapter {
+  id?: number;
+  tag?: string;
+  index?: number;
+  startTimeOffset: number;
+  endTimeOffset: number;
+}
+/** One item as Plex stores it (everything; the server strips what each endpoint leaves out). */
+export interface FakeItem {
+  ratingKey: string;
+  key?: string;
+  guid?: string;
+  type: string;
+  title?: string;
+  year?: number;
+  index?: number;
+  parentIndex?: number;
+  grandparentTitle?: string;
+  grandparentRatingKey?: string;
+  grandparentGuid?: string;
+  updatedAt?: number;
+  addedAt?: number;
+  duration?: number;
+  editionTitle?: string;
+  Guid?: FakeGuid[];
+  Media?: FakeMedia[];
+  Marker?: FakeMarker[];
+  Chapter?: FakeChapter[];
+  [extra: string]: unknown;
+}
+export interface FakeSection {
+  key: string;
+  type: string;
+  title: string;
+  uuid?: string;
+  agent?: string;
+  Location: Array<{ id: number; path: string }>;
+}
 export interface FakePlexLibrary {
-  sections: PlexSection[];
+  machineIdentifier: string;
+  sections: FakeSection[];
   /** Shows and movies by section key. */
-  items: Record<string, PlexMetadata[]>;
+  items: Record<string, FakeItem[]>;
   /** Episodes by show ratingKey. */
-  leaves: Record<string, PlexMetadata[]>;
+  leaves: Record<string, FakeItem[]>;
+}
+
+export interface FakeRequest {
+  path: string;
+  query: Record<string, string>;
+  start: number | null;
+  size: number | null;
+  json: boolean;
 }
 
 export interface FakePlex {
   url: string;
   token: string;
   library: FakePlexLibrary;
-  /** Requests seen, as `path?query` with the paging window. */
-  requests: Array<{ path: string; start: number | null; size: number | null }>;
-  /** Answer the next N requests with this status. */
+  requests: FakeRequest[];
+  /** Answer XML whatever the Accept header says (as some servers and proxies do). */
+  ignoreAccept: boolean;
   failNext(count: number, status: number): void;
-  /** Answer the next N requests only after this delay. */
   slowNext(count: number, delayMs: number): void;
   /** Delay every answer by this much (a slow server: long ingests to interrupt). */
   setLatency(delayMs: number): void;
+  /** Every ratingKey moves by `offset` (a rebuilt database); guids and files stay. */
+  rekey(offset: number): void;
   close(): Promise<void>;
 }
 
-export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secret-token', port = 0): Promise<FakePlex> {
-  let failures: { count: number; status: number } = { count: 0, status: 500 };
-  let slow: { count: number; delayMs: number } = { count: 0, delayMs: 0 };
-  const requests: FakePlex['requests'] = [];
-  let latencyMs = 0;
+const LISTING_ONLY = new Set(['Marker', 'Chapter']);
 
-  const server = http.createServer((req, res) => {
-    if (latencyMs > 0) {
-      const timer = setTimeout(() => answer(req, res), latencyMs);
-      res.on('close', () => clearTimeout(timer));
-      return;
-    }
-    answer(req, res);
+/** What an endpoint shows of an item: Guid only when asked, Marker/Chapter only on full metadata when asked. */
+function view(item: FakeItem, q: URLSearchParams, full: boolean): FakeItem {
+  const out: FakeItem = { ...item };
+  if (q.get('includeGuids') !== '1') delete out.Guid;
+  for (const field of LISTING_ONLY) delete out[field];
+  if (full && q.get('includeMarkers') === '1' && item.Marker) out.Marker = item.Marker;
+  if (full && q.get('includeChapters') === '1' && item.Chapter) out.Chapter = item.Chapter;
+  return out;
+}
+
+const escapeXml = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** One element: scalars become attributes, arrays of objects child elements named by their key. */
+function element(name: string, value: Record<string, unknown>, indent = ''): string {
+  const attrs: string[] = [];
+  const children: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) for (const child of v) children.push(element(k, child as Record<string, unknown>, indent + '  '));
+    else if (typeof v === 'object') continue;
+    else attrs.push(`${k}="${escapeXml(typeof v === 'boolean' ? (v ? '1' : '0') : String(v))}"`);
+  }
+  const open = `${indent}<${name}${attrs.length ? ' ' + attrs.join(' ') : ''}`;
+  return children.length ? `${open}>\n${children.join('\n')}\n${indent}</${name}>` : `${open} />`;
+}
+
+/** A MediaContainer as Plex writes it in XML: shows and seasons are `Directory`, movies and episodes `Video`. */
+function toXml(container: Record<string, unknown>): string {
+  const { Metadata, Directory, ...attrs } = container as { Metadata?: FakeItem[]; Directory?: FakeSection[] };
+  const children = [
+    ...(Directory ?? []).map((d) => element('Directory', d as unknown as Record<string, unknown>, '  ')),
+    ...(Metadata ?? []).map((m) =>
+      element(m.type === 'show' || m.type === 'season' ? 'Directory' : 'Video', m as Record<string, unknown>, '  '),
+    ),
+  ];
+  const open = element('MediaContainer', attrs).replace(/ \/>$/, '>');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${open}\n${children.join('\n')}\n</MediaContainer>\n`;
+}
+
+export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secret-token', port = 0): Promise<FakePlex> {
+  let failures = { count: 0, status: 500 };
+  let slow = { count: 0, delayMs: 0 };
+  const requests: FakeRequest[] = [];
+  const state = { ignoreAccept: false };
+
+  const allItems = () => [...Object.values(library.items).flat(), ...Object.values(library.leaves).flat()];
+  const withLeafCount = (item: FakeItem): FakeItem =>
+    item.type === 'show' ? { ...item, leafCount: library.leaves[item.ratingKey]?.length ?? 0 } : item;
+  const episodeOf = (show: FakeItem, episode: FakeItem): FakeItem => ({
+    ...episode,
+    grandparentRatingKey: show.ratingKey,
+    grandparentTitle: show.title,
+    ...(show.guid ? { grandparentGuid: show.guid } : {}),
   });
+
+  let latencyMs = 0;
   const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://plex');
+    const q = url.searchParams;
     const start = req.headers['x-plex-container-start'];
     const size = req.headers['x-plex-container-size'];
-    requests.push({ path: url.pathname, start: start ? Number(start) : null, size: size ? Number(size) : null });
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const json = !state.ignoreAccept && String(req.headers.accept ?? '').includes('application/json');
+    requests.push({
+      path: url.pathname,
+      query: Object.fromEntries(q),
+      start: start ? Number(start) : null,
+      size: size ? Number(size) : null,
+      json,
+    });
+    const send = (status: number, container: Record<string, unknown> | null, headers: Record<string, string> = {}) => {
       if (res.writableEnded || res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
+      if (container === null) {
+        res.writeHead(status, { 'content-type': 'text/html', ...headers });
+        return res.end(`<html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>`);
+      }
+      res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/xml;charset=utf-8', ...headers });
+      res.end(json ? JSON.stringify({ MediaContainer: container }) : toXml(container));
     };
-    if (req.headers['x-plex-token'] !== token) return send(401, { error: 'Unauthorized' });
+    if (req.headers['x-plex-token'] !== token) return send(401, null);
     if (slow.count > 0) {
       slow.count--;
-      const timer = setTimeout(() => send(200, { MediaContainer: { size: 0 } }), slow.delayMs);
+      const timer = setTimeout(() => send(200, { size: 0 }), slow.delayMs);
       res.on('close', () => clearTimeout(timer));
       return;
     }
     if (failures.count > 0) {
       failures.count--;
-      return send(failures.status, { error: 'injected failure' }, failures.status === 429 ? { 'retry-after': '0' } : {});
+      return send(failures.status, null, failures.status === 429 ? { 'retry-after': '0' } : {});
     }
-    const page = (all: PlexMetadata[]) => {
+    // Paging fields only on paged answers, as real servers do.
+    const page = (all: FakeItem[], extra: Record<string, unknown> = {}) => {
+      if (start === undefined && size === undefined) return { size: all.length, ...extra, Metadata: all };
       const from = start ? Number(start) : 0;
       const items = size ? all.slice(from, from + Number(size)) : all.slice(from);
-      return { MediaContainer: { size: items.length, totalSize: all.length, offset: from, Metadata: items } };
+      return { size: items.length, totalSize: all.length, offset: from, ...extra, Metadata: items };
     };
     let match: RegExpExecArray | null;
-    if (url.pathname === '/library/sections') {
-      return send(200, { MediaContainer: { size: library.sections.length, Directory: library.sections } });
-    }
+    if (url.pathname === '/identity')
+      return send(200, {
+        size: 0,
+        claimed: true,
+        machineIdentifier: library.machineIdentifier,
+        version: '1.41.3.9314-a0bfb8370',
+      });
+    if (url.pathname === '/library/sections')
+      return send(200, { size: library.sections.length, allowSync: false, title1: 'Plex Library', Directory: library.sections });
     if ((match = /^\/library\/sections\/([^/]+)\/all$/.exec(url.pathname))) {
-      return send(200, page(library.items[match[1]!] ?? []));
+      const section = library.sections.find((s) => s.key === match![1]);
+      if (!section) return send(404, null);
+      const items = library.items[section.key] ?? [];
+      const type = q.get('type');
+      const listed =
+        type === '4'
+          ? items.flatMap((show) => (library.leaves[show.ratingKey] ?? []).map((e) => episodeOf(show, e)))
+          : items.map(withLeafCount);
+      return send(
+        200,
+        page(
+          listed.map((i) => view(i, q, false)),
+          {
+            librarySectionID: Number(section.key),
+            librarySectionTitle: section.title,
+            viewGroup: type === '4' ? 'episode' : section.type,
+          },
+        ),
+      );
     }
     if ((match = /^\/library\/metadata\/([^/]+)\/allLeaves$/.exec(url.pathname))) {
-      return send(200, page(library.leaves[match[1]!] ?? []));
+      const show = allItems().find((i) => i.ratingKey === match![1] && i.type === 'show');
+      if (!show) return send(404, null);
+      return send(200, page((library.leaves[show.ratingKey] ?? []).map((e) => view(episodeOf(show, e), q, false))));
     }
-    if ((match = /^\/library\/metadata\/([^/]+)$/.exec(url.pathname))) {
-      const all = [...Object.values(library.items).flat(), ...Object.values(library.leaves).flat()];
-      const item = all.find((m) => m.ratingKey === match![1]);
-      return item ? send(200, { MediaContainer: { size: 1, Metadata: [item] } }) : send(404, {});
+    if ((match = /^\/library\/metadata\/([\d,]+)$/.exec(url.pathname))) {
+      const wanted = match[1]!.split(',');
+      const found: FakeItem[] = [];
+      for (const show of Object.values(library.items).flat()) {
+        if (wanted.includes(show.ratingKey)) found.push(withLeafCount(show));
+        for (const e of library.leaves[show.ratingKey] ?? []) if (wanted.includes(e.ratingKey)) found.push(episodeOf(show, e));
+      }
+      if (found.length === 0) return send(404, null);
+      return send(200, { size: found.length, Metadata: found.map((i) => view(i, q, true)) });
     }
-    return send(404, { error: 'not found' });
+    return send(404, null);
   };
+  const server = http.createServer((req, res) => {
+    if (latencyMs <= 0) return answer(req, res);
+    const timer = setTimeout(() => answer(req, res), latencyMs);
+    res.on('close', () => clearTimeout(timer));
+  });
   server.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port: listening } = server.address() as AddressInfo;
@@ -95,6 +274,12 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     token,
     library,
     requests,
+    get ignoreAccept() {
+      return state.ignoreAccept;
+    },
+    set ignoreAccept(value: boolean) {
+      state.ignoreAccept = value;
+    },
     failNext(count, status) {
       failures = { count, status };
     },
@@ -104,6 +289,21 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     setLatency(delayMs) {
       latencyMs = delayMs;
     },
+    rekey(offset) {
+      const move = (rk: string) => String(Number(rk) + offset);
+      const leaves: FakePlexLibrary['leaves'] = {};
+      for (const items of Object.values(library.items))
+        for (const item of items) {
+          leaves[move(item.ratingKey)] = (library.leaves[item.ratingKey] ?? []).map((e) => ({
+            ...e,
+            ratingKey: move(e.ratingKey),
+            key: `/library/metadata/${move(e.ratingKey)}`,
+          }));
+          item.ratingKey = move(item.ratingKey);
+          item.key = `/library/metadata/${item.ratingKey}`;
+        }
+      library.leaves = leaves;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -112,84 +312,232 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
   };
 }
 
-/** A small Windows-hosted Plex library: one show (2 seasons, 3 episodes, one with two versions) and one movie. */
+const part = (id: number, file: string, size: number, duration?: number): FakePart => ({
+  id,
+  key: `/library/parts/${id}/1700000000/file.${file.split('.').pop()}`,
+  file,
+  size,
+  ...(duration === undefined ? {} : { duration }),
+  container: file.split('.').pop()!,
+});
+const media = (id: number, parts: FakePart[], extra: Partial<FakeMedia> = {}): FakeMedia => ({
+  id,
+  duration: parts.reduce((n, p) => n + (p.duration ?? 0), 0) || undefined,
+  bitrate: 2000,
+  width: 1440,
+  height: 1080,
+  videoCodec: 'h264',
+  audioCodec: 'aac',
+  container: parts[0]!.container!,
+  Part: parts,
+  ...extra,
+});
+
+/**
+ * A Windows-hosted server with the shapes real libraries have: a show matched by the new agent
+ * (`plex://` guids, `Guid[]`), a show from the legacy TVDB agent (ids only in `guid`, unicode
+ * title), the same show again in a 4K library (`withUhdLibrary`), a film in two parts (one part without duration,
+ * sizes above 2^32), films from the legacy IMDb/TMDb agents, markers (intro, credits, commercial)
+ * and chapters, one ending 1 ms past its media's duration.
+ */
 export function sampleLibrary(): FakePlexLibrary {
-  const media = (id: number, file: string, duration: number | undefined, codec = 'h264') => ({
-    id,
-    duration,
-    videoCodec: codec,
-    audioCodec: 'aac',
-    container: 'mkv',
-    Part: [{ id: id * 10, file, size: 1_000_000 + id, duration, container: 'mkv' }],
-  });
   const episode = (
     ratingKey: string,
     season: number,
     index: number,
     title: string,
-    versions: ReturnType<typeof media>[],
-    extra: Partial<PlexMetadata> = {},
-  ): PlexMetadata => ({
+    versions: FakeMedia[],
+    extra: Partial<FakeItem> = {},
+  ): FakeItem => ({
     ratingKey,
     key: `/library/metadata/${ratingKey}`,
-    guid: `plex://episode/${ratingKey}`,
+    guid: `plex://episode/5d9c1276e9d5a1001f4f${ratingKey.padStart(4, '0')}`,
     type: 'episode',
     title,
     index,
     parentIndex: season,
-    grandparentTitle: 'Cheers',
-    grandparentRatingKey: '100',
+    year: 1982,
     updatedAt: 1_700_000_000,
-    Guid: [{ id: `tvdb://${ratingKey}0` }],
+    addedAt: 1_690_000_000,
+    duration: versions[0]!.duration,
+    Guid: [{ id: `imdb://tt0${ratingKey}000` }, { id: `tmdb://${ratingKey}00` }, { id: `tvdb://${ratingKey}0` }],
     Media: versions,
     Marker: [
-      { type: 'intro', startTimeOffset: 1000, endTimeOffset: 30_000 },
-      { type: 'credits', startTimeOffset: 1_400_000, endTimeOffset: 1_450_000 },
+      { id: Number(ratingKey) * 10, type: 'intro', startTimeOffset: 1000, endTimeOffset: 30_000 },
+      { id: Number(ratingKey) * 10 + 1, type: 'credits', startTimeOffset: 1_400_000, endTimeOffset: 1_450_000, final: true },
     ],
-    Chapter: [{ tag: 'Act 1', index: 1, startTimeOffset: 0, endTimeOffset: 700_000 }],
+    Chapter: [{ id: Number(ratingKey), tag: 'Act 1', index: 1, startTimeOffset: 0, endTimeOffset: 700_000 }],
     ...extra,
   });
+  const cheers = (ratingKey: string): FakeItem => ({
+    ratingKey,
+    key: `/library/metadata/${ratingKey}/children`,
+    guid: 'plex://show/5d9c086c46115600200aa2fe',
+    type: 'show',
+    title: 'Cheers',
+    year: 1982,
+    updatedAt: 1_700_000_000,
+    Guid: [{ id: 'imdb://tt0083399' }, { id: 'tmdb://3943' }, { id: 'tvdb://77623' }],
+  });
+  const tv = 'D:\\Media\\TV\\Cheers\\';
   return {
+    machineIdentifier: '8d3a1fbc9e2b4c07a5f6e1d2c3b4a5968778695a',
     sections: [
-      { key: '1', type: 'show', title: 'TV Shows', Location: [{ id: 1, path: 'D:\\Media\\TV' }] },
-      { key: '2', type: 'movie', title: 'Movies', Location: [{ id: 2, path: 'D:\\Media\\Movies' }] },
-      { key: '3', type: 'artist', title: 'Music', Location: [{ id: 3, path: 'D:\\Media\\Music' }] },
+      { key: '1', type: 'show', title: 'TV Shows', agent: 'tv.plex.agents.series', Location: [{ id: 1, path: 'D:\\Media\\TV' }] },
+      {
+        key: '2',
+        type: 'movie',
+        title: 'Movies',
+        agent: 'tv.plex.agents.movie',
+        Location: [{ id: 2, path: 'D:\\Media\\Movies' }],
+      },
+      {
+        key: '3',
+        type: 'artist',
+        title: 'Music',
+        agent: 'tv.plex.agents.music',
+        Location: [{ id: 3, path: 'D:\\Media\\Music' }],
+      },
     ],
     items: {
       '1': [
+        cheers('100'),
         {
-          ratingKey: '100',
-          guid: 'plex://show/100',
+          ratingKey: '150',
+          key: '/library/metadata/150/children',
+          guid: 'com.plexapp.agents.thetvdb://76703?lang=en',
           type: 'show',
-          title: 'Cheers',
-          year: 1982,
-          updatedAt: 1_700_000_000,
-          Guid: [{ id: 'tmdb://3943' }, { id: 'tvdb://77623' }, { id: 'imdb://tt0083399' }],
+          title: 'Pokémon',
+          year: 1997,
+          updatedAt: 1_600_000_000,
         },
       ],
       '2': [
         {
           ratingKey: '200',
-          guid: 'plex://movie/200',
+          key: '/library/metadata/200',
+          guid: 'plex://movie/5d776826880197001ec90ca5',
           type: 'movie',
           title: 'The Thing',
           year: 1982,
           updatedAt: 1_700_000_000,
-          Guid: [{ id: 'tmdb://1091' }, { id: 'imdb://tt0084787' }],
-          Media: [media(20, 'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv', 6_540_000)],
-          Marker: [{ type: 'credits', startTimeOffset: 6_300_000, endTimeOffset: 6_540_000 }],
+          duration: 6_540_000,
+          Guid: [{ id: 'imdb://tt0084787' }, { id: 'tmdb://1091' }, { id: 'tvdb://1181' }],
+          Media: [media(20, [part(201, 'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv', 9_876_543_210, 6_540_000)])],
+          Marker: [{ id: 2001, type: 'credits', startTimeOffset: 6_300_000, endTimeOffset: 6_540_000, final: true }],
+          Chapter: [
+            { id: 1, tag: 'Outpost 31', index: 1, startTimeOffset: 0, endTimeOffset: 3_000_000 },
+            // Real servers end the last chapter a millisecond past the media's duration.
+            { id: 2, tag: 'The Test', index: 2, startTimeOffset: 3_000_000, endTimeOffset: 6_540_001 },
+          ],
+        },
+        {
+          ratingKey: '210',
+          key: '/library/metadata/210',
+          guid: 'com.plexapp.agents.imdb://tt0056172?lang=en',
+          type: 'movie',
+          title: 'Lawrence of Arabia',
+          year: 1962,
+          updatedAt: 1_650_000_000,
+          duration: 13_380_000,
+          editionTitle: 'Restored',
+          Media: [
+            media(
+              21,
+              [
+                part(211, 'D:\\Media\\Movies\\Lawrence of Arabia (1962)\\Lawrence of Arabia - cd1.avi', 4_700_000_000, 7_000_000),
+                // Some parts carry no duration: the media's total tells it.
+                part(212, 'D:\\Media\\Movies\\Lawrence of Arabia (1962)\\Lawrence of Arabia - cd2.avi', 3_900_000_000),
+              ],
+              { duration: 13_380_000, container: 'avi', videoCodec: 'mpeg4', audioCodec: 'mp3' },
+            ),
+          ],
+          Marker: [{ id: 2101, type: 'commercial', startTimeOffset: 6_990_000, endTimeOffset: 7_010_000 }],
+        },
+        {
+          ratingKey: '220',
+          key: '/library/metadata/220',
+          guid: 'com.plexapp.agents.themoviedb://194?lang=en',
+          type: 'movie',
+          title: 'Le Fabuleux Destin d’Amélie Poulain',
+          year: 2001,
+          updatedAt: 1_650_000_000,
+          duration: 7_320_000,
+          Media: [media(22, [part(221, 'D:\\Media\\Movies\\Amélie (2001)\\Amélie (2001).mp4', 2_000_000_000, 7_320_000)])],
         },
       ],
     },
     leaves: {
       '100': [
         episode('101', 1, 1, 'Give Me a Ring Sometime', [
-          media(1, 'D:\\Media\\TV\\Cheers\\Season 01\\Cheers - S01E01.mkv', 1_500_000),
-          media(2, 'D:\\Media\\TV\\Cheers\\Season 01\\Cheers - S01E01 (broadcast).mkv', 1_520_000, 'mpeg2video'),
+          media(1, [part(11, `${tv}Season 01\\Cheers - S01E01.mkv`, 1_000_001, 1_500_000)], { width: 1920, height: 1080 }),
+          media(2, [part(12, `${tv}Season 01\\Cheers - S01E01 (broadcast).mkv`, 1_000_002, 1_520_000)], {
+            videoCodec: 'mpeg2video',
+            width: 720,
+            height: 480,
+          }),
         ]),
-        episode('102', 1, 2, "Sam's Women", [media(3, 'D:\\Media\\TV\\Cheers\\Season 01\\Cheers - S01E02.mkv', 1_480_000)]),
-        episode('103', 2, 1, 'Power Play', [media(4, 'D:\\Media\\TV\\Cheers\\Season 02\\Cheers - S02E01.mkv', 1_490_000)]),
+        episode('102', 1, 2, "Sam's Women", [media(3, [part(13, `${tv}Season 01\\Cheers - S01E02.mkv`, 1_000_003, 1_480_000)])]),
+        episode('103', 2, 1, 'Power Play', [media(4, [part(14, `${tv}Season 02\\Cheers - S02E01.mkv`, 1_000_004, 1_490_000)])]),
+      ],
+      '150': [
+        episode(
+          '151',
+          1,
+          1,
+          'Pokémon – Ich wähle dich!',
+          [media(5, [part(15, 'D:\\Media\\TV\\Pokémon\\Staffel 1\\Pokémon - S01E01.mkv', 300_000_000, 1_320_000)])],
+          {
+            guid: 'com.plexapp.agents.thetvdb://76703/1/1?lang=en',
+            Guid: undefined,
+            Marker: undefined,
+            Chapter: undefined,
+            year: 1997,
+          },
+        ),
       ],
     },
   };
+}
+
+/** The sample library with a second, 4K library holding the same show (same guid, its own ratingKeys and files). */
+export function withUhdLibrary(library: FakePlexLibrary): FakePlexLibrary {
+  const cheers = library.items['1']!.find((i) => i.title === 'Cheers')!;
+  library.sections.push({
+    key: '4',
+    type: 'show',
+    title: 'TV 4K',
+    agent: 'tv.plex.agents.series',
+    Location: [{ id: 4, path: 'E:\\UHD\\TV' }],
+  });
+  library.items['4'] = [{ ...cheers, ratingKey: '300', key: '/library/metadata/300/children' }];
+  const pilot = library.leaves[cheers.ratingKey]![0]!;
+  library.leaves['300'] = [
+    {
+      ...pilot,
+      ratingKey: '301',
+      key: '/library/metadata/301',
+      Media: [
+        {
+          id: 31,
+          duration: 1_500_100,
+          width: 3840,
+          height: 2160,
+          videoCodec: 'hevc',
+          audioCodec: 'eac3',
+          container: 'mkv',
+          Part: [
+            {
+              id: 311,
+              file: 'E:\\UHD\\TV\\Cheers\\Season 01\\Cheers - S01E01 [2160p].mkv',
+              size: 8_000_000_000,
+              duration: 1_500_100,
+              container: 'mkv',
+            },
+          ],
+        },
+      ],
+    },
+  ];
+  return library;
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
+import type { IngestAssetItem, IngestAssetPartItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import { escapeLike } from '../crud.js';
 import { describeFieldErrors } from '../../domain/fields.js';
 import type { RejectedItem } from '../../domain/items.js';
@@ -14,6 +14,8 @@ import {
   storedValues,
 } from './metadata.js';
 import { throughWriteGate } from './writeGate.js';
+import type { PullCost } from '../../sources/port.js';
+import { scopedRemovals } from './removals.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -65,6 +67,8 @@ export interface IngestReport {
   rejected: number;
   /** The first 100 of them: the source's key for the item and why it was refused. */
   rejectedItems: Array<{ sourceKey: string | null; reason: string }>;
+  /** What the source pull cost and dropped (a Plex collection ingest). */
+  source?: PullCost;
   /** Files a collection pull left out of the catalogue as extras (trailers, samples, featurettes...). */
   extras: number;
   /** The first 100 things a pull wants the operator to know (a malformed NFO, an unreadable folder). */
@@ -81,6 +85,8 @@ export interface CollectionPull {
   keyPrefix: string;
   seenKeys: string[];
   skippedKeys: string[];
+  /** When given, removals are looked for only under these key prefixes (what changed or vanished), not the whole collection. */
+  scopes?: string[];
   extras: number;
   notices: string[];
 }
@@ -136,6 +142,8 @@ const titleIdentity = (t: NonNullable<IngestItem['title']>) => `${t.kind}|${t.na
 const episodeIdentity = (item: IngestItem) =>
   `${titleIdentity(item.title!)}|${item.season?.number ?? -1}|${item.episode?.number ?? -1}`;
 const refKey = (type: string, r: ProviderKey) => `${type}|${r.provider}|${r.key}`;
+/** A version's files: itself (part 1), then its parts 2..n in play order. */
+const filesOf = (asset: IngestAssetItem): Array<IngestAssetItem | IngestAssetPartItem> => [asset, ...(asset.parts ?? [])];
 
 interface Classified {
   item: IngestItem;
@@ -186,13 +194,13 @@ function refsOf(item: IngestItem): Array<{ type: 'title' | 'episode' | 'asset'; 
     for (const ref of item.title.providerRefs ?? []) out.push({ type: 'title', ref, identity: titleIdentity(item.title) });
     for (const ref of item.episode?.providerRefs ?? []) out.push({ type: 'episode', ref, identity: episodeIdentity(item) });
   }
-  for (const asset of item.assets)
-    for (const ref of asset.providerRefs ?? []) out.push({ type: 'asset', ref, identity: asset.uri });
+  for (const file of item.assets.flatMap(filesOf))
+    for (const ref of file.providerRefs ?? []) out.push({ type: 'asset', ref, identity: file.uri });
   return out;
 }
 
 /** Scores every item by the confidence formula and decides what is written for it. */
-async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Classified[]> {
+async function classify(trx: Knex.Transaction, items: IngestItem[], locatorPrefix: string | null): Promise<Classified[]> {
   const allRefs = items.flatMap(refsOf);
   const existing = await existingRefIdentities(trx, allRefs);
   const claimed = new Map<string, string>();
@@ -204,17 +212,23 @@ async function classify(trx: Knex.Transaction, items: IngestItem[]): Promise<Cla
       reasons.push(reason);
     };
     if (!item.title) doubt(CONFIDENCE_FACTORS.unidentified, 'could not tell which title this file belongs to');
-    const noDuration = item.assets.filter((a) => a.durationMs == null).map((a) => a.uri);
+    const noDuration = item.assets
+      .flatMap(filesOf)
+      .filter((a) => a.durationMs == null)
+      .map((a) => a.uri);
     if (noDuration.length) doubt(CONFIDENCE_FACTORS.missingDuration, `missing duration: ${noDuration.join(', ')}`);
 
     const conflicts: string[] = [];
     const perProvider = new Map<string, string>();
     for (const ref of item.title?.providerRefs ?? []) {
+      if (locatorPrefix !== null && ref.key.startsWith(locatorPrefix)) continue;
       const seen = perProvider.get(ref.provider);
       if (seen !== undefined && seen !== ref.key) conflicts.push(`two ${ref.provider} ids (${seen}, ${ref.key})`);
       perProvider.set(ref.provider, ref.key);
     }
     for (const { type, ref, identity } of refsOf(item)) {
+      // A locator (where the item sits in this collection's source) follows the item: never a doubt.
+      if (locatorPrefix !== null && ref.key.startsWith(locatorPrefix)) continue;
       const key = refKey(type, ref);
       const other = existing.get(key) ?? claimed.get(key);
       if (other !== undefined && other !== identity) conflicts.push(`${ref.provider} ${ref.key} already names another ${type}`);
@@ -470,27 +484,30 @@ async function upsertAssets(
   canonicalUris: Set<string>,
   report: IngestReport,
 ): Promise<Map<string, AssetRow>> {
+  // Parts 2..n are assets of their own (own uri, size, duration); a given edition replaces the stored one.
   const assets = distinctBy(
-    items.flatMap((i) => i.assets),
+    items.flatMap((i) => i.assets.flatMap(filesOf)),
     (a) => a.uri,
   );
   const uris = assets.map((a) => a.uri);
   const rows = await query<UpsertRow & { id: string; uri: string; canonical: boolean }>(
     trx,
-    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
-     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])
-       AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
+    `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical, edition)
+     SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[])
+       AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical, edition)
      WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.uri = i.uri
-                         AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256)
-                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container, coalesce(i.hash_sha256, a.hash_sha256))
+                         AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256, a.edition)
+                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container,
+                                                 coalesce(i.hash_sha256, a.hash_sha256), coalesce(i.edition, a.edition))
                          AND a.missing_since IS NULL)
      ON CONFLICT (uri) DO UPDATE
        SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
            audio_codec = excluded.audio_codec, container = excluded.container,
-           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256), missing_since = NULL
-       WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256)
+           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256),
+           edition = coalesce(excluded.edition, assets.edition), missing_since = NULL
+       WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256, assets.edition)
          IS DISTINCT FROM (excluded.size, excluded.duration_ms, excluded.video_codec, excluded.audio_codec, excluded.container,
-                           coalesce(excluded.hash_sha256, assets.hash_sha256))
+                           coalesce(excluded.hash_sha256, assets.hash_sha256), coalesce(excluded.edition, assets.edition))
          OR assets.missing_since IS NOT NULL
      RETURNING (xmax = 0) AS created, id, uri, canonical`,
     [
@@ -502,6 +519,7 @@ async function upsertAssets(
       assets.map((a) => a.container ?? null),
       assets.map((a) => a.hashSha256 ?? null),
       assets.map((a) => canonicalUris.has(a.uri)),
+      assets.map((a) => ('edition' in a ? (a.edition ?? null) : null)),
     ],
   );
   count(report, 'assets', assets.length, rows);
@@ -597,7 +615,12 @@ interface RefRow {
   ref: ProviderKey;
 }
 
-async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report: IngestReport): Promise<void> {
+async function upsertProviderRefs(
+  trx: Knex.Transaction,
+  refs: RefRow[],
+  report: IngestReport,
+  locatorPrefix: string | null,
+): Promise<void> {
   const rows = distinctBy(refs, (r) => refKey(r.type, r.ref));
   if (rows.length === 0) return;
   const column = (type: RefRow['type']) => rows.map((r) => (r.type === type ? r.entityId : null));
@@ -607,9 +630,14 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
      SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
        AS i(entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      WHERE NOT EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.provider = i.provider AND pr.provider_key = i.provider_key
-                         AND pr.entity_type = i.entity_type AND (pr.entity_id <> i.entity_id OR pr.raw IS NOT DISTINCT FROM i.raw))
-     ON CONFLICT (provider, provider_key, entity_type) DO UPDATE SET raw = excluded.raw
-       WHERE provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw
+                         AND pr.entity_type = i.entity_type
+                         AND ((pr.entity_id <> i.entity_id AND NOT coalesce(starts_with(i.provider_key, ?::text), false))
+                              OR (pr.entity_id = i.entity_id AND pr.raw IS NOT DISTINCT FROM i.raw)))
+     ON CONFLICT (provider, provider_key, entity_type) DO UPDATE
+       SET raw = excluded.raw, entity_id = excluded.entity_id, title_id = excluded.title_id,
+           episode_id = excluded.episode_id, asset_id = excluded.asset_id
+       WHERE (provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw)
+          OR (provider_refs.entity_id <> excluded.entity_id AND coalesce(starts_with(excluded.provider_key, ?::text), false))
      RETURNING (xmax = 0) AS created`,
     [
       rows.map((r) => r.type),
@@ -620,6 +648,8 @@ async function upsertProviderRefs(trx: Knex.Transaction, refs: RefRow[], report:
       column('title'),
       column('episode'),
       column('asset'),
+      locatorPrefix,
+      locatorPrefix,
     ],
   );
   count(report, 'providerRefs', rows.length, returned);
@@ -635,6 +665,44 @@ export function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
+}
+
+/**
+ * A version's parts become exactly those given (in play order). Only versions whose stored parts
+ * differ are rewritten; a file that moves to another version leaves the old one.
+ */
+async function syncParts(trx: Knex.Transaction, items: IngestItem[], assetIds: Map<string, string>, report: IngestReport) {
+  const wanted = new Map<string, string[]>();
+  for (const asset of items.flatMap((i) => i.assets))
+    if (asset.parts)
+      wanted.set(
+        assetIds.get(asset.uri)!,
+        asset.parts.map((p) => assetIds.get(p.uri)!),
+      );
+  if (wanted.size === 0) return;
+  const rows = await query<{ version_id: string; asset_id: string }>(
+    trx,
+    `SELECT version_id, asset_id FROM asset_parts WHERE version_id = ANY(?::uuid[]) ORDER BY version_id, part_index`,
+    [[...wanted.keys()]],
+  );
+  const stored = new Map<string, string[]>();
+  for (const r of rows) stored.set(r.version_id, [...(stored.get(r.version_id) ?? []), r.asset_id]);
+  const changed = [...wanted].filter(([version, parts]) => JSON.stringify(parts) !== JSON.stringify(stored.get(version) ?? []));
+  if (changed.length === 0) return;
+  const versions = changed.map(([version]) => version);
+  const fresh = changed.flatMap(([version, parts]) => parts.map((assetId, i) => ({ version, assetId, index: i + 2 })));
+  const deleted = await query(
+    trx,
+    `DELETE FROM asset_parts WHERE version_id = ANY(?::uuid[]) OR asset_id = ANY(?::uuid[]) RETURNING asset_id`,
+    [versions, fresh.map((p) => p.assetId)],
+  );
+  if (fresh.length)
+    await query(
+      trx,
+      `INSERT INTO asset_parts (version_id, asset_id, part_index) SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[])`,
+      [fresh.map((p) => p.version), fresh.map((p) => p.assetId), fresh.map((p) => p.index)],
+    );
+  report.rowsWritten += deleted.length + fresh.length;
 }
 
 const markerSignature = (m: { kind: string; startMs: number; endMs: number; payload?: unknown }) =>
@@ -740,9 +808,49 @@ async function enqueueReviews(
   report.rowsWritten += rows.length;
 }
 
+/** A source's own identity for an item (`plex://show/...`, a legacy agent guid): a URI-like key. */
+const isSourceGuid = (ref: ProviderKey) => ref.key.includes('://');
+
+/**
+ * Identity before names, for items that carry their source's guid: the title is the catalogue
+ * title the guid names, else the one its external ids (tmdb, tvdb, imdb) name, else the one with
+ * its kind, name and year. The item takes that title's stored name and year, so a title Plex
+ * renamed, re-keyed or re-matched stays one title. One query per batch.
+ */
+async function reconcileTitles(trx: Knex.Transaction, items: IngestItem[]): Promise<IngestItem[]> {
+  const ordered = (item: IngestItem) => {
+    const refs = item.title?.providerRefs ?? [];
+    if (!refs.some(isSourceGuid)) return [];
+    return [...refs.filter(isSourceGuid), ...refs.filter((r) => !isSourceGuid(r) && r.provider !== 'plex')];
+  };
+  const keys = distinctBy(items.flatMap(ordered), (r) => `${r.provider}|${r.key}`);
+  if (keys.length === 0) return items;
+  const rows = await query<{ provider: string; key: string; kind: string; name: string; year: number | null }>(
+    trx,
+    `SELECT k.provider, k.key, t.kind, t.name, t.year FROM unnest(?::text[], ?::text[]) AS k(provider, key)
+     JOIN provider_refs pr ON pr.provider = k.provider AND pr.provider_key = k.key AND pr.entity_type = 'title'
+     JOIN titles t ON t.id = pr.title_id`,
+    [keys.map((k) => k.provider), keys.map((k) => k.key)],
+  );
+  const known = new Map(rows.map((r) => [`${r.provider}|${r.key}`, r]));
+  return items.map((item) => {
+    const title = item.title;
+    const match = ordered(item)
+      .map((r) => known.get(`${r.provider}|${r.key}`))
+      .find((t) => t && t.kind === title!.kind);
+    return match && title ? { ...item, title: { ...title, name: match.name, year: match.year } } : item;
+  });
+}
+
 /** One batch, one transaction. */
-async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: IngestReport): Promise<void> {
-  const classified = await classify(trx, items);
+async function writeBatch(
+  trx: Knex.Transaction,
+  incoming: IngestItem[],
+  report: IngestReport,
+  locatorPrefix: string | null,
+): Promise<void> {
+  const items = await reconcileTitles(trx, incoming);
+  const classified = await classify(trx, items, locatorPrefix);
   const structured = classified.filter((c) => c.structure).map((c) => c.item);
   const titleIds = await upsertTitles(trx, structured, report);
   const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
@@ -763,10 +871,11 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
       for (const ref of item.episode?.providerRefs ?? [])
         refs.push({ type: 'episode', entityId: episodeIds.get(episodeIdentity(item))!, ref });
     }
-    for (const asset of item.assets)
-      for (const ref of asset.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(asset.uri)!, ref });
+    for (const file of item.assets.flatMap(filesOf))
+      for (const ref of file.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(file.uri)!, ref });
   }
-  await upsertProviderRefs(trx, refs, report);
+  await upsertProviderRefs(trx, refs, report, locatorPrefix);
+  await syncParts(trx, items, assetIds, report);
   await syncMarkers(trx, items, assetIds, report);
   await enqueueReviews(
     trx,
@@ -823,7 +932,14 @@ export class IngestRun {
    * that were neither seen nor skipped as unchanged are reported as removed (and left in place).
    */
   async finish(pull?: CollectionPull): Promise<IngestReport> {
-    if (pull) {
+    if (pull?.scopes) {
+      const rows = await scopedRemovals(this.db, { provider: pull.provider, scopes: pull.scopes, seenKeys: pull.seenKeys });
+      this.report.removed = rows.length;
+      this.report.removedAssets = rows.slice(0, MAX_LISTED);
+      this.report.skipped = pull.skippedKeys.length;
+      this.report.extras = pull.extras;
+      this.report.notices = pull.notices.slice(0, MAX_LISTED);
+    } else if (pull) {
       const keep = pull.skippedKeys.map((k) => `${escapeLike(k)}:%`);
       const rows = await query<{ id: string; uri: string }>(
         this.db,
@@ -861,7 +977,7 @@ export class IngestRun {
           await trx.raw('SET LOCAL enable_mergejoin = off');
           if (this.options.collectionId)
             await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
-          await writeBatch(trx, batch, this.report);
+          await writeBatch(trx, batch, this.report, this.options.collectionId ? `${this.options.collectionId}:` : null);
         }),
       );
     } catch (err) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { canonicalFileUri } from '../../domain/fileUri.js';
 import type { IngestAssetItem, IngestItem } from '../../domain/items.js';
 import { collectionKey } from '../../domain/keys.js';
 import { ServiceError } from '../../errors.js';
@@ -160,7 +160,7 @@ interface ScannedFile {
 
 function assetFor(scanned: ScannedFile, probe: ProbeResult | null, hash: string | null): IngestAssetItem {
   return {
-    uri: pathToFileURL(scanned.file).href,
+    uri: canonicalFileUri(scanned.file),
     size: scanned.size,
     durationMs: probe?.durationMs ?? null,
     videoCodec: probe?.videoCodec ?? null,
