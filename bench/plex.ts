@@ -11,7 +11,7 @@
 import { createScratchDatabase } from '../server/db/scratch.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import type { IngestItem } from '../server/domain/items.js';
-import { runCollectionIngest } from '../server/services/ingest/jobs.js';
+import { runCollectionAttempt } from '../server/services/ingest/jobs.js';
 import { PlexHttp } from '../server/sources/plex/http.js';
 import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
 import { startFakePlex, type FakeItem, type FakePlexLibrary } from '../test/support/fakePlex.js';
@@ -172,10 +172,10 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         let rows = 0;
         let markerRequests = 0;
         for (const id of collections) {
-          const job = await runCollectionIngest(db, id);
-          items += job.report!.items;
-          rows += job.report!.rowsWritten;
-          markerRequests += job.report!.source?.markerRequests ?? 0;
+          const report = await runCollectionAttempt(db, id);
+          items += report.items;
+          rows += report.rowsWritten;
+          markerRequests += report.source?.markerRequests ?? 0;
         }
         const ms = performance.now() - start;
         const requests = plex.requests.length - before;

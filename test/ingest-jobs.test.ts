@@ -6,12 +6,12 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { createKnex } from '../server/db/knex.js';
 import { createScratchDatabase, type ScratchDatabase } from '../server/db/scratch.js';
-import type { PlexMetadata } from '../server/sources/plex/client.js';
+
 import { IngestQueue, type IngestJob } from '../server/services/ingest/queue.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';
 import { expectError } from './support/expect.js';
-import { startFakePlex, type FakePlex, type FakePlexLibrary } from './support/fakePlex.js';
+import { startFakePlex, type FakeItem, type FakePlex, type FakePlexLibrary } from './support/fakePlex.js';
 import { client, db, queue, testLogger } from './support/harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -19,7 +19,7 @@ const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
 
 /** `sections` show libraries of `shows` shows with `episodes` episodes each (season 1). */
 function generatedLibrary(sections: number, shows: number, episodes: number): FakePlexLibrary {
-  const library: FakePlexLibrary = { sections: [], items: {}, leaves: {} };
+  const library: FakePlexLibrary = { machineIdentifier: 'jobs-test-server', sections: [], items: {}, leaves: {} };
   for (let s = 1; s <= sections; s++) {
     library.sections.push({ key: String(s), type: 'show', title: `Shows ${s}`, Location: [{ id: s, path: `/tv${s}` }] });
     library.items[String(s)] = [];
@@ -27,7 +27,7 @@ function generatedLibrary(sections: number, shows: number, episodes: number): Fa
       const ratingKey = String(s * 1000 + t);
       const name = `Show ${s}-${t}`;
       library.items[String(s)]!.push({ ratingKey, type: 'show', title: name, year: 2000, updatedAt: 1_700_000_000 });
-      library.leaves[ratingKey] = Array.from({ length: episodes }, (_, e): PlexMetadata => ({
+      library.leaves[ratingKey] = Array.from({ length: episodes }, (_, e): FakeItem => ({
         ratingKey: `${ratingKey}${String(e + 1).padStart(3, '0')}`,
         type: 'episode',
         title: `Episode ${e + 1}`,
