@@ -48,11 +48,11 @@ function generatedLibrary(sections: number, shows: number, episodes: number): Fa
   return library;
 }
 
-async function plexCollections(api: RetrovueClient, plex: FakePlex, extra: Record<string, unknown> = {}) {
+async function plexCollections(api: RetrovueClient, plex: FakePlex, extra: Record<string, unknown> = {}, pageSize = 2) {
   const source = await api.sources.create.mutate({
     kind: 'plex',
     name: 'plex',
-    config: { baseUrl: plex.url, token: plex.token, pageSize: 2, timeoutMs: 5000 },
+    config: { baseUrl: plex.url, token: plex.token, pageSize, timeoutMs: 5000 },
   });
   const collections = await api.collections.discover.mutate({ sourceId: source.id });
   for (const c of collections)
@@ -202,15 +202,18 @@ describe('ingest jobs (durable, shared)', function () {
   });
 
   it('cancel stops a running job after its current batch; what it committed stays, and a new start runs again', async () => {
-    plex = await startFakePlex(generatedLibrary(1, 4, 10));
-    plex.setLatency(40);
-    const [collection] = await plexCollections(client(), plex);
+    plex = await startFakePlex(generatedLibrary(1, 24, 50));
+    // The Plex pull writes in batches of 500 across shows: 1,200 episodes make several batches, and a
+    // slow server leaves time to cancel between them.
+    plex.setLatency(200);
+    const [collection] = await plexCollections(client(), plex, {}, 50);
     const job = await client().ingest.start.mutate({ collectionId: collection!.id });
     await until(
       'progress',
       () => client().ingest.status.query({ jobId: job.id }),
-      (j) => j.progress.itemsDone >= 4,
+      (j) => j.progress.itemsDone >= 1,
     );
+    plex.setLatency(1500); // the rest of the pull crawls: the cancel lands before the last batch
     const cancelled = await client().ingest.cancel.mutate({ jobId: job.id });
     assert.equal(cancelled.state, 'cancelled');
     assert.ok(cancelled.finishedAt instanceof Date);
@@ -220,15 +223,16 @@ describe('ingest jobs (durable, shared)', function () {
     const later = await client().ingest.status.query({ jobId: job.id });
     assert.equal(later.state, 'cancelled');
     assert.equal(later.progress.itemsDone, settled.progress.itemsDone, 'no progress after cancel');
-    assert.ok(later.progress.itemsDone < 40);
+    assert.ok(later.progress.itemsDone < 1200);
     assert.equal((await client().ingest.cancel.mutate({ jobId: job.id })).state, 'cancelled', 'cancel again: no-op');
 
+    plex.setLatency(0);
     const rerun = await client().ingest.collection.mutate({ collectionId: collection!.id });
     assert.notEqual(rerun.id, job.id);
     assert.equal(rerun.state, 'done');
     const counts = await snapshotCounts(db());
-    assert.equal(counts.episodes, 40);
-    assert.equal(counts.assets, 40);
+    assert.equal(counts.episodes, 1200);
+    assert.equal(counts.assets, 1200);
     await expectError(client().ingest.cancel.mutate({ jobId: rerun.id }), 'CONFLICT');
     await expectError(client().ingest.cancel.mutate({ jobId: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
   });

@@ -39,8 +39,6 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['hash_sha256', 'character varying(64)', true, null],
     ['discovered_at', 'timestamp with time zone', false, 'CURRENT_TIMESTAMP'],
     ['canonical', 'boolean', false, 'false'],
-    // additive (20261125030000_asset_parts): the version's edition
-    ['edition', 'character varying(100)', true, null],
   ],
   // additive (20261125030000_asset_parts): parts 2..n of a version made of parts
   asset_parts: [
@@ -139,7 +137,11 @@ const ADDITIVE: Record<string, Column[]> = {
     ...METADATA_COLUMNS,
     ['shuffle_key', 'integer', false, '(floor((random() * (2147483647)::double precision)))::integer'],
   ],
-  assets: [['missing_since', 'timestamp with time zone', true, null]],
+  assets: [
+    ['missing_since', 'timestamp with time zone', true, null],
+    // additive (20261125030000_asset_parts): the version's edition
+    ['edition', 'character varying(100)', true, null],
+  ],
 };
 const EXPECTED: Record<string, Column[]> = Object.fromEntries(
   Object.entries(DOCUMENTED).map(([table, columns]) => [table, [...columns, ...(ADDITIVE[table] ?? [])]]),

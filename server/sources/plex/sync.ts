@@ -119,6 +119,24 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
 
   // 3. Episodes of changed shows.
   const titles = new Map([...changedShows].map(([rk, show]) => [rk, showTitle(show, ctx)]));
+  // A show's version (its locator ref, whose raw holds updatedAt) is written only after all of its
+  // episodes: a run stopped part-way through a show must not mark the show as ingested, or the
+  // resumed run would skip the episodes it had not reached. Episodes go out with the title minus
+  // that ref; each show's last episode is held back and sent with the full title at the end.
+  const bareTitles = new Map(
+    [...titles].map(([rk, title]) => {
+      const locator = locatorKey(collectionId, rk);
+      return [rk, { ...title, providerRefs: (title.providerRefs ?? []).filter((r) => r.key !== locator) }];
+    }),
+  );
+  const heldBack = new Map<string, IngestItem>();
+  const emitEpisode = (show: PlexMetadata, episode: PlexMetadata, withMarkers: boolean) => {
+    const item = episodeItem(show, bareTitles.get(show.ratingKey)!, episode, ctx, withMarkers);
+    if (!item) return;
+    const previous = heldBack.get(show.ratingKey);
+    if (previous) out.items.push(previous);
+    heldBack.set(show.ratingKey, item);
+  };
   const perShowRequests = [...changedShows.values()].reduce(
     (n, s) => n + Math.max(1, Math.ceil((s.leafCount ?? 0) / http.pageSize)),
     0,
@@ -139,8 +157,7 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
     pending = [];
     for (const episode of await fetchMetadata([...byKey.keys()].map((ratingKey) => ({ ratingKey })))) {
       const show = byKey.get(episode.ratingKey);
-      const item = show ? episodeItem(show, titles.get(show.ratingKey)!, episode, ctx, true) : null;
-      if (item) out.items.push(item);
+      if (show) emitEpisode(show, episode, true);
     }
   };
   for await (const page of episodePages) {
@@ -152,8 +169,7 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
       if (!show) continue; // section-wide listing: an episode of an unchanged show
       if (stored.get(locatorKey(collectionId, episode.ratingKey)) === versionOf(episode)) {
         // Unchanged: listed (so its files count as present), markers left as stored.
-        const item = episodeItem(show, titles.get(show.ratingKey)!, episode, ctx, false);
-        if (item) out.items.push(item);
+        emitEpisode(show, episode, false);
       } else pending.push({ show, episode });
       if (pending.length >= metadataBatch) await fetchPending();
     }
@@ -161,6 +177,7 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
     if (batch) yield batch;
   }
   if (pending.length) await fetchPending();
+  for (const [rk, item] of heldBack) out.items.push({ ...item, title: titles.get(rk)! });
   const last = flush(true);
   stats.requests += http.requests - requestsBefore;
   if (last) yield last;
