@@ -14,7 +14,7 @@ import { createScratchDatabase } from '../server/db/scratch.js';
 import { BENCH_LIBRARY, insertSyntheticLibrary, type SyntheticSize } from '../server/db/synthetic.js';
 import { createLogger } from '../server/logger.js';
 import { IngestRun } from '../server/services/ingest/core.js';
-import { IngestItem } from '../server/services/ingest/items.js';
+import { IngestItem } from '../server/domain/items.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 
 const size: SyntheticSize = { ...BENCH_LIBRARY, shows: Number(process.env.BENCH_SHOWS ?? BENCH_LIBRARY.shows) };

@@ -6,11 +6,10 @@ import { z } from 'zod';
  * outside these shapes (a secret, a cursor column) can leak out.
  */
 
-export const Id = z.guid({ message: 'must be a UUID' });
-export const Name = z.string().trim().min(1, 'must not be blank').max(255);
-const Code = z.string().trim().min(1).max(50);
-export const NonNegativeInt = z.number().int().min(0).max(2_147_483_647);
-export const JsonRecord = z.record(z.string().max(200), z.json());
+export * from './domain/fields.js';
+import { EntityType, JsonRecord, TitleKind } from './domain/fields.js';
+import { SOURCE_KINDS } from './sources/registry.js';
+
 const Timestamp = z.date();
 
 export const PageInput = {
@@ -22,54 +21,10 @@ export const PageInput = {
 export const includeOf = <const P extends readonly [string, ...string[]]>(paths: P) =>
   z.array(z.enum(paths)).max(paths.length).default([]);
 
-export const TitleKind = z.enum(['movie', 'show']);
-export const EntityType = z.enum(['title', 'episode', 'asset']);
 export const ReviewStatus = z.enum(['pending', 'resolved', 'rejected']);
-export const SourceKind = z.enum(['plex', 'filesystem']);
 
-export const TitleFields = {
-  kind: TitleKind,
-  name: Name,
-  year: z.number().int().min(1800).max(9999).nullable().optional(),
-  externalIds: JsonRecord.nullable().optional(),
-};
-
-export const AssetFields = {
-  uri: z.string().trim().min(1).max(4096),
-  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  durationMs: NonNegativeInt.nullable().optional(),
-  videoCodec: Code.nullable().optional(),
-  audioCodec: Code.nullable().optional(),
-  container: Code.nullable().optional(),
-  hashSha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
-    .transform((h) => h.toLowerCase())
-    .nullable()
-    .optional(),
-};
-
-export const MarkerFields = {
-  kind: Code,
-  startMs: NonNegativeInt,
-  endMs: NonNegativeInt,
-  payload: JsonRecord.nullable().optional(),
-};
-
-/** 0 <= startMs <= endMs; a patch is checked when it sends both (the service checks the stored side). */
-export const startNotAfterEnd = (m: { startMs?: number | undefined; endMs?: number | undefined }) =>
-  m.startMs === undefined || m.endMs === undefined || m.startMs <= m.endMs;
-export const MARKER_RANGE = { message: 'startMs must not be after endMs', path: ['startMs'] };
-export const MarkerInput = z.strictObject(MarkerFields).refine(startNotAfterEnd, MARKER_RANGE);
-
-/** A validation error's issues as callers see them: a dotted path and a message each. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-export const fieldErrors = (issues: ReadonlyArray<{ path?: ReadonlyArray<PropertyKey>; message?: string }>): FieldError[] =>
-  issues.map((issue) => ({ path: (issue.path ?? []).map(String).join('.'), message: String(issue.message ?? 'invalid') }));
+/** The kinds in the adapter registry. */
+export const SourceKind = z.enum(SOURCE_KINDS);
 
 // ---- outputs ----
 

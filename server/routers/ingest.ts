@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { badRequest } from '../errors.js';
 import { fieldErrors, Id } from '../schemas.js';
 import { ingestItems } from '../services/ingest/core.js';
-import { IngestItem, MAX_ITEMS_PER_CALL } from '../services/ingest/items.js';
+import { IngestItem, MAX_ITEMS_PER_CALL } from '../domain/items.js';
 import { getJob, runCollectionIngest, startCollectionIngest } from '../services/ingest/jobs.js';
 import { procedure, router } from '../trpc.js';
 

@@ -3,7 +3,7 @@ import { PathMapping } from '../models/index.js';
 import { Id, PageInput, PathMappingOut } from '../schemas.js';
 import { deleteOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
 import { paginate, type SortKey } from '../services/pagination.js';
-import { resolvePath } from '../services/pathMapping.js';
+import { resolvePath } from '../domain/pathMapping.js';
 import { procedure, router } from '../trpc.js';
 
 const MappedPath = z.string().trim().min(1).max(500);

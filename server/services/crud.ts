@@ -70,5 +70,8 @@ export async function deleteOrThrow<M extends Model>(
   return { id, deleted: true };
 }
 
-/** `ILIKE` pattern for a literal substring: the user's % and _ match themselves. */
-export const containsPattern = (term: string): string => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** A literal for a LIKE pattern: its %, _ and backslash match themselves. */
+export const escapeLike = (literal: string): string => literal.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** `ILIKE` pattern for a literal substring. */
+export const containsPattern = (term: string): string => `%${escapeLike(term)}%`;

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { badRequest, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { Source, SourceCollection, type JsonObject } from '../models/index.js';
-import { SOURCE_CONFIGS, type SourceKindName } from '../sources/config.js';
-import { discoverCollections, type AdapterOptions } from '../sources/index.js';
+import { adapterFor, type SourceKindName } from '../sources/registry.js';
 import { mergeConfig, redactConfig } from './secrets.js';
 
 /** A source as callers see it: config without secrets, and the names of the secrets it holds. */
@@ -14,14 +13,7 @@ export function redactSource<T extends { config?: JsonObject | null }>(
   return { ...source, config, secretKeys };
 }
 
-function validConfig(kind: SourceKindName, config: JsonObject): JsonObject {
-  const parsed = SOURCE_CONFIGS[kind].safeParse(config);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => `config.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw badRequest(`Invalid ${kind} source config: ${fields}`);
-  }
-  return parsed.data as JsonObject;
-}
+const validConfig = (kind: string, config: JsonObject): JsonObject => adapterFor(kind).parseConfig(config);
 
 export interface CreateSourceInput {
   kind: SourceKindName;
@@ -60,10 +52,10 @@ export async function updateSource(db: Knex, id: string, input: UpdateSourceInpu
 }
 
 /** Asks the source for its libraries and upserts them as collections; new ones start disabled. */
-export async function discover(db: Knex, sourceId: string, options: AdapterOptions = {}): Promise<SourceCollection[]> {
+export async function discover(db: Knex, sourceId: string): Promise<SourceCollection[]> {
   const source = await Source.query(db).findById(sourceId);
   if (!source) throw notFound('source', sourceId);
-  const found = await discoverCollections(source, options);
+  const found = await adapterFor(source.kind).discover(source.config);
   if (found.length > 0) {
     await db('source_collections')
       .insert(

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PlexMetadata, PlexSection } from '../../server/sources/plexClient.js';
+import type { PlexMetadata, PlexSection } from '../../server/sources/plex/client.js';
 
 /**
  * A local HTTP server answering like a Plex Media Server: JSON MediaContainers, the token in

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import type { CollectionPull } from '../../sources/types.js';
-import type { IngestAssetItem, IngestItem, ProviderKey } from './items.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
+import { escapeLike } from '../crud.js';
+import type { RejectedItem } from '../../domain/items.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -48,6 +49,22 @@ export interface IngestReport {
   rowsWritten: number;
   byKind: Record<IngestKind, KindCounts>;
   removedAssets: Array<{ id: string; uri: string }>;
+  /** Items a source yielded that the `IngestItem` schema refused: not written, the rest of the collection was. */
+  rejected: number;
+  /** The first 100 of them: the source's key for the item and why it was refused. */
+  rejectedItems: Array<{ sourceKey: string | null; reason: string }>;
+}
+
+/**
+ * What a pull of a whole collection tells the core about presence: asset provider keys (under the
+ * collection's prefix) that were seen, and keys of source items skipped as unchanged (present
+ * themselves, and so is every key under them). Anything else under the prefix is reported as removed.
+ */
+export interface CollectionPull {
+  provider: string;
+  keyPrefix: string;
+  seenKeys: string[];
+  skippedKeys: string[];
 }
 
 export interface IngestProgress {
@@ -79,6 +96,8 @@ export function emptyReport(): IngestReport {
     rowsWritten: 0,
     byKind,
     removedAssets: [],
+    rejected: 0,
+    rejectedItems: [],
   };
 }
 
@@ -696,6 +715,9 @@ async function writeBatch(trx: Knex.Transaction, items: IngestItem[], report: In
   );
 }
 
+/** How many removed assets and rejected items a report lists by name (all are counted). */
+const MAX_LISTED = 100;
+
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
 
 /**
@@ -724,24 +746,33 @@ export class IngestRun {
     }
   }
 
+  /** Counts items refused before writing (the source's key and the first reason of each). */
+  reject(rejected: readonly RejectedItem[]): void {
+    this.report.rejected += rejected.length;
+    for (const { sourceKey, errors } of rejected.slice(0, MAX_LISTED - this.report.rejectedItems.length)) {
+      const reason = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+      this.report.rejectedItems.push({ sourceKey, reason: reason.slice(0, 1000) });
+    }
+  }
+
   /**
    * Ends the run. Given what a whole-collection pull saw, assets under the collection's key prefix
    * that were neither seen nor skipped as unchanged are reported as removed (and left in place).
    */
   async finish(pull?: CollectionPull): Promise<IngestReport> {
     if (pull) {
-      const keep = pull.keepPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const keep = pull.skippedKeys.map((k) => `${escapeLike(k)}:%`);
       const rows = await query<{ id: string; uri: string }>(
         this.db,
         `SELECT a.id, a.uri FROM provider_refs pr JOIN assets a ON a.id = pr.asset_id
          WHERE pr.entity_type = 'asset' AND pr.provider = ? AND starts_with(pr.provider_key, ?)
            AND NOT (pr.provider_key = ANY(?::text[])) AND NOT (pr.provider_key LIKE ANY(?::text[]))
          ORDER BY a.uri`,
-        [pull.provider, pull.keyPrefix, pull.seenKeys, keep],
+        [pull.provider, pull.keyPrefix, [...pull.seenKeys, ...pull.skippedKeys], keep],
       );
       this.report.removed = rows.length;
-      this.report.removedAssets = rows.slice(0, 100);
-      this.report.skipped = pull.skipped;
+      this.report.removedAssets = rows.slice(0, MAX_LISTED);
+      this.report.skipped = pull.skippedKeys.length;
     }
     return this.totals();
   }

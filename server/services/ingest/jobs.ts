@@ -2,13 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict, mapError, notFound } from '../../errors.js';
 import { SourceCollection } from '../../models/index.js';
-import { FilesystemSourceConfig } from '../../sources/config.js';
-import { pullFilesystem } from '../../sources/filesystem.js';
-import { plexClientFor, type AdapterOptions } from '../../sources/index.js';
-import { pullPlex } from '../../sources/plex.js';
-import type { CollectionPull } from '../../sources/types.js';
 import { IngestRun, type IngestReport } from './core.js';
-import type { IngestItem } from './items.js';
+import { pullCollection } from './pull.js';
 
 /** A collection ingest, followed through `ingest.status` while it runs (kept in memory, last 100). */
 export interface IngestJob {
@@ -41,29 +36,7 @@ export function getJob(id: string): IngestJob {
   return snapshot(job);
 }
 
-async function* itemsOf(
-  db: Knex,
-  collection: SourceCollection,
-  pull: CollectionPull,
-  options: AdapterOptions,
-): AsyncGenerator<IngestItem[]> {
-  const source = collection.source!;
-  if (source.kind === 'plex') {
-    yield* pullPlex(db, plexClientFor(source, options), collection, collection.pathMappings ?? [], pull);
-  } else {
-    const config = FilesystemSourceConfig.safeParse(source.config);
-    yield* pullFilesystem(db, collection, { hash: config.success && config.data.hash === true }, pull);
-  }
-}
-
-async function run(db: Knex, job: IngestJob, collection: SourceCollection, options: AdapterOptions): Promise<IngestJob> {
-  const pull: CollectionPull = {
-    provider: collection.source!.kind,
-    keyPrefix: `${collection.id}:`,
-    seenKeys: [],
-    keepPrefixes: [],
-    skipped: 0,
-  };
+async function run(db: Knex, job: IngestJob, collection: SourceCollection): Promise<IngestJob> {
   const ingest = new IngestRun(db, {
     collectionId: collection.id,
     onProgress: ({ itemsDone, batchesDone, report }) => {
@@ -72,14 +45,7 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
     },
   });
   try {
-    for await (const items of itemsOf(db, collection, pull, options)) {
-      for (const item of items)
-        for (const asset of item.assets)
-          for (const ref of asset.providerRefs ?? [])
-            if (ref.provider === pull.provider && ref.key.startsWith(pull.keyPrefix)) pull.seenKeys.push(ref.key);
-      await ingest.push(items);
-    }
-    job.report = await ingest.finish(pull);
+    job.report = await pullCollection(db, collection, ingest);
     job.state = 'done';
   } catch (err) {
     const { code, message } = mapError(err);
@@ -93,7 +59,7 @@ async function run(db: Knex, job: IngestJob, collection: SourceCollection, optio
 }
 
 /** Checks the collection, then runs its ingest in the background; one run per collection at a time. */
-export async function startCollectionIngest(db: Knex, collectionId: string, options: AdapterOptions = {}): Promise<IngestJob> {
+export async function startCollectionIngest(db: Knex, collectionId: string): Promise<IngestJob> {
   const collection = await SourceCollection.query(db).findById(collectionId).withGraphFetched('[source, pathMappings]');
   if (!collection) throw notFound('collection', collectionId);
   if (!collection.enabled) throw conflict('the collection is disabled; enable it with collections.update first');
@@ -112,14 +78,14 @@ export async function startCollectionIngest(db: Knex, collectionId: string, opti
   remember(job);
   running.set(
     job.id,
-    run(db, job, collection, options).finally(() => running.delete(job.id)),
+    run(db, job, collection).finally(() => running.delete(job.id)),
   );
   return snapshot(job);
 }
 
 /** Runs a collection ingest to the end; a failed run answers with its error. */
-export async function runCollectionIngest(db: Knex, collectionId: string, options: AdapterOptions = {}): Promise<IngestJob> {
-  const started = await startCollectionIngest(db, collectionId, options);
+export async function runCollectionIngest(db: Knex, collectionId: string): Promise<IngestJob> {
+  const started = await startCollectionIngest(db, collectionId);
   const job = (await running.get(started.id)) ?? jobs.get(started.id)!;
   const failure = failures.get(job.id);
   failures.delete(job.id);

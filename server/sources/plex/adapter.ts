@@ -1,10 +1,9 @@
-import type { Knex } from 'knex';
-import type { PathMapping, SourceCollection } from '../models/index.js';
-import type { IngestAssetItem, IngestItem, ProviderKey } from '../services/ingest/items.js';
-import { resolvePath } from '../services/pathMapping.js';
-import type { PlexClient, PlexMedia, PlexMetadata } from './plexClient.js';
-import { storedVersions } from './storedVersions.js';
-import type { CollectionPull } from './types.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
+import { collectionKey } from '../../domain/keys.js';
+import { resolvePath, type Mapping } from '../../domain/pathMapping.js';
+import { joinVersion, type CollectionInfo, type PullBatch, type PullInput, type SourceAdapter } from '../port.js';
+import { PlexClient, type PlexMedia, type PlexMetadata } from './client.js';
+import { PlexSourceConfig, PlexSourceConfigUpdate } from './config.js';
 
 /**
  * Pulls a Plex library section into normalized items. Provider keys are scoped by the collection
@@ -47,8 +46,8 @@ function markersOf(item: PlexMetadata, durationMs: number | null): IngestAssetIt
 }
 
 interface PlexContext {
-  collection: SourceCollection;
-  mappings: PathMapping[];
+  collection: CollectionInfo;
+  mappings: readonly Mapping[];
 }
 
 function assetsOf(item: PlexMetadata, scope: string, ctx: PlexContext): IngestAssetItem[] {
@@ -67,7 +66,7 @@ function assetsOf(item: PlexMetadata, scope: string, ctx: PlexContext): IngestAs
         audioCodec: media.audioCodec?.slice(0, 50) ?? null,
         container: (part.container ?? media.container)?.slice(0, 50) ?? null,
         canonical: rank === 0,
-        providerRefs: [{ provider: 'plex', key: `${scope}:media:${media.id ?? part.id ?? rank}` }],
+        providerRefs: [{ provider: 'plex', key: collectionKey(scope, 'media', media.id ?? part.id ?? rank) }],
         markers: markersOf(item, durationMs),
       },
     ];
@@ -86,8 +85,8 @@ function showTitle(show: PlexMetadata, scope: string): NonNullable<IngestItem['t
 }
 
 function episodeItem(show: PlexMetadata, episode: PlexMetadata, ctx: PlexContext): IngestItem | null {
-  const showScope = `${ctx.collection.id}:${show.ratingKey}`;
-  const assets = assetsOf(episode, `${showScope}:${episode.ratingKey}`, ctx);
+  const showScope = collectionKey(ctx.collection.id, show.ratingKey);
+  const assets = assetsOf(episode, collectionKey(showScope, episode.ratingKey), ctx);
   if (assets.length === 0) return null;
   const { externalIds, refs } = guidRefs(episode);
   const numbered = episode.parentIndex != null && episode.index != null;
@@ -99,7 +98,7 @@ function episodeItem(show: PlexMetadata, episode: PlexMetadata, ctx: PlexContext
       name: episode.title?.slice(0, 255) ?? null,
       externalIds,
       providerRefs: [
-        { provider: 'plex', key: `${showScope}:${episode.ratingKey}`, raw: episode as unknown as ProviderKey['raw'] },
+        { provider: 'plex', key: collectionKey(showScope, episode.ratingKey), raw: episode as unknown as ProviderKey['raw'] },
         ...refs,
       ],
     },
@@ -109,7 +108,7 @@ function episodeItem(show: PlexMetadata, episode: PlexMetadata, ctx: PlexContext
 }
 
 function movieItem(movie: PlexMetadata, ctx: PlexContext): IngestItem | null {
-  const scope = `${ctx.collection.id}:${movie.ratingKey}`;
+  const scope = collectionKey(ctx.collection.id, movie.ratingKey);
   const assets = assetsOf(movie, scope, ctx);
   if (assets.length === 0) return null;
   const { externalIds, refs } = guidRefs(movie);
@@ -126,39 +125,55 @@ function movieItem(movie: PlexMetadata, ctx: PlexContext): IngestItem | null {
   };
 }
 
-const versionOf = (item: PlexMetadata & { leafCount?: number }) => `${item.updatedAt ?? ''}|${item.leafCount ?? ''}`;
+const versionOf = (item: PlexMetadata & { leafCount?: number }) => joinVersion(item.updatedAt, item.leafCount);
 
-export async function* pullPlex(
-  db: Knex,
-  client: PlexClient,
-  collection: SourceCollection,
-  mappings: PathMapping[],
-  pull: CollectionPull,
-): AsyncGenerator<IngestItem[]> {
-  const ctx: PlexContext = { collection, mappings };
-  const known = await storedVersions(db, {
-    provider: 'plex',
-    entityType: 'title',
-    collectionId: collection.id,
-    fields: ['updatedAt', 'leafCount'],
-  });
+async function* pullSection({
+  config,
+  collection,
+  pathMappings,
+  storedVersions,
+}: PullInput<PlexSourceConfig>): AsyncGenerator<PullBatch> {
+  const client = new PlexClient(config);
+  const ctx: PlexContext = { collection, mappings: pathMappings };
   for await (const page of client.sectionItems(collection.externalId)) {
     for (const item of page) {
-      const scope = `${collection.id}:${item.ratingKey}`;
-      // Unchanged since the last ingest: skip it, and keep its assets counted as present.
-      if (known.get(scope) === versionOf(item)) {
-        pull.keepPrefixes.push(`${scope}:`);
-        pull.skipped++;
+      const scope = collectionKey(collection.id, item.ratingKey);
+      // Unchanged since the last ingest: skip it; its assets stay counted as present.
+      if (storedVersions.get(scope) === versionOf(item)) {
+        yield { items: [], skippedKeys: [scope] };
         continue;
       }
       if (item.type === 'movie') {
         const movie = movieItem(item, ctx);
-        if (movie) yield [movie];
+        if (movie) yield { items: [movie] };
         continue;
       }
       for await (const episodes of client.showEpisodes(item.ratingKey)) {
-        yield episodes.map((e) => episodeItem(item, e, ctx)).filter((e): e is IngestItem => e !== null);
+        yield { items: episodes.map((e) => episodeItem(item, e, ctx)).filter((e): e is IngestItem => e !== null) };
       }
     }
   }
 }
+
+const LIBRARY_TYPES = new Set(['movie', 'show']);
+
+export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
+  provider: 'plex',
+  config: PlexSourceConfig,
+  configUpdate: PlexSourceConfigUpdate,
+  versions: { entityType: 'title', fields: ['updatedAt', 'leafCount'] },
+
+  /** Plex movie and show sections, with their folders. */
+  async discover(config) {
+    const sections = await new PlexClient(config).sections();
+    return sections
+      .filter((s) => LIBRARY_TYPES.has(s.type ?? ''))
+      .map((s) => ({
+        externalId: String(s.key),
+        name: s.title?.trim() || `Section ${s.key}`,
+        config: { type: s.type ?? null, locations: (s.Location ?? []).map((l) => l.path) },
+      }));
+  },
+
+  pull: pullSection,
+};

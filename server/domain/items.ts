@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AssetFields, JsonRecord, MarkerInput, Name, NonNegativeInt, TitleKind } from '../../schemas.js';
+import { AssetFields, fieldErrors, JsonRecord, MarkerInput, Name, NonNegativeInt, TitleKind, type FieldError } from './fields.js';
 
 /**
  * The normalized item every adapter (Plex, filesystem, a tool calling `ingest.items`) produces:
@@ -70,3 +70,37 @@ export type ProviderKey = z.infer<typeof ProviderKeyInput>;
 
 /** The most items one `ingest.items` call takes. */
 export const MAX_ITEMS_PER_CALL = 1000;
+
+/** An item refused by the `IngestItem` schema: where it was, what the source calls it, and why. */
+export interface RejectedItem {
+  index: number;
+  /** The source's own key for the item (its first provider key), when it has one. */
+  sourceKey: string | null;
+  errors: FieldError[];
+}
+
+/** The first provider key an item (valid or not) carries: episode, then title, then its first asset. */
+function sourceKeyOf(raw: unknown): string | null {
+  const item = raw as { episode?: Keyed; title?: Keyed; assets?: Keyed[] } | null;
+  type Keyed = { providerRefs?: Array<{ key?: unknown }> } | undefined;
+  for (const part of [item?.episode, item?.title, Array.isArray(item?.assets) ? item.assets[0] : undefined]) {
+    const key = Array.isArray(part?.providerRefs) ? part.providerRefs[0]?.key : undefined;
+    if (typeof key === 'string') return key;
+  }
+  return null;
+}
+
+/**
+ * Every item through the one `IngestItem` schema, whoever produced it (a caller of `ingest.items`
+ * or an adapter): the valid ones come back parsed, the others as rejections naming their source key.
+ */
+export function validateItems(raw: readonly unknown[], firstIndex = 0): { valid: IngestItem[]; rejected: RejectedItem[] } {
+  const valid: IngestItem[] = [];
+  const rejected: RejectedItem[] = [];
+  raw.forEach((candidate, i) => {
+    const parsed = IngestItem.safeParse(candidate);
+    if (parsed.success) valid.push(parsed.data);
+    else rejected.push({ index: firstIndex + i, sourceKey: sourceKeyOf(candidate), errors: fieldErrors(parsed.error.issues) });
+  });
+  return { valid, rejected };
+}

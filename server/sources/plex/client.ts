@@ -1,4 +1,4 @@
-import { ServiceError } from '../errors.js';
+import { ServiceError } from '../../errors.js';
 import type { PlexSourceConfig } from './config.js';
 
 /**

@@ -3,12 +3,11 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Knex } from 'knex';
-import type { SourceCollection } from '../models/index.js';
-import type { IngestItem } from '../services/ingest/items.js';
+import type { IngestItem } from '../../domain/items.js';
+import { collectionKey } from '../../domain/keys.js';
+import { joinVersion, type PullBatch, type PullInput, type SourceAdapter } from '../port.js';
+import { FilesystemSourceConfig } from './config.js';
 import { probeFile, type ProbeResult } from './probe.js';
-import { storedVersions } from './storedVersions.js';
-import type { CollectionPull } from './types.js';
 
 export const VIDEO_EXTENSIONS = new Set([
   '.mkv',
@@ -143,43 +142,46 @@ function itemFor(
   };
 }
 
+const BATCH_SIZE = 100;
+
 /**
  * Walks the collection's folder. Files whose size and mtime are unchanged since the last scan
- * are not probed again (only marked present); new and changed files are probed (and hashed when
- * the source asks for it).
+ * are not probed again (only named as skipped, so they count as present); new and changed files
+ * are probed (and hashed when the source asks for it).
  */
-export async function* pullFilesystem(
-  db: Knex,
-  collection: SourceCollection,
-  options: { hash: boolean },
-  pull: CollectionPull,
-  batchSize = 100,
-): AsyncGenerator<IngestItem[]> {
+async function* pullFolder({ config, collection, storedVersions }: PullInput<FilesystemSourceConfig>): AsyncGenerator<PullBatch> {
   const root = typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
-  const known = await storedVersions(db, {
-    provider: 'filesystem',
-    entityType: 'asset',
-    collectionId: collection.id,
-    fields: ['size', 'mtimeMs'],
-  });
-  let batch: IngestItem[] = [];
+  let batch: PullBatch = { items: [], skippedKeys: [] };
   for await (const file of walkVideos(root)) {
     const rel = path.relative(root, file).split(path.sep).join('/');
-    const key = `${collection.id}:${rel}`;
+    const key = collectionKey(collection.id, rel);
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) continue;
-    if (known.get(key) === `${stat.size}|${Math.round(stat.mtimeMs)}`) {
-      pull.seenKeys.push(key);
-      pull.skipped++;
-      continue;
+    if (storedVersions.get(key) === joinVersion(stat.size, Math.round(stat.mtimeMs))) {
+      batch.skippedKeys!.push(key);
+    } else {
+      const probe = await safeProbe(file);
+      const hash = config.hash ? await sha256File(file) : null;
+      batch.items.push(itemFor(file, rel, key, stat, probe, hash));
     }
-    const probe = await safeProbe(file);
-    const hash = options.hash ? await sha256File(file) : null;
-    batch.push(itemFor(file, rel, key, stat, probe, hash));
-    if (batch.length >= batchSize) {
+    if (batch.items.length >= BATCH_SIZE || batch.skippedKeys!.length >= 10 * BATCH_SIZE) {
       yield batch;
-      batch = [];
+      batch = { items: [], skippedKeys: [] };
     }
   }
-  if (batch.length) yield batch;
+  if (batch.items.length || batch.skippedKeys!.length) yield batch;
 }
+
+export const filesystemAdapter: SourceAdapter<FilesystemSourceConfig> = {
+  provider: 'filesystem',
+  config: FilesystemSourceConfig,
+  configUpdate: FilesystemSourceConfig,
+  versions: { entityType: 'asset', fields: ['size', 'mtimeMs'] },
+
+  /** One collection per configured folder. */
+  async discover(config) {
+    return config.paths.map((p) => ({ externalId: p, name: path.basename(p) || p, config: { path: p } }));
+  },
+
+  pull: pullFolder,
+};

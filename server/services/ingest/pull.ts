@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import { validateItems } from '../../domain/items.js';
+import { collectionKeyPrefix } from '../../domain/keys.js';
+import type { SourceCollection } from '../../models/index.js';
+import { adapterFor } from '../../sources/registry.js';
+import type { CollectionPull, IngestReport, IngestRun } from './core.js';
+import { storedVersions } from './storedVersions.js';
+
+/** Asset provider keys an item names (best effort: the item may be one the schema refuses). */
+function assetKeys(item: unknown, provider: string, prefix: string): string[] {
+  const assets = (item as { assets?: unknown } | null)?.assets;
+  if (!Array.isArray(assets)) return [];
+  return assets.flatMap((asset: { providerRefs?: Array<{ provider?: unknown; key?: unknown }> } | null) =>
+    (Array.isArray(asset?.providerRefs) ? asset.providerRefs : []).flatMap((ref) =>
+      ref?.provider === provider && typeof ref.key === 'string' && ref.key.startsWith(prefix) ? [ref.key] : [],
+    ),
+  );
+}
+
+/**
+ * Pulls a whole collection through its source's adapter into an ingest run: hands the adapter its
+ * config, path mappings and the stored versions as data, validates every item it yields (an invalid
+ * one is rejected alone), and tells the core what was seen so removals can be reported.
+ * `collection` comes with its `source` and `pathMappings`.
+ */
+export async function pullCollection(db: Knex, collection: SourceCollection, ingest: IngestRun): Promise<IngestReport> {
+  const source = collection.source!;
+  const adapter = adapterFor(source.kind);
+  const pull: CollectionPull = {
+    provider: adapter.provider,
+    keyPrefix: collectionKeyPrefix(collection.id),
+    seenKeys: [],
+    skippedKeys: [],
+  };
+  const versions = await storedVersions(db, adapter.provider, adapter.versions, collection.id);
+  const batches = adapter.pull({
+    config: source.config,
+    collection: { id: collection.id, externalId: collection.externalId, name: collection.name, config: collection.config },
+    pathMappings: collection.pathMappings ?? [],
+    storedVersions: versions,
+  });
+  let index = 0;
+  for await (const batch of batches) {
+    pull.skippedKeys.push(...(batch.skippedKeys ?? []));
+    // Keys of refused items count as seen too: the source still has them, they are not removed.
+    for (const item of batch.items) pull.seenKeys.push(...assetKeys(item, pull.provider, pull.keyPrefix));
+    const { valid, rejected } = validateItems(batch.items, index);
+    index += batch.items.length;
+    ingest.reject(rejected);
+    if (valid.length) await ingest.push(valid);
+  }
+  return ingest.finish(pull);
+}
