@@ -60,6 +60,23 @@ sources
     });
     print({ id: source.id, name: source.name, kind: source.kind, config: source.config });
   });
+
+// Jellyfin and Emby: one API in two dialects, so one block registers either.
+for (const [verb, kind, label] of [
+  ['add-jellyfin', 'jellyfin', 'Jellyfin'],
+  ['add-emby', 'emby', 'Emby'],
+] as const) {
+  sources
+    .command(verb)
+    .description(`register a ${label} server`)
+    .requiredOption('--name <name>')
+    .requiredOption('--base-url <url>', 'e.g. http://192.168.1.10:8096')
+    .requiredOption('--api-key <key>', `${label} API key (Dashboard > API Keys; stored, never shown again)`)
+    .action(async (o: { name: string; baseUrl: string; apiKey: string }) => {
+      const source = await api().sources.create.mutate({ kind, name: o.name, config: { baseUrl: o.baseUrl, apiKey: o.apiKey } });
+      print({ id: source.id, name: source.name, kind: source.kind, config: source.config, secretKeys: source.secretKeys });
+    });
+}
 sources.command('list').action(async () => {
   const { items } = await api().sources.list.query({ limit: 500 });
   print(items.map((s) => ({ id: s.id, name: s.name, kind: s.kind, secrets: s.secretKeys.join(',') })));

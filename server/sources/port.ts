@@ -66,6 +66,11 @@ export interface PullInput<Config> {
    * An item whose `joinVersion(...)` equals its entry is unchanged: skip it and name it in `skippedKeys`.
    */
   storedVersions: ReadonlyMap<string, string>;
+  /**
+   * The stored versions (same two raw fields) of refs of another entity type, for the given keys only:
+   * for an adapter that compares children of changed items (Plex episodes of a changed show).
+   */
+  lookupVersions?: (entityType: 'title' | 'episode' | 'asset', keys: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 }
 
 export interface PullBatch {
@@ -76,6 +81,26 @@ export interface PullBatch {
    * asset key equal to it or under it (`key:...`) counts as still present (not removed).
    */
   skippedKeys?: string[];
+  /**
+   * Key prefixes (`<collectionKey>:`) under which this pull listed everything the source has: when an
+   * adapter names them, removals are looked for only under them (what changed or vanished), so an
+   * unchanged re-sync costs nothing there whatever the library's size.
+   */
+  scopes?: string[];
+  /** Items the source sent that failed the adapter's own validation, by the source's key, with the reason. */
+  rejected?: Array<{ sourceKey: string; reason: string }>;
+  /** What the pull has cost so far (cumulative; the last batch's counts are reported). */
+  cost?: PullCost;
+}
+
+/** A pull's cost at its source and what it could not use. */
+export interface PullCost {
+  /** HTTP requests sent to the source, retries included; of which metadata requests for markers and chapters. */
+  requests: number;
+  markerRequests: number;
+  /** Markers/chapters overshooting the duration by a small tolerance, clamped; and those dropped, by reason. */
+  markersClamped: number;
+  markersDropped: Record<string, number>;
 }
 
 /** A stored version as the service reads it back: two raw fields joined by '|', missing ones empty. */

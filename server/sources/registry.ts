@@ -1,6 +1,7 @@
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../models/index.js';
 import { filesystemAdapter } from './filesystem/adapter.js';
+import { embyAdapter, jellyfinAdapter } from './jellyfin/adapter.js';
 import { plexAdapter } from './plex/adapter.js';
 import type { DiscoveredCollection, PullBatch, PullInput, SourceAdapter, VersionSpec } from './port.js';
 
@@ -14,6 +15,8 @@ export type { VersionSpec };
 export const ADAPTERS = {
   plex: plexAdapter,
   filesystem: filesystemAdapter,
+  jellyfin: jellyfinAdapter,
+  emby: embyAdapter,
 } as const;
 
 export type SourceKindName = keyof typeof ADAPTERS;

@@ -56,12 +56,18 @@ function keyOf(req: http.IncomingMessage, url: URL): { key: string | null; auth:
   return { key: null, auth: 'none' };
 }
 
-export async function startFakeMediaBrowser(
-  dialect: MediaBrowserDialect,
-  library: FakeMediaBrowserLibrary = sampleLibrary(dialect),
-  apiKey = `${dialect}-secret-key`,
-  port = 0,
-): Promise<FakeMediaBrowser> {
+export interface FakeOptions {
+  library?: FakeMediaBrowserLibrary;
+  apiKey?: string;
+  port?: number;
+  /** Jellyfin before 10.10 has no `/MediaSegments` (404). */
+  mediaSegments?: boolean;
+}
+
+export async function startFakeMediaBrowser(dialect: MediaBrowserDialect, options: FakeOptions = {}): Promise<FakeMediaBrowser> {
+  const library = options.library ?? sampleLibrary(dialect);
+  const apiKey = options.apiKey ?? `${dialect}-secret-key`;
+  const hasSegments = dialect === 'jellyfin' && options.mediaSegments !== false;
   let failures = { count: 0, status: 500 };
   let slow = { count: 0, delayMs: 0 };
   const requests: FakeRequest[] = [];
@@ -102,7 +108,7 @@ export async function startFakeMediaBrowser(
     if (path === '/Library/VirtualFolders') return send(200, library.folders);
     if (path === '/Items') return send(200, itemsPage(library, url.searchParams));
     const segment = /^\/MediaSegments\/([^/]+)$/.exec(path);
-    if (segment && dialect === 'jellyfin') {
+    if (segment && hasSegments) {
       const items = library.segments[decodeURIComponent(segment[1]!)] ?? [];
       const itemId = decodeURIComponent(segment[1]!);
       return send(200, {
@@ -113,7 +119,7 @@ export async function startFakeMediaBrowser(
     }
     return send(404, undefined);
   });
-  server.listen(port, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {
@@ -414,4 +420,64 @@ export function sampleLibrary(dialect: MediaBrowserDialect): FakeMediaBrowserLib
     items,
     segments,
   };
+}
+
+/** A large library for the benchmark: `shows` series of `episodes` one-file episodes each (10 per season). */
+export function syntheticLibrary(dialect: MediaBrowserDialect, shows: number, episodes: number): FakeMediaBrowserLibrary {
+  const id = idMaker(dialect);
+  const tvId = id('tv');
+  const items: FakeMediaBrowserLibrary['items'] = [];
+  for (let s = 1; s <= shows; s++) {
+    const seriesId = id('series');
+    const name = `Synthetic Show ${String(s).padStart(5, '0')}`;
+    items.push({
+      library: tvId,
+      item: {
+        Name: name,
+        Id: seriesId,
+        Etag: `s${s}`,
+        ProductionYear: 1950 + (s % 70),
+        ProviderIds: { Tvdb: String(100000 + s) },
+        Type: 'Series',
+      },
+    });
+    for (let e = 1; e <= episodes; e++) {
+      const itemId = id('episode');
+      const [season, index] = [Math.ceil(e / 10), ((e - 1) % 10) + 1];
+      const file = `/media/tv/${name}/Season ${season}/${name} - S${season}E${index}.mkv`;
+      items.push({
+        library: tvId,
+        item: {
+          Name: `Episode ${e}`,
+          Id: itemId,
+          Etag: `e${e}`,
+          Type: 'Episode',
+          SeriesId: seriesId,
+          SeriesName: name,
+          ParentIndexNumber: season,
+          IndexNumber: index,
+          RunTimeTicks: 1_320_000 * TICKS,
+          Path: file,
+          ProviderIds: { Tvdb: `${100000 + s}-${e}` },
+          MediaSources: [
+            {
+              Protocol: 'File',
+              Id: itemId,
+              Path: file,
+              Container: 'mkv',
+              Size: 100_000_000 + e,
+              RunTimeTicks: 1_320_000 * TICKS,
+              MediaStreams: [
+                { Codec: 'h264', Type: 'Video', Index: 0, IsDefault: true, Width: 1280, Height: 720 },
+                { Codec: 'aac', Type: 'Audio', Index: 1, IsDefault: true },
+              ],
+            },
+          ],
+          Chapters: [{ StartPositionTicks: 0, Name: 'Start' }],
+        },
+      });
+    }
+  }
+  const folder = { Name: 'Synthetic TV', Locations: ['/media/tv'], CollectionType: 'tvshows', ItemId: tvId };
+  return { folders: [folder], items, segments: {} };
 }

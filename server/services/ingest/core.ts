@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import { escapeLike } from '../crud.js';
 import type { RejectedItem } from '../../domain/items.js';
+import type { PullCost } from '../../sources/port.js';
+import { scopedRemovals } from './removals.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -53,6 +55,8 @@ export interface IngestReport {
   rejected: number;
   /** The first 100 of them: the source's key for the item and why it was refused. */
   rejectedItems: Array<{ sourceKey: string | null; reason: string }>;
+  /** What the source pull cost and dropped (a Plex collection ingest). */
+  source?: PullCost;
 }
 
 /**
@@ -65,6 +69,8 @@ export interface CollectionPull {
   keyPrefix: string;
   seenKeys: string[];
   skippedKeys: string[];
+  /** When given, removals are looked for only under these key prefixes (what changed or vanished), not the whole collection. */
+  scopes?: string[];
 }
 
 export interface IngestProgress {
@@ -760,7 +766,17 @@ export class IngestRun {
    * that were neither seen nor skipped as unchanged are reported as removed (and left in place).
    */
   async finish(pull?: CollectionPull): Promise<IngestReport> {
-    if (pull) {
+    if (pull?.scopes) {
+      const rows = await scopedRemovals(this.db, {
+        provider: pull.provider,
+        scopes: pull.scopes,
+        seenKeys: pull.seenKeys,
+        skippedKeys: pull.skippedKeys,
+      });
+      this.report.removed = rows.length;
+      this.report.removedAssets = rows.slice(0, 100);
+      this.report.skipped = pull.skippedKeys.length;
+    } else if (pull) {
       const keep = pull.skippedKeys.map((k) => `${escapeLike(k)}:%`);
       const rows = await query<{ id: string; uri: string }>(
         this.db,

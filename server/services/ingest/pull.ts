@@ -2,15 +2,22 @@ import type { Knex } from 'knex';
 import { validateItems } from '../../domain/items.js';
 import { collectionKeyPrefix } from '../../domain/keys.js';
 import type { SourceCollection } from '../../models/index.js';
+import type { PullCost } from '../../sources/port.js';
 import { adapterFor } from '../../sources/registry.js';
 import type { CollectionPull, IngestReport, IngestRun } from './core.js';
-import { storedVersions } from './storedVersions.js';
+import { storedVersions, versionsOf } from './storedVersions.js';
 
 /** Asset provider keys an item names (best effort: the item may be one the schema refuses). */
 function assetKeys(item: unknown, provider: string, prefix: string): string[] {
   const assets = (item as { assets?: unknown } | null)?.assets;
   if (!Array.isArray(assets)) return [];
-  return assets.flatMap((asset: { providerRefs?: Array<{ provider?: unknown; key?: unknown }> } | null) =>
+  type Refs = { providerRefs?: Array<{ provider?: unknown; key?: unknown }> } | null;
+  // A version's parts 2..n are files of their own, with their own keys.
+  const files = (assets as Array<(Refs & { parts?: unknown }) | null>).flatMap((a) => [
+    a,
+    ...(Array.isArray(a?.parts) ? (a.parts as Refs[]) : []),
+  ]);
+  return files.flatMap((asset: Refs) =>
     (Array.isArray(asset?.providerRefs) ? asset.providerRefs : []).flatMap((ref) =>
       ref?.provider === provider && typeof ref.key === 'string' && ref.key.startsWith(prefix) ? [ref.key] : [],
     ),
@@ -38,10 +45,19 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
     collection: { id: collection.id, externalId: collection.externalId, name: collection.name, config: collection.config },
     pathMappings: collection.pathMappings ?? [],
     storedVersions: versions,
+    lookupVersions: (entityType, keys) => versionsOf(db, adapter.provider, adapter.versions.fields, entityType, keys),
   });
   let index = 0;
+  let cost: PullCost | undefined;
   for await (const batch of batches) {
     pull.skippedKeys.push(...(batch.skippedKeys ?? []));
+    if (batch.scopes) (pull.scopes ??= []).push(...batch.scopes);
+    if (batch.cost) cost = batch.cost;
+    // Refused at the adapter's own boundary (a Plex item without a title, say): reported, the rest goes on.
+    if (batch.rejected?.length)
+      ingest.reject(
+        batch.rejected.map((r) => ({ index: -1, sourceKey: r.sourceKey, errors: [{ path: '', message: r.reason }] })),
+      );
     // Keys of refused items count as seen too: the source still has them, they are not removed.
     for (const item of batch.items) pull.seenKeys.push(...assetKeys(item, pull.provider, pull.keyPrefix));
     const { valid, rejected } = validateItems(batch.items, index);
@@ -49,5 +65,6 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
     ingest.reject(rejected);
     if (valid.length) await ingest.push(valid);
   }
-  return ingest.finish(pull);
+  const report = await ingest.finish(pull);
+  return cost ? { ...report, source: structuredClone(cost) } : report;
 }

@@ -22,3 +22,22 @@ export async function storedVersions(
   }>;
   return new Map(rows.map((r) => [r.provider_key, r.version]));
 }
+
+/** The same, for the given keys of one entity type only (unique-index probes). */
+export async function versionsOf(
+  db: Knex,
+  provider: string,
+  fields: readonly [string, string],
+  entityType: 'title' | 'episode' | 'asset',
+  keys: readonly string[],
+): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const rows = (await db('provider_refs')
+    .where({ provider, entity_type: entityType })
+    .whereIn('provider_key', [...keys])
+    .select('provider_key', db.raw(`coalesce(raw->>?, '') || '|' || coalesce(raw->>?, '') AS version`, [...fields]))) as Array<{
+    provider_key: string;
+    version: string;
+  }>;
+  return new Map(rows.map((r) => [r.provider_key, r.version]));
+}

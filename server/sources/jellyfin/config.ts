@@ -22,3 +22,8 @@ export const EmbySourceConfig = MediaBrowserSourceConfig;
 
 /** The two servers speak one API (Emby's, which Jellyfin forked in 2018) in two dialects. */
 export type MediaBrowserDialect = 'jellyfin' | 'emby';
+
+/** `sources.update`: the key may be left out (kept) or sent as null (removed). */
+export const MediaBrowserSourceConfigUpdate = MediaBrowserSourceConfig.extend({
+  apiKey: MediaBrowserSourceConfig.shape.apiKey.nullable().optional(),
+});

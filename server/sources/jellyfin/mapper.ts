@@ -1,19 +1,27 @@
-import { IngestItem, type IngestAssetItem, type ProviderKey } from '../../services/ingest/items.js';
-import { resolvePath, type Mapping } from '../../services/pathMapping.js';
+import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
+import { collectionKey } from '../../domain/keys.js';
+import { resolvePath, type Mapping } from '../../domain/pathMapping.js';
 import type { MediaBrowserDialect } from './config.js';
 import type { Chapter, Item, MediaSegment, MediaSource, MediaStream } from './schemas.js';
 
 /**
  * Jellyfin/Emby items -> normalized ingest items. Pure: no I/O, no database. Provider keys are
- * scoped by the collection (`<collectionId>:<itemId>[:<mediaSourceId>]`), so two servers never
- * collide and the assets of one library can be told apart for removal.
+ * scoped by the collection and nest like the library (`<collectionId>:<movieId>:<mediaSourceId>`,
+ * `<collectionId>:<seriesId>:<episodeId>:<mediaSourceId>`), so two servers never collide and
+ * removals can be looked for under one show or one item.
  */
 
 export interface MapContext {
   provider: MediaBrowserDialect;
   collectionId: string;
   mappings: readonly Mapping[];
+  /** Markers left out (outside the file's duration), counted by reason for the report. */
+  markersDropped?: Record<string, number>;
 }
+
+/** An item's own key: movies and series under the collection, episodes under their series. */
+export const itemKey = (collectionId: string, item: Item): string =>
+  item.Type === 'Episode' ? collectionKey(collectionId, item.SeriesId ?? '-', item.Id) : collectionKey(collectionId, item.Id);
 
 /** What a mapping produced: items to ingest, or why the source item could not be used. */
 export type Mapped = { items: IngestItem[]; problem?: undefined } | { items: []; problem: string };
@@ -21,10 +29,6 @@ export type Mapped = { items: IngestItem[]; problem?: undefined } | { items: [];
 const TICKS_PER_MS = 10_000;
 const ticksToMs = (ticks: number | null | undefined): number | null =>
   ticks == null ? null : Math.min(Math.round(ticks / TICKS_PER_MS), 2_147_483_647);
-
-/** Whether an item changed since the last ingest: the server's Etag, and Jellyfin's DateLastSaved. */
-export const VERSION_FIELDS = ['Etag', 'DateLastSaved'] as const;
-export const versionOf = (item: Item): string => `${item.Etag ?? ''}|${item.DateLastSaved ?? ''}`;
 
 const ID_PROVIDERS = new Set(['tmdb', 'tvdb', 'imdb']);
 
@@ -126,7 +130,12 @@ export function assetsOf(item: Item, ctx: MapContext, segments: readonly MediaSe
       ...chapterMarkers(source.Chapters ?? item.Chapters ?? [], durationMs),
       ...(ownFile && segments ? segmentMarkers(segments) : []),
     ];
-    const markers = candidates.filter((m) => m.startMs <= m.endMs && (durationMs === null || m.endMs <= durationMs));
+    const markers = candidates.filter((m) => {
+      const fits = m.startMs <= m.endMs && (durationMs === null || m.endMs <= durationMs);
+      if (!fits && ctx.markersDropped)
+        ctx.markersDropped['outside the duration'] = (ctx.markersDropped['outside the duration'] ?? 0) + 1;
+      return fits;
+    });
     return {
       uri: local ? local.localPath : path,
       size: source.Size ?? 0,
@@ -135,31 +144,20 @@ export function assetsOf(item: Item, ctx: MapContext, segments: readonly MediaSe
       audioCodec: code(streamOf(source, 'Audio')?.Codec),
       container: containerOf(source),
       canonical: rank === 0,
-      providerRefs: [{ provider: ctx.provider, key: `${ctx.collectionId}:${item.Id}:${source.Id ?? rank}` }],
+      providerRefs: [{ provider: ctx.provider, key: collectionKey(itemKey(ctx.collectionId, item), source.Id ?? rank) }],
       markers,
     };
   });
 }
 
-function valid(items: IngestItem[], what: string): Mapped {
-  for (const item of items) {
-    const parsed = IngestItem.safeParse(item);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return { items: [], problem: `${what}: ${issue.path.join('.')}: ${issue.message}` };
-    }
-  }
-  return { items };
-}
-
 export function movieItems(movie: Item, ctx: MapContext, segments: readonly MediaSegment[] | null = null): Mapped {
   const assets = assetsOf(movie, ctx, segments);
   if (assets.length === 0) return { items: [] };
-  const key = `${ctx.collectionId}:${movie.Id}`;
+  const key = itemKey(ctx.collectionId, movie);
   const name = (movie.Name?.trim() || `${ctx.provider} movie ${movie.Id}`).slice(0, 255);
   const { externalIds, refs } = providerIds(movie);
-  return valid(
-    [
+  return {
+    items: [
       {
         title: {
           kind: 'movie',
@@ -168,12 +166,11 @@ export function movieItems(movie: Item, ctx: MapContext, segments: readonly Medi
           externalIds,
           providerRefs: [{ provider: ctx.provider, key, raw: itemRaw(movie) }, ...refs],
         },
-        episode: { number: null, name, providerRefs: [{ provider: ctx.provider, key }] },
+        episode: { number: null, name },
         assets,
       },
     ],
-    `movie ${movie.Id}`,
-  );
+  };
 }
 
 export function seriesTitle(series: Item, ctx: MapContext): NonNullable<IngestItem['title']> {
@@ -183,7 +180,7 @@ export function seriesTitle(series: Item, ctx: MapContext): NonNullable<IngestIt
     name: (series.Name?.trim() || `${ctx.provider} show ${series.Id}`).slice(0, 255),
     year: year(series.ProductionYear),
     externalIds,
-    providerRefs: [{ provider: ctx.provider, key: `${ctx.collectionId}:${series.Id}`, raw: itemRaw(series) }, ...refs],
+    providerRefs: [{ provider: ctx.provider, key: collectionKey(ctx.collectionId, series.Id), raw: itemRaw(series) }, ...refs],
   };
 }
 
@@ -209,14 +206,14 @@ export function episodeItems(
       ? ({ kind: 'show', name: episode.SeriesName.trim().slice(0, 255) } as const)
       : undefined;
   if (!title) return { items: [], problem: `episode ${episode.Id}: no series (SeriesId ${episode.SeriesId ?? 'missing'})` };
-  const key = `${ctx.collectionId}:${episode.Id}`;
+  const key = itemKey(ctx.collectionId, episode);
   const name = episode.Name?.trim().slice(0, 255) || null;
   const { externalIds, refs } = providerIds(episode);
   const season = episode.ParentIndexNumber;
   const first = episode.IndexNumber;
   if (season == null || first == null)
-    return valid(
-      [
+    return {
+      items: [
         {
           title,
           episode: {
@@ -229,8 +226,7 @@ export function episodeItems(
           review: { reason: `${ctx.provider} gives no season or episode number`, confidence: 0.5 },
         },
       ],
-      `episode ${episode.Id}`,
-    );
+    };
   const last = Math.min(Math.max(episode.IndexNumberEnd ?? first, first), first + MAX_EPISODES_PER_FILE - 1);
   const items: IngestItem[] = [];
   for (let number = first; number <= last; number++) {
@@ -244,10 +240,10 @@ export function episodeItems(
         ...(isFirst ? { externalIds } : {}),
         providerRefs: isFirst
           ? [{ provider: ctx.provider, key, raw: itemRaw(episode) }, ...refs]
-          : [{ provider: ctx.provider, key: `${key}:e${number}` }],
+          : [{ provider: ctx.provider, key: collectionKey(key, `e${number}`) }],
       },
       assets,
     });
   }
-  return valid(items, `episode ${episode.Id}`);
+  return { items };
 }
