@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// `npx retrovue`: runs the operator CLI (sdk/cli.ts) through the TypeScript loader.
-import { register } from 'tsx/esm/api';
+// `npx retrovue`: the operator CLI, from dist/ (built when needed).
+import { runBuilt } from './build.js';
 
-register();
-await import('../sdk/cli.ts');
+await runBuilt('sdk/cli.js');

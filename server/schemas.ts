@@ -8,7 +8,7 @@ import { z } from 'zod';
 
 export * from './domain/fields.js';
 import { EntityType, JsonRecord, TitleKind } from './domain/fields.js';
-import { SOURCE_KINDS } from './sources/registry.js';
+import { ADAPTERS, SOURCE_KINDS, type SourceKindName } from './sources/registry.js';
 
 const Timestamp = z.date();
 
@@ -25,6 +25,34 @@ export const ReviewStatus = z.enum(['pending', 'resolved', 'rejected']);
 
 /** The kinds in the adapter registry. */
 export const SourceKind = z.enum(SOURCE_KINDS);
+
+type Adapters = typeof ADAPTERS;
+type SourceVariant<S extends z.ZodRawShape, K extends SourceKindName, Config extends z.ZodType> = z.ZodObject<
+  S & { kind: z.ZodLiteral<K>; config: Config },
+  z.core.$strict
+>;
+
+/**
+ * `sources.create` input: a discriminated union on `kind`, each variant with that kind's config
+ * schema from the adapter registry (a new kind joins by being registered), so a wrong config
+ * fails to compile in the SDK, not only at runtime.
+ */
+export function sourceCreateInput<S extends z.ZodRawShape>(shape: S) {
+  type Variant = { [K in SourceKindName]: SourceVariant<S, K, Adapters[K]['config']> }[SourceKindName];
+  const variants = SOURCE_KINDS.map((kind) => z.strictObject({ ...shape, kind: z.literal(kind), config: ADAPTERS[kind].config }));
+  return z.discriminatedUnion('kind', variants as unknown as [Variant, ...Variant[]]);
+}
+
+/** `sources.update` input: the same union, with each kind's update config (secrets optional, null removes one), optional. */
+export function sourceUpdateInput<S extends z.ZodRawShape>(shape: S) {
+  type Variant = {
+    [K in SourceKindName]: SourceVariant<S, K, z.ZodOptional<Adapters[K]['configUpdate']>>;
+  }[SourceKindName];
+  const variants = SOURCE_KINDS.map((kind) =>
+    z.strictObject({ ...shape, kind: z.literal(kind), config: ADAPTERS[kind].configUpdate.optional() }),
+  );
+  return z.discriminatedUnion('kind', variants as unknown as [Variant, ...Variant[]]);
+}
 
 // ---- outputs ----
 
@@ -167,4 +195,70 @@ export const ProviderRefGraph = ProviderRefOut.extend({
   title: TitleOut.nullable().optional(),
   episode: EpisodeOut.nullable().optional(),
   asset: AssetOut.nullable().optional(),
+});
+
+// ---- other results ----
+
+/** A keyset page of `item`. */
+export const pageOf = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const DeletedOut = z.object({ id: z.string(), deleted: z.literal(true) });
+
+export const RegisteredAssetOut = z.object({ asset: AssetOut, created: z.boolean() });
+
+export const ResolvedPathOut = z.object({ path: z.string(), localPath: z.string().nullable(), mappingId: z.string().nullable() });
+
+export const HealthOut = z.object({
+  status: z.enum(['ok', 'unhealthy']),
+  database: z.object({
+    reachable: z.boolean(),
+    migration: z.string().nullable(),
+    latencyMs: z.number().nullable(),
+    error: z.string().optional(),
+  }),
+  uptimeSeconds: z.number(),
+});
+
+const KindCountsOut = z.object({ created: z.number(), updated: z.number(), unchanged: z.number() });
+
+export const IngestReportOut = z.object({
+  items: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  removed: z.number(),
+  skipped: z.number(),
+  queuedForReview: z.number(),
+  rowsWritten: z.number(),
+  byKind: z.object({
+    titles: KindCountsOut,
+    seasons: KindCountsOut,
+    episodes: KindCountsOut,
+    assets: KindCountsOut,
+    links: KindCountsOut,
+    providerRefs: KindCountsOut,
+    markers: KindCountsOut,
+  }),
+  removedAssets: z.array(z.object({ id: z.string(), uri: z.string() })),
+  rejected: z.number(),
+  rejectedItems: z.array(z.object({ sourceKey: z.string().nullable(), reason: z.string() })),
+});
+
+const FieldErrorOut = z.object({ path: z.string(), message: z.string() });
+
+export const IngestItemsOut = z.object({
+  report: IngestReportOut,
+  /** With `partial: true`: the items refused, by index in the call. */
+  rejected: z.array(z.object({ index: z.number(), sourceKey: z.string().nullable(), errors: z.array(FieldErrorOut) })),
+});
+
+export const IngestJobOut = z.object({
+  id: z.string(),
+  collectionId: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  startedAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+  progress: z.object({ itemsDone: z.number(), batchesDone: z.number() }),
+  report: IngestReportOut.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
 });

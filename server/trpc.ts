@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import superjson from 'superjson';
 import { toTRPCError } from './errors.js';
 import type { Logger } from './logger.js';
-import { fieldErrors, type FieldError } from './schemas.js';
+import { describeFieldErrors, fieldErrors, type FieldError } from './schemas.js';
 
 export interface Context {
   db: Knex;
@@ -25,9 +25,7 @@ const t = initTRPC.context<Context>().create({
   // Callers see the code, a safe message and per-field errors; never a stack, SQL or secret.
   errorFormatter({ shape, error }) {
     const fieldErrors = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
-    const message = fieldErrors
-      ? `Invalid input: ${fieldErrors.map((f) => (f.path ? `${f.path}: ${f.message}` : f.message)).join('; ')}`
-      : shape.message;
+    const message = fieldErrors ? `Invalid input: ${describeFieldErrors(fieldErrors)}` : shape.message;
     return {
       code: shape.code,
       message: message.length > 1000 ? `${message.slice(0, 1000)}…` : message,

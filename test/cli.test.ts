@@ -8,12 +8,14 @@ import { promisify } from 'node:util';
 import { baseUrl, client } from './support/harness.js';
 
 const exec = promisify(execFile);
-const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'retrovue.js');
+// The CLI's sources through the test's TypeScript loader: `bin/retrovue.js` runs the same module
+// from dist/ (test/scripts.test.ts checks that wiring), and building dist/ here would only slow the suite.
+const CLI = path.resolve(import.meta.dirname, '..', 'sdk', 'cli.ts');
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
 
 async function retrovue(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, '--url', baseUrl(), '--json', ...args], {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', CLI, '--url', baseUrl(), '--json', ...args], {
       env: { ...process.env, RETROVUE_API_TOKEN: '' },
     });
     return { code: 0, stdout, stderr };
@@ -65,9 +67,15 @@ describe('operator CLI (npx retrovue)', function () {
     await new Promise((r) => closed.once('listening', r));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const down = await exec(process.execPath, [BIN, '--url', `http://127.0.0.1:${port}/trpc`, 'sources', 'list']).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
+    const down = await exec(process.execPath, [
+      '--import',
+      'tsx',
+      CLI,
+      '--url',
+      `http://127.0.0.1:${port}/trpc`,
+      'sources',
+      'list',
+    ]).catch((e: { code: number; stderr: string }) => e);
     assert.equal((down as { code: number }).code, 1);
     assert.match((down as { stderr: string }).stderr, /cannot reach the server/);
   });

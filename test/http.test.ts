@@ -70,22 +70,24 @@ describe('HTTP wire format (for tools without the SDK)', () => {
 describe('errors (one map)', () => {
   it('never answers bad input with INTERNAL_SERVER_ERROR', async () => {
     const huge = 'x'.repeat(100_000);
-    const attempts: Array<Promise<unknown>> = [
-      client().titles.create.mutate({ kind: 'movie', name: huge }),
-      client().titles.list.query({ year: 2 ** 40 }),
-      client().assets.register.mutate({ uri: 'u', size: Number.MAX_SAFE_INTEGER + 2 }),
-      client().markers.create.mutate({ assetId: '00000000-0000-4000-8000-000000000000', kind: 'a', startMs: NaN, endMs: 1 }),
-      client().titles.list.query({ cursor: Buffer.from('{"s":"titles","k":["a","not-a-uuid"]}').toString('base64url') }),
-      client().titles.list.query({ cursor: Buffer.from('{"s":"titles","k":[1,2]}').toString('base64url') }),
+    // Thunks, awaited one by one: each call must be refused (a success fails the test), and no
+    // rejection is left unhandled while another is awaited.
+    const attempts: Array<() => Promise<unknown>> = [
+      () => client().titles.create.mutate({ kind: 'movie', name: huge }),
+      () => client().titles.list.query({ year: 2 ** 40 }),
+      () => client().assets.register.mutate({ uri: 'u', size: Number.MAX_SAFE_INTEGER + 2 }),
+      () =>
+        client().markers.create.mutate({ assetId: '00000000-0000-4000-8000-000000000000', kind: 'a', startMs: NaN, endMs: 1 }),
+      () => client().titles.list.query({ cursor: Buffer.from('{"s":"titles","k":["a","not-a-uuid"]}').toString('base64url') }),
+      () => client().titles.list.query({ cursor: Buffer.from('{"s":"titles","k":[1,2]}').toString('base64url') }),
     ];
-    for (const attempt of attempts) {
-      try {
-        await attempt;
-      } catch (err) {
-        assert.ok(isRetrovueError(err));
-        assert.notEqual(err.code, 'INTERNAL_SERVER_ERROR', err.message);
+    for (const [i, attempt] of attempts.entries()) {
+      await assert.rejects(attempt(), (err: unknown) => {
+        assert.ok(isRetrovueError(err), `attempt ${i}: ${String(err)}`);
+        assert.notEqual(err.code, 'INTERNAL_SERVER_ERROR', `attempt ${i}: ${err.message}`);
         assertSafeMessage(err.message);
-      }
+        return true;
+      });
     }
   });
 });

@@ -8,11 +8,15 @@ import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
 import { client, db } from './support/harness.js';
+import type { RouterInputs } from '../sdk/index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
 
-async function enabledCollection(kind: 'plex' | 'filesystem', config: Record<string, unknown>, externalId?: string) {
-  const source = await client().sources.create.mutate({ kind, name: `${kind} source`, config: config as never });
+/** A `sources.create` input without its name: the union on `kind` stays checked per variant. */
+type SourceConfig = RouterInputs['sources']['create'] extends infer U ? (U extends unknown ? Omit<U, 'name'> : never) : never;
+
+async function enabledCollection(config: SourceConfig, externalId?: string) {
+  const source = await client().sources.create.mutate({ ...config, name: `${config.kind} source` });
   const found = await client().collections.discover.mutate({ sourceId: source.id });
   const collection = externalId ? found.find((c) => c.externalId === externalId)! : found[0]!;
   await client().collections.update.mutate({ id: collection.id, enabled: true });
@@ -27,7 +31,10 @@ describe('ingest.collection: Plex', () => {
   afterEach(() => plex.close());
 
   const tvCollection = async (pageSize = 2) => {
-    const collection = await enabledCollection('plex', { baseUrl: plex.url, token: plex.token, pageSize, timeoutMs: 2000 }, '1');
+    const collection = await enabledCollection(
+      { kind: 'plex', config: { baseUrl: plex.url, token: plex.token, pageSize, timeoutMs: 2000 } },
+      '1',
+    );
     await client().pathMappings.create.mutate({ collectionId: collection.id, plexPath: 'D:\\Media\\TV', localPath: '/mnt/tv' });
     return collection;
   };
@@ -98,8 +105,35 @@ describe('ingest.collection: Plex', () => {
     assert.equal((await snapshotCounts(db())).assets, 4, 'reported, not deleted');
   });
 
+  it('refuses an invalid item alone (blank title, year 1700), reports it, and ingests the rest', async () => {
+    const collection = await tvCollection();
+    const cheers = plex.library.items['1']![0]!;
+    const leaf = plex.library.leaves['100']![0]!;
+    const badShow = (ratingKey: string, extra: { title: string; year: number }) => {
+      plex.library.items['1']!.push({ ...cheers, ratingKey, Guid: [], ...extra });
+      plex.library.leaves[ratingKey] = [{ ...leaf, ratingKey: `${ratingKey}1`, grandparentRatingKey: ratingKey, Guid: [] }];
+    };
+    badShow('300', { title: '   ', year: 1990 });
+    badShow('400', { title: 'Too Old', year: 1700 });
+
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.state, 'done');
+    assert.equal(job.report!.items, 3, 'the valid show is ingested');
+    assert.equal(job.report!.rejected, 2);
+    assert.deepEqual(
+      job.report!.rejectedItems.map((r) => r.sourceKey),
+      [`${collection.id}:300:3001`, `${collection.id}:400:4001`],
+    );
+    assert.match(job.report!.rejectedItems[0]!.reason, /title\.name/);
+    assert.match(job.report!.rejectedItems[1]!.reason, /title\.year/);
+    assert.deepEqual(
+      (await client().titles.list.query({})).items.map((t) => t.name),
+      ['Cheers'],
+    );
+  });
+
   it('ingests a movie library', async () => {
-    const collection = await enabledCollection('plex', { baseUrl: plex.url, token: plex.token }, '2');
+    const collection = await enabledCollection({ kind: 'plex', config: { baseUrl: plex.url, token: plex.token } }, '2');
     const job = await client().ingest.collection.mutate({ collectionId: collection.id });
     assert.equal(job.report!.items, 1);
     const movie = (await client().titles.list.query({ kind: 'movie' })).items[0]!;
@@ -192,7 +226,7 @@ describe('ingest.collection: filesystem', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('walks, parses, probes for real, and routes weak files to review', async () => {
-    const collection = await enabledCollection('filesystem', { paths: [root], hash: true });
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root], hash: true } });
     const job = await client().ingest.collection.mutate({ collectionId: collection.id });
     assert.equal(job.report!.items, 7, 'hidden and non-video files are skipped');
     assert.equal(job.report!.queuedForReview, 3, 'unreadable, damaged and unparsable files');
@@ -228,7 +262,7 @@ describe('ingest.collection: filesystem', () => {
   });
 
   it('a re-scan skips unchanged files, and reports deleted ones as removed', async () => {
-    const collection = await enabledCollection('filesystem', { paths: [root] });
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });
     await client().ingest.collection.mutate({ collectionId: collection.id });
     const before = await snapshotCounts(db());
     const again = await client().ingest.collection.mutate({ collectionId: collection.id });

@@ -219,7 +219,11 @@ describe('ingest.items', () => {
     assert.deepEqual(doubled, []);
   });
 
-  it('refuses an unknown collection', async () => {
+  it('refuses a malformed collection id, and answers NOT_FOUND for an unknown one, writing nothing', async () => {
     await expectError(client().ingest.items.mutate({ items: library(), collectionId: 'not-a-uuid' }), 'BAD_REQUEST');
+    await expectRefusedUnchanged(
+      () => client().ingest.items.mutate({ items: library(), collectionId: '00000000-0000-4000-8000-000000000000' }),
+      'NOT_FOUND',
+    );
   });
 });

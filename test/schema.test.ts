@@ -3,7 +3,22 @@ import type { Knex } from 'knex';
 import { Asset, Episode, PathMapping, ProviderRef, Season, Source, SourceCollection, Title } from '../server/models/index.js';
 import { seed as seedDemo } from '../seeds/01_demo_library.js';
 import { seed as seedSynthetic } from '../seeds/02_synthetic_library.js';
-import { snapshotCounts, TABLES } from './support/database.js';
+import { snapshotCounts } from './support/database.js';
+
+/** The tables DB_SCHEMA.md promises. */
+const DB_SCHEMA_TABLES = [
+  'titles',
+  'seasons',
+  'episodes',
+  'assets',
+  'episode_assets',
+  'markers',
+  'review_queue',
+  'provider_refs',
+  'sources',
+  'source_collections',
+  'path_mappings',
+];
 import { db } from './support/harness.js';
 
 /** Runs a raw write that the database itself must refuse with `sqlState`, inside a savepoint. */
@@ -48,7 +63,8 @@ describe('schema', () => {
       const { rows: functions } = await db().raw(`SELECT proname FROM pg_proc WHERE proname LIKE 'retrovue_%'`);
       assert.deepEqual(functions, []);
       await db().migrate.latest();
-      assert.deepEqual(Object.keys(await snapshotCounts(db())).sort(), [...TABLES].sort());
+      const tables = Object.keys(await snapshotCounts(db()));
+      for (const table of DB_SCHEMA_TABLES) assert.ok(tables.includes(table), `${table} is back`);
     });
 
     it('has an index on every foreign key column', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
@@ -16,9 +16,24 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Running from TypeScript sources (tsx) loads .ts migrations; the built dist/ loads .js ones. */
 const sourceExtension = path.extname(fileURLToPath(import.meta.url));
 
+const MIGRATIONS_DIR = path.resolve(here, '../../migrations');
+
+/**
+ * Migrations from this build's folder (.ts from the sources, .js from dist/), recorded under their
+ * source names (`<name>.ts`) either way: a database migrated by `npm run migrate` (sources) is up
+ * to date for `npm start` (dist/) and the other way round, instead of knex calling the folder corrupt.
+ */
+const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const files = await fs.promises.readdir(MIGRATIONS_DIR);
+    return files.filter((f) => f.endsWith(sourceExtension) && !f.endsWith(`.d${sourceExtension}`)).sort();
+  },
+  getMigrationName: (file) => file.replace(/\.(?:js|ts)$/, '.ts'),
+  getMigration: (file) => import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href) as Promise<Knex.Migration>,
+};
+
 export const migrationConfig: Knex.MigratorConfig = {
-  directory: path.resolve(here, '../../migrations'),
-  loadExtensions: [sourceExtension],
+  migrationSource,
   tableName: 'knex_migrations',
 };
 

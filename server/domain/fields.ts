@@ -13,6 +13,9 @@ export const NonNegativeInt = z.number().int().min(0).max(2_147_483_647);
 export const JsonRecord = z.record(z.string().max(200), z.json());
 
 export const TitleKind = z.enum(['movie', 'show']);
+/** A provider name (`plex`, `tmdb`) and a key in its namespace. */
+export const Provider = z.string().trim().min(1).max(50);
+export const ProviderKey = z.string().min(1).max(1000);
 export const EntityType = z.enum(['title', 'episode', 'asset']);
 
 export const TitleFields = {
@@ -55,6 +58,10 @@ export interface FieldError {
   path: string;
   message: string;
 }
+
+/** Field errors as one line: `path: message; ...`, each path under `prefix` (e.g. `config.`). */
+export const describeFieldErrors = (errors: readonly FieldError[], prefix = ''): string =>
+  errors.map((e) => (e.path || prefix ? `${`${prefix}${e.path}`.replace(/\.$/, '')}: ${e.message}` : e.message)).join('; ');
 
 export const fieldErrors = (issues: ReadonlyArray<{ path?: ReadonlyArray<PropertyKey>; message?: string }>): FieldError[] =>
   issues.map((issue) => ({ path: (issue.path ?? []).map(String).join('.'), message: String(issue.message ?? 'invalid') }));

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { AssetFields, fieldErrors, JsonRecord, MarkerInput, Name, NonNegativeInt, TitleKind, type FieldError } from './fields.js';
+import {
+  AssetFields,
+  fieldErrors,
+  JsonRecord,
+  MarkerInput,
+  NonNegativeInt,
+  Provider,
+  ProviderKey as ProviderKeyString,
+  TitleFields,
+  type FieldError,
+} from './fields.js';
 
 /**
  * The normalized item every adapter (Plex, filesystem, a tool calling `ingest.items`) produces:
@@ -7,8 +17,8 @@ import { AssetFields, fieldErrors, JsonRecord, MarkerInput, Name, NonNegativeInt
  */
 
 export const ProviderKeyInput = z.strictObject({
-  provider: z.string().trim().min(1).max(50),
-  key: z.string().min(1).max(1000),
+  provider: Provider,
+  key: ProviderKeyString,
   raw: z.json().optional(),
 });
 
@@ -35,10 +45,7 @@ export const IngestItem = z
     /** Absent when the adapter could not tell what this is (e.g. an unparsable file name): the item goes to review. */
     title: z
       .strictObject({
-        kind: TitleKind,
-        name: Name,
-        year: z.number().int().min(1800).max(9999).nullable().optional(),
-        externalIds: JsonRecord.nullable().optional(),
+        ...TitleFields,
         providerRefs: z.array(ProviderKeyInput).max(10).optional(),
       })
       .optional(),

@@ -23,10 +23,10 @@ export class Asset extends BaseModel {
   discoveredAt!: Date;
   canonical!: boolean;
 
-  episodes?: Episode[];
-  markers?: Marker[];
-  reviews?: ReviewItem[];
-  providerRefs?: ProviderRef[];
+  declare episodes?: Episode[];
+  declare markers?: Marker[];
+  declare reviews?: ReviewItem[];
+  declare providerRefs?: ProviderRef[];
 
   static override get relationMappings(): RelationMappings {
     return {

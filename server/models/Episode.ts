@@ -20,10 +20,10 @@ export class Episode extends BaseModel {
   externalIds!: JsonObject | null;
   createdAt!: Date;
 
-  title?: Title;
-  season?: Season | null;
-  assets?: Asset[];
-  providerRefs?: ProviderRef[];
+  declare title?: Title;
+  declare season?: Season | null;
+  declare assets?: Asset[];
+  declare providerRefs?: ProviderRef[];
 
   static override get relationMappings(): RelationMappings {
     return {

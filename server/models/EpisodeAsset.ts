@@ -13,8 +13,8 @@ export class EpisodeAsset extends BaseModel {
   episodeId!: string;
   assetId!: string;
 
-  episode?: Episode;
-  asset?: Asset;
+  declare episode?: Episode;
+  declare asset?: Asset;
 
   static override get relationMappings(): RelationMappings {
     return {

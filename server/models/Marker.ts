@@ -16,7 +16,7 @@ export class Marker extends BaseModel {
   endMs!: number;
   payload!: JsonObject | null;
 
-  asset?: Asset;
+  declare asset?: Asset;
 
   static override get relationMappings(): RelationMappings {
     return {

@@ -15,7 +15,7 @@ export class PathMapping extends BaseModel {
   localPath!: string;
   createdAt!: Date;
 
-  collection?: SourceCollection;
+  declare collection?: SourceCollection;
 
   static override get relationMappings(): RelationMappings {
     return {

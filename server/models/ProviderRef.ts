@@ -27,9 +27,9 @@ export class ProviderRef extends BaseModel {
   episodeId!: string | null;
   assetId!: string | null;
 
-  title?: Title | null;
-  episode?: Episode | null;
-  asset?: Asset | null;
+  declare title?: Title | null;
+  declare episode?: Episode | null;
+  declare asset?: Asset | null;
 
   static override get relationMappings(): RelationMappings {
     return {

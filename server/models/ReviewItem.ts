@@ -19,7 +19,7 @@ export class ReviewItem extends BaseModel {
   createdAt!: Date;
   resolvedAt!: Date | null;
 
-  asset?: Asset;
+  declare asset?: Asset;
 
   static override get relationMappings(): RelationMappings {
     return {

@@ -14,8 +14,8 @@ export class Season extends BaseModel {
   number!: number;
   createdAt!: Date;
 
-  title?: Title;
-  episodes?: Episode[];
+  declare title?: Title;
+  declare episodes?: Episode[];
 
   static override get relationMappings(): RelationMappings {
     return {

@@ -20,7 +20,7 @@ export class Source extends BaseModel {
   createdAt!: Date;
   updatedAt!: Date;
 
-  collections?: SourceCollection[];
+  declare collections?: SourceCollection[];
 
   static override get relationMappings(): RelationMappings {
     return {

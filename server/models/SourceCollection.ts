@@ -19,8 +19,8 @@ export class SourceCollection extends BaseModel {
   createdAt!: Date;
   updatedAt!: Date;
 
-  source?: Source;
-  pathMappings?: PathMapping[];
+  declare source?: Source;
+  declare pathMappings?: PathMapping[];
 
   static override get relationMappings(): RelationMappings {
     return {

@@ -20,9 +20,9 @@ export class Title extends BaseModel {
   externalIds!: JsonObject | null;
   createdAt!: Date;
 
-  seasons?: Season[];
-  episodes?: Episode[];
-  providerRefs?: ProviderRef[];
+  declare seasons?: Season[];
+  declare episodes?: Episode[];
+  declare providerRefs?: ProviderRef[];
 
   static override get relationMappings(): RelationMappings {
     return {

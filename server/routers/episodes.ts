@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { Episode } from '../models/index.js';
-import { EpisodeGraph, EpisodeOut, Id, includeOf, JsonRecord, NonNegativeInt, PageInput } from '../schemas.js';
-import { deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
-import { listEpisodes } from '../services/episodes.js';
+import {
+  DeletedOut,
+  EpisodeGraph,
+  EpisodeOut,
+  Id,
+  includeOf,
+  JsonRecord,
+  NonNegativeInt,
+  pageOf,
+  PageInput,
+} from '../schemas.js';
+import { createEpisode, deleteEpisode, EPISODE_INCLUDES, getEpisode, listEpisodes, updateEpisode } from '../services/episodes.js';
 import { procedure, router } from '../trpc.js';
-
-const EPISODE_INCLUDES = ['title', 'season', 'assets', 'assets.markers', 'assets.providerRefs', 'providerRefs'] as const;
 
 const EpisodeFields = {
   seasonId: Id.nullable().optional(),
@@ -17,28 +23,26 @@ const EpisodeFields = {
 export const episodesRouter = router({
   list: procedure
     .input(z.strictObject({ ...PageInput, titleId: Id.optional(), seasonId: Id.optional() }))
-    .query(async ({ ctx, input }) => shapePage(EpisodeOut, await listEpisodes(ctx.db, input))),
+    .output(pageOf(EpisodeOut))
+    .query(({ ctx, input }) => listEpisodes(ctx.db, input)),
 
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(EPISODE_INCLUDES) }))
-    .query(async ({ ctx, input }) =>
-      shape(
-        EpisodeGraph,
-        await findOrThrow(Episode, ctx.db, input.id, 'episode', { include: input.include, allowed: EPISODE_INCLUDES }),
-      ),
-    ),
+    .output(EpisodeGraph)
+    .query(({ ctx, input }) => getEpisode(ctx.db, input)),
 
   create: procedure
     .input(z.strictObject({ titleId: Id, ...EpisodeFields }))
-    .mutation(async ({ ctx, input }) => shape(EpisodeOut, await Episode.query(ctx.db).insertAndFetch(input))),
+    .output(EpisodeOut)
+    .mutation(({ ctx, input }) => createEpisode(ctx.db, input)),
 
   update: procedure
     .input(z.strictObject({ id: Id, ...EpisodeFields }))
-    .mutation(async ({ ctx, input: { id, ...patch } }) =>
-      shape(EpisodeOut, await patchOrThrow(Episode, ctx.db, id, patch, 'episode')),
-    ),
+    .output(EpisodeOut)
+    .mutation(({ ctx, input }) => updateEpisode(ctx.db, input)),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))
-    .mutation(({ ctx, input }) => deleteOrThrow(Episode, ctx.db, input.id, 'episode')),
+    .output(DeletedOut)
+    .mutation(({ ctx, input }) => deleteEpisode(ctx.db, input)),
 });

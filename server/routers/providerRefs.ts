@@ -1,31 +1,30 @@
 import { z } from 'zod';
-import { ProviderRef } from '../models/index.js';
-import { EntityType, Id, PageInput, ProviderRefGraph, ProviderRefOut } from '../schemas.js';
-import { deleteOrThrow, shape, shapePage } from '../services/crud.js';
-import { paginate, type SortKey } from '../services/pagination.js';
-import { attach, find } from '../services/providerRefs.js';
+import {
+  DeletedOut,
+  EntityType,
+  Id,
+  pageOf,
+  PageInput,
+  Provider,
+  ProviderKey,
+  ProviderRefGraph,
+  ProviderRefOut,
+} from '../schemas.js';
+import { attach, detach, find, listProviderRefs } from '../services/providerRefs.js';
 import { procedure, router } from '../trpc.js';
-
-const Provider = z.string().trim().min(1).max(50);
-const ProviderKey = z.string().min(1).max(1000);
-const BY_PROVIDER: SortKey[] = [
-  { sql: 'provider_refs.provider', type: 'text' },
-  { sql: 'provider_refs.provider_key', type: 'text' },
-  { sql: 'provider_refs.id', type: 'uuid' },
-];
 
 export const providerRefsRouter = router({
   /** The refs of one entity. */
-  list: procedure.input(z.strictObject({ ...PageInput, entityType: EntityType, entityId: Id })).query(async ({ ctx, input }) => {
-    const query = ProviderRef.query(ctx.db).where({ entity_type: input.entityType, entity_id: input.entityId });
-    const scope = `providerRefs:${input.entityType}:${input.entityId}`;
-    return shapePage(ProviderRefOut, await paginate(query, scope, BY_PROVIDER, input));
-  }),
+  list: procedure
+    .input(z.strictObject({ ...PageInput, entityType: EntityType, entityId: Id }))
+    .output(pageOf(ProviderRefOut))
+    .query(({ ctx, input }) => listProviderRefs(ctx.db, input)),
 
   /** (provider, key) -> the ref with its title, episode or asset. */
   find: procedure
     .input(z.strictObject({ provider: Provider, providerKey: ProviderKey, entityType: EntityType.optional() }))
-    .query(async ({ ctx, input }) => shape(ProviderRefGraph, await find(ctx.db, input))),
+    .output(ProviderRefGraph)
+    .query(({ ctx, input }) => find(ctx.db, input)),
 
   attach: procedure
     .input(
@@ -37,9 +36,11 @@ export const providerRefsRouter = router({
         raw: z.json().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => shape(ProviderRefOut, await attach(ctx.db, input))),
+    .output(ProviderRefOut)
+    .mutation(({ ctx, input }) => attach(ctx.db, input)),
 
   detach: procedure
     .input(z.strictObject({ id: Id }))
-    .mutation(({ ctx, input }) => deleteOrThrow(ProviderRef, ctx.db, input.id, 'provider ref')),
+    .output(DeletedOut)
+    .mutation(({ ctx, input }) => detach(ctx.db, input)),
 });

@@ -1,27 +1,7 @@
 import { z } from 'zod';
-import { Title } from '../models/index.js';
-import { Id, includeOf, PageInput, TitleFields, TitleGraph, TitleKind, TitleOut } from '../schemas.js';
-import { containsPattern, deleteOrThrow, findOrThrow, patchOrThrow, shape, shapePage } from '../services/crud.js';
-import { paginate, type SortKey } from '../services/pagination.js';
+import { DeletedOut, Id, includeOf, pageOf, PageInput, TitleFields, TitleGraph, TitleKind, TitleOut } from '../schemas.js';
+import { createTitle, deleteTitle, getTitle, listTitles, TITLE_INCLUDES, updateTitle } from '../services/titles.js';
 import { procedure, router } from '../trpc.js';
-
-const TITLE_INCLUDES = [
-  'seasons',
-  'seasons.episodes',
-  'seasons.episodes.assets',
-  'seasons.episodes.assets.markers',
-  'seasons.episodes.providerRefs',
-  'episodes',
-  'episodes.assets',
-  'episodes.assets.markers',
-  'episodes.providerRefs',
-  'providerRefs',
-] as const;
-
-const BY_NAME: SortKey[] = [
-  { sql: 'titles.name', type: 'text' },
-  { sql: 'titles.id', type: 'uuid' },
-];
 
 export const titlesRouter = router({
   list: procedure
@@ -33,29 +13,26 @@ export const titlesRouter = router({
         search: z.string().trim().min(1).max(255).optional(),
       }),
     )
-    .query(async ({ ctx, input }) => {
-      const query = Title.query(ctx.db);
-      if (input.kind) query.where('titles.kind', input.kind);
-      if (input.year !== undefined) query.where('titles.year', input.year);
-      if (input.search) query.whereILike('titles.name', containsPattern(input.search));
-      return shapePage(TitleOut, await paginate(query, 'titles', BY_NAME, input));
-    }),
+    .output(pageOf(TitleOut))
+    .query(({ ctx, input }) => listTitles(ctx.db, input)),
 
   get: procedure
     .input(z.strictObject({ id: Id, include: includeOf(TITLE_INCLUDES) }))
-    .query(async ({ ctx, input }) =>
-      shape(TitleGraph, await findOrThrow(Title, ctx.db, input.id, 'title', { include: input.include, allowed: TITLE_INCLUDES })),
-    ),
+    .output(TitleGraph)
+    .query(({ ctx, input }) => getTitle(ctx.db, input)),
 
   create: procedure
     .input(z.strictObject(TitleFields))
-    .mutation(async ({ ctx, input }) => shape(TitleOut, await Title.query(ctx.db).insertAndFetch(input))),
+    .output(TitleOut)
+    .mutation(({ ctx, input }) => createTitle(ctx.db, input)),
 
   update: procedure
     .input(z.strictObject({ id: Id, ...z.object(TitleFields).partial().shape }))
-    .mutation(async ({ ctx, input: { id, ...patch } }) => shape(TitleOut, await patchOrThrow(Title, ctx.db, id, patch, 'title'))),
+    .output(TitleOut)
+    .mutation(({ ctx, input }) => updateTitle(ctx.db, input)),
 
   delete: procedure
     .input(z.strictObject({ id: Id }))
-    .mutation(({ ctx, input }) => deleteOrThrow(Title, ctx.db, input.id, 'title')),
+    .output(DeletedOut)
+    .mutation(({ ctx, input }) => deleteTitle(ctx.db, input)),
 });

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import { Asset, EpisodeAsset } from '../models/index.js';
+import { byIdOf } from './crud.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 export interface AssetInput {
@@ -135,3 +136,10 @@ export async function listAssets(db: Knex, { cursor, limit, ...f }: PageRequest 
   const byDuration = f.minDurationMs !== undefined || f.maxDurationMs !== undefined;
   return paginate(query, byDuration ? 'assets:duration' : 'assets', byDuration ? BY_DURATION : BY_DISCOVERY, { cursor, limit });
 }
+
+export const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews', 'providerRefs'] as const;
+
+const assets = byIdOf<Asset>(Asset, 'asset', ASSET_INCLUDES);
+export const getAsset = assets.get;
+export const updateAsset = assets.update;
+export const deleteAsset = assets.remove;

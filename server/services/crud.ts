@@ -1,20 +1,7 @@
 import type { Knex } from 'knex';
 import type { Model, ModelClass, PartialModelObject, QueryBuilder } from 'objection';
-import type { z } from 'zod';
 import { notFound } from '../errors.js';
 import { withIncludes } from './graph.js';
-import type { Page } from './pagination.js';
-
-/**
- * The plain object a procedure returns, parsed by its output schema: Dates stay Dates for superjson,
- * relations become arrays, and nothing outside the schema leaves the server.
- */
-export const shape = <S extends z.ZodType>(schema: S, model: Model): z.output<S> => schema.parse(model.toJSON());
-
-export const shapePage = <S extends z.ZodType>(schema: S, { items, nextCursor }: Page<Model>) => ({
-  items: items.map((item) => shape(schema, item)),
-  nextCursor,
-});
 
 export interface GetOptions {
   include?: readonly string[];
@@ -75,3 +62,26 @@ export const escapeLike = (literal: string): string => literal.replace(/[\\%_]/g
 
 /** `ILIKE` pattern for a literal substring. */
 export const containsPattern = (term: string): string => `%${escapeLike(term)}%`;
+
+export interface ById {
+  id: string;
+}
+
+/** A `get` call: the id and the relation paths to include (already checked against the allow-list by the input schema). */
+export interface GetRequest extends ById {
+  include?: readonly string[] | undefined;
+}
+
+/**
+ * get / update / delete by id for one model, answering NOT_FOUND by name (`what`); `allowed` is the
+ * model's include allow-list (enforced again here, whatever the caller's schema let through).
+ */
+export function byIdOf<M extends Model>(modelClass: ModelClass<M>, what: string, allowed: readonly string[] = []) {
+  return {
+    get: (db: Knex, { id, include = [] }: GetRequest): Promise<M> => findOrThrow(modelClass, db, id, what, { include, allowed }),
+    update: (db: Knex, { id, ...patch }: ById & PartialModelObject<M>): Promise<M> =>
+      // The rest of a patch without its id is a partial model; the compiler cannot see through Omit on a generic.
+      patchOrThrow(modelClass, db, id, patch as unknown as PartialModelObject<M>, what),
+    remove: (db: Knex, { id }: ById): Promise<{ id: string; deleted: true }> => deleteOrThrow(modelClass, db, id, what),
+  };
+}

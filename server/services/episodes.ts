@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { Episode } from '../models/index.js';
+import { Episode, type JsonObject } from '../models/index.js';
+import { byIdOf } from './crud.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 /** Within a season: by episode number. */
@@ -32,3 +33,20 @@ export async function listEpisodes(
   }
   return paginate(query, 'episodes', BY_ID, page);
 }
+
+export const EPISODE_INCLUDES = ['title', 'season', 'assets', 'assets.markers', 'assets.providerRefs', 'providerRefs'] as const;
+
+export interface EpisodeInput {
+  titleId: string;
+  seasonId?: string | null | undefined;
+  number?: number | null | undefined;
+  name?: string | null | undefined;
+  externalIds?: JsonObject | null | undefined;
+}
+
+export const createEpisode = async (db: Knex, input: EpisodeInput): Promise<Episode> => Episode.query(db).insertAndFetch(input);
+
+const episodes = byIdOf<Episode>(Episode, 'episode', EPISODE_INCLUDES);
+export const getEpisode = episodes.get;
+export const updateEpisode = episodes.update;
+export const deleteEpisode = episodes.remove;

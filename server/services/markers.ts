@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { badRequest, notFound } from '../errors.js';
 import { Marker, type JsonObject } from '../models/index.js';
-import { definedOnly } from './crud.js';
+import { byIdOf, definedOnly } from './crud.js';
+import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 export interface MarkerInput {
   kind: string;
@@ -60,3 +61,22 @@ export async function replaceMarkers(db: Knex, assetId: string, markers: MarkerI
     return Marker.query(trx).where('asset_id', assetId).modify('ordered');
   });
 }
+
+const ON_TIMELINE: SortKey[] = [
+  { sql: 'markers.start_ms', type: 'int' },
+  { sql: 'markers.id', type: 'uuid' },
+];
+const BY_ID: SortKey[] = [{ sql: 'markers.id', type: 'uuid' }];
+
+/** By asset: in timeline order. Without an asset: by id. */
+export async function listMarkers(
+  db: Knex,
+  { assetId, kind, ...page }: PageRequest & { assetId?: string | undefined; kind?: string | undefined },
+): Promise<Page<Marker>> {
+  const query = Marker.query(db);
+  if (assetId) query.where('markers.asset_id', assetId);
+  if (kind) query.where('markers.kind', kind);
+  return paginate(query, `markers:${assetId ?? ''}:${kind ?? ''}`, assetId ? ON_TIMELINE : BY_ID, page);
+}
+
+export const deleteMarker = byIdOf<Marker>(Marker, 'marker').remove;

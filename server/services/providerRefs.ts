@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { ProviderRef, type Json, type ProviderEntityType } from '../models/index.js';
+import { byIdOf } from './crud.js';
+import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 /** The polymorphic foreign key column for each entity type. */
 export const ENTITY_COLUMN: Record<ProviderEntityType, 'title_id' | 'episode_id' | 'asset_id'> = {
@@ -54,3 +56,20 @@ export async function find(
   if (refs.length > 1) throw badRequest(`${provider} key ${providerKey} names several kinds of entity; pass entityType`);
   return refs[0]!;
 }
+
+const BY_PROVIDER: SortKey[] = [
+  { sql: 'provider_refs.provider', type: 'text' },
+  { sql: 'provider_refs.provider_key', type: 'text' },
+  { sql: 'provider_refs.id', type: 'uuid' },
+];
+
+/** The refs of one entity. */
+export async function listProviderRefs(
+  db: Knex,
+  { entityType, entityId, ...page }: PageRequest & { entityType: ProviderEntityType; entityId: string },
+): Promise<Page<ProviderRef>> {
+  const query = ProviderRef.query(db).where({ entity_type: entityType, entity_id: entityId });
+  return paginate(query, `providerRefs:${entityType}:${entityId}`, BY_PROVIDER, page);
+}
+
+export const detach = byIdOf<ProviderRef>(ProviderRef, 'provider ref').remove;

@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import { ReviewItem, type ReviewStatus } from '../models/index.js';
 import { linkEpisode, setCanonical } from './assets.js';
+import { byIdOf } from './crud.js';
+import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 /**
  * Moves a pending review item to `resolved` or `rejected` and stamps `resolved_at`.
@@ -41,3 +43,26 @@ export async function resolveReview(db: Knex, id: string, { episodeId, makeCanon
 export async function rejectReview(db: Knex, id: string): Promise<ReviewItem> {
   return db.transaction((trx) => leavePending(trx, id, 'rejected'));
 }
+
+/** Oldest first: the queue is worked in the order items arrived. */
+const QUEUE_ORDER: SortKey[] = [
+  { sql: 'review_queue.created_at', type: 'timestamptz' },
+  { sql: 'review_queue.id', type: 'uuid' },
+];
+
+export async function listReviews(
+  db: Knex,
+  { status, assetId, ...page }: PageRequest & { status?: ReviewStatus | undefined; assetId?: string | undefined },
+): Promise<Page<ReviewItem>> {
+  const query = ReviewItem.query(db);
+  if (status) query.where('review_queue.status', status);
+  if (assetId) query.where('review_queue.asset_id', assetId);
+  return paginate(query, `reviews:${status ?? ''}:${assetId ?? ''}`, QUEUE_ORDER, page);
+}
+
+export const getReview = byIdOf<ReviewItem>(ReviewItem, 'review item').get;
+
+export const enqueueReview = async (
+  db: Knex,
+  input: { assetId: string; reason: string; confidence: number },
+): Promise<ReviewItem> => ReviewItem.query(db).insertAndFetch(input);

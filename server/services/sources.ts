@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { notFound } from '../errors.js';
-import { Source, SourceCollection, type JsonObject } from '../models/index.js';
+import { badRequest, notFound } from '../errors.js';
+import { Source, type JsonObject } from '../models/index.js';
 import { adapterFor, type SourceKindName } from '../sources/registry.js';
+import { byIdOf, type GetRequest } from './crud.js';
+import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 import { mergeConfig, redactConfig } from './secrets.js';
 
 /** A source as callers see it: config without secrets, and the names of the secrets it holds. */
@@ -22,26 +24,56 @@ export interface CreateSourceInput {
   config: JsonObject;
 }
 
-export async function createSource(db: Knex, input: CreateSourceInput): Promise<Source> {
-  return Source.query(db).insertAndFetch({
-    kind: input.kind,
-    name: input.name,
-    externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
-    config: validConfig(input.kind, input.config),
-  });
+/** What callers see of a source (and of its collections, when included). */
+export type RedactedSource = ReturnType<typeof redacted>;
+const redacted = (source: Source) => redactSource(source.toJSON());
+
+export const SOURCE_INCLUDES = ['collections', 'collections.pathMappings'] as const;
+const BY_NAME: SortKey[] = [
+  { sql: 'sources.name', type: 'text' },
+  { sql: 'sources.id', type: 'uuid' },
+];
+
+export async function listSources(
+  db: Knex,
+  { kind, ...page }: PageRequest & { kind?: SourceKindName | undefined },
+): Promise<Page<RedactedSource>> {
+  const query = Source.query(db);
+  if (kind) query.where('sources.kind', kind);
+  const { items, nextCursor } = await paginate(query, `sources:${kind ?? ''}`, BY_NAME, page);
+  return { items: items.map(redacted), nextCursor };
+}
+
+const sources = byIdOf<Source>(Source, 'source', SOURCE_INCLUDES);
+export const getSource = async (db: Knex, request: GetRequest): Promise<RedactedSource> =>
+  redacted(await sources.get(db, request));
+export const deleteSource = sources.remove;
+
+export async function createSource(db: Knex, input: CreateSourceInput): Promise<RedactedSource> {
+  return redacted(
+    await Source.query(db).insertAndFetch({
+      kind: input.kind,
+      name: input.name,
+      externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
+      config: validConfig(input.kind, input.config),
+    }),
+  );
 }
 
 export interface UpdateSourceInput {
+  /** The source's kind, as a check: the config is validated as that kind's. */
+  kind: SourceKindName;
   name?: string | undefined;
   externalId?: string | undefined;
   /** New settings; secrets not resent are kept, a secret resent as null is removed. */
   config?: JsonObject | undefined;
 }
 
-export async function updateSource(db: Knex, id: string, input: UpdateSourceInput): Promise<Source> {
-  return db.transaction(async (trx) => {
+export async function updateSource(db: Knex, { id, ...input }: UpdateSourceInput & { id: string }): Promise<RedactedSource> {
+  const source = await db.transaction(async (trx) => {
     const source = await Source.query(trx).findById(id).forUpdate();
     if (!source) throw notFound('source', id);
+    if (source.kind !== input.kind) throw badRequest(`source ${id} is a ${source.kind} source, not ${input.kind}`);
     const patch: Partial<Pick<Source, 'name' | 'externalId' | 'config'>> = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.externalId !== undefined) patch.externalId = input.externalId;
@@ -49,28 +81,5 @@ export async function updateSource(db: Knex, id: string, input: UpdateSourceInpu
     if (Object.keys(patch).length === 0) return source;
     return source.$query(trx).patchAndFetch(patch);
   });
-}
-
-/** Asks the source for its libraries and upserts them as collections; new ones start disabled. */
-export async function discover(db: Knex, sourceId: string): Promise<SourceCollection[]> {
-  const source = await Source.query(db).findById(sourceId);
-  if (!source) throw notFound('source', sourceId);
-  const found = await adapterFor(source.kind).discover(source.config);
-  if (found.length > 0) {
-    await db('source_collections')
-      .insert(
-        found.map((c) => ({ source_id: sourceId, external_id: c.externalId, name: c.name, config: JSON.stringify(c.config) })),
-      )
-      .onConflict(['source_id', 'external_id'])
-      .merge(['name', 'config'])
-      // Touch only what changed, so re-discovery of an unchanged source writes nothing.
-      .whereRaw('(source_collections.name, source_collections.config) IS DISTINCT FROM (excluded.name, excluded.config)');
-  }
-  return SourceCollection.query(db)
-    .where('source_id', sourceId)
-    .whereIn(
-      'external_id',
-      found.map((c) => c.externalId),
-    )
-    .modify('ordered');
+  return redacted(source);
 }

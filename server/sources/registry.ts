@@ -1,3 +1,4 @@
+import { describeFieldErrors, fieldErrors } from '../domain/fields.js';
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../models/index.js';
 import { filesystemAdapter } from './filesystem/adapter.js';
@@ -40,8 +41,7 @@ function register<Config>(kind: SourceKindName, adapter: SourceAdapter<Config>):
   const parse = (config: unknown): Config => {
     const parsed = adapter.config.safeParse(config);
     if (parsed.success) return parsed.data;
-    const fields = parsed.error.issues.map((i) => `config.${i.path.join('.')}: ${i.message}`).join('; ');
-    throw badRequest(`Invalid ${kind} source config: ${fields}`);
+    throw badRequest(`Invalid ${kind} source config: ${describeFieldErrors(fieldErrors(parsed.error.issues), 'config.')}`);
   };
   return {
     kind,

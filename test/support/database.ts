@@ -1,28 +1,26 @@
 import type { Knex } from 'knex';
 
-/** Tables in dependency order (children first). */
-export const TABLES = [
-  'path_mappings',
-  'source_collections',
-  'sources',
-  'review_queue',
-  'markers',
-  'provider_refs',
-  'episode_assets',
-  'assets',
-  'episodes',
-  'seasons',
-  'titles',
-] as const;
+/**
+ * The library's tables as the migrations made them (all but knex's bookkeeping), read from the
+ * database: a table a new migration adds is emptied and counted without touching this file.
+ */
+export async function libraryTables(db: Knex): Promise<string[]> {
+  const { rows } = (await db.raw(
+    `SELECT table_name FROM information_schema.tables
+     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex\\_%'
+     ORDER BY table_name`,
+  )) as { rows: Array<{ table_name: string }> };
+  return rows.map((r) => r.table_name);
+}
 
 export async function truncateAll(db: Knex): Promise<void> {
-  await db.raw(`TRUNCATE ${TABLES.join(', ')} CASCADE`);
+  await db.raw(`TRUNCATE ${(await libraryTables(db)).join(', ')} CASCADE`);
 }
 
 /** Row counts of every table: a refused call must leave these as they were. */
 export async function snapshotCounts(db: Knex): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of TABLES) {
+  for (const table of await libraryTables(db)) {
     const row = (await db(table).count({ n: '*' }).first()) as { n: number | string };
     counts[table] = Number(row.n);
   }

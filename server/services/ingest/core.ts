@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import { escapeLike } from '../crud.js';
+import { describeFieldErrors } from '../../domain/fields.js';
 import type { RejectedItem } from '../../domain/items.js';
 import type { PullCost } from '../../sources/port.js';
 import { scopedRemovals } from './removals.js';
@@ -756,8 +757,7 @@ export class IngestRun {
   reject(rejected: readonly RejectedItem[]): void {
     this.report.rejected += rejected.length;
     for (const { sourceKey, errors } of rejected.slice(0, MAX_LISTED - this.report.rejectedItems.length)) {
-      const reason = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
-      this.report.rejectedItems.push({ sourceKey, reason: reason.slice(0, 1000) });
+      this.report.rejectedItems.push({ sourceKey, reason: describeFieldErrors(errors).slice(0, 1000) });
     }
   }
 

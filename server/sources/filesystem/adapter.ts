@@ -172,16 +172,16 @@ async function* pullFolder({ config, collection, storedVersions }: PullInput<Fil
   if (batch.items.length || batch.skippedKeys!.length) yield batch;
 }
 
-export const filesystemAdapter: SourceAdapter<FilesystemSourceConfig> = {
+export const filesystemAdapter = {
   provider: 'filesystem',
   config: FilesystemSourceConfig,
   configUpdate: FilesystemSourceConfig,
   versions: { entityType: 'asset', fields: ['size', 'mtimeMs'] },
 
   /** One collection per configured folder. */
-  async discover(config) {
+  async discover(config: FilesystemSourceConfig) {
     return config.paths.map((p) => ({ externalId: p, name: path.basename(p) || p, config: { path: p } }));
   },
 
   pull: pullFolder,
-};
+} satisfies SourceAdapter<FilesystemSourceConfig>;

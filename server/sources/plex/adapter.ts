@@ -157,14 +157,14 @@ async function* pullSection({
 
 const LIBRARY_TYPES = new Set(['movie', 'show']);
 
-export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
+export const plexAdapter = {
   provider: 'plex',
   config: PlexSourceConfig,
   configUpdate: PlexSourceConfigUpdate,
   versions: { entityType: 'title', fields: ['updatedAt', 'leafCount'] },
 
   /** Plex movie and show sections, with their folders. */
-  async discover(config) {
+  async discover(config: PlexSourceConfig) {
     const sections = await new PlexClient(config).sections();
     return sections
       .filter((s) => LIBRARY_TYPES.has(s.type ?? ''))
@@ -176,4 +176,4 @@ export const plexAdapter: SourceAdapter<PlexSourceConfig> = {
   },
 
   pull: pullSection,
-};
+} satisfies SourceAdapter<PlexSourceConfig>;
