@@ -242,6 +242,15 @@ export const IngestReportOut = z.object({
   removedAssets: z.array(z.object({ id: z.string(), uri: z.string() })),
   rejected: z.number(),
   rejectedItems: z.array(z.object({ sourceKey: z.string().nullable(), reason: z.string() })),
+  /** What a collection pull cost at its source (HTTP requests, retries included) and what it could not use. */
+  source: z
+    .object({
+      requests: z.number(),
+      markerRequests: z.number(),
+      markersClamped: z.number(),
+      markersDropped: z.record(z.string(), z.number()),
+    })
+    .optional(),
 });
 
 const FieldErrorOut = z.object({ path: z.string(), message: z.string() });

@@ -352,7 +352,8 @@ for (const dialect of DIALECTS) {
 
     it(`registers through the CLI (retrovue sources add-${dialect}) without printing the key`, async function () {
       this.timeout(60_000);
-      const bin = path.resolve(import.meta.dirname, '..', 'bin', 'retrovue.js');
+      // The CLI's sources, as test/cli.test.ts runs them (bin/retrovue.js runs the built copy).
+      const cli = path.resolve(import.meta.dirname, '..', 'sdk', 'cli.ts');
       const args = [
         '--url',
         baseUrl(),
@@ -366,7 +367,7 @@ for (const dialect of DIALECTS) {
         '--api-key',
         server.apiKey,
       ];
-      const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args], {
         env: { ...process.env, RETROVUE_API_TOKEN: '' },
       });
       const added = JSON.parse(stdout) as { kind: string; secretKeys: string[] };
@@ -388,6 +389,7 @@ for (const dialect of DIALECTS) {
       server.slowNext(50, 5000);
       await client().sources.update.mutate({
         id: collection.sourceId,
+        kind: dialect,
         config: { baseUrl: server.url, timeoutMs: 200 },
       });
       const slow = await expectError(ingest(collection.id), 'BAD_GATEWAY');
