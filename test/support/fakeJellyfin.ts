@@ -45,6 +45,51 @@ export interface FakeMediaBrowser {
 
 const ITEM_FIELDS = ['Path', 'MediaSources', 'ProviderIds', 'Chapters', 'Etag', 'DateLastSaved', 'DateCreated'];
 
+/** Names Jellyfin's `ItemFields` and `ItemSortBy` enums accept (a subset of each, from its OpenAPI document): others get a 400. */
+const JELLYFIN_FIELDS = new Set([
+  ...ITEM_FIELDS,
+  'ParentId',
+  'Genres',
+  'Overview',
+  'People',
+  'Studios',
+  'Tags',
+  'SortName',
+  'MediaStreams',
+  'ChildCount',
+  'RecursiveItemCount',
+  'DateLastRefreshed',
+  'DateLastMediaAdded',
+  'OriginalTitle',
+  'ExternalUrls',
+  'Width',
+  'Height',
+]);
+const JELLYFIN_SORT_BY = new Set([
+  'Default',
+  'SortName',
+  'Name',
+  'DateCreated',
+  'PremiereDate',
+  'ProductionYear',
+  'SeriesSortName',
+  'ParentIndexNumber',
+  'IndexNumber',
+  'Runtime',
+  'Random',
+  'IsFolder',
+]);
+
+/** Jellyfin binds these query values to enums and answers 400 for a name it does not know. */
+function unknownEnumValue(params: URLSearchParams): string | null {
+  const listed = (name: string) =>
+    (params.get(name) ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  return listed('Fields').find((f) => !JELLYFIN_FIELDS.has(f)) ?? listed('SortBy').find((s) => !JELLYFIN_SORT_BY.has(s)) ?? null;
+}
+
 function keyOf(req: http.IncomingMessage, url: URL): { key: string | null; auth: FakeRequest['auth'] } {
   const authorization = req.headers.authorization;
   const token = authorization && /Token="([^"]*)"/i.exec(authorization)?.[1];
@@ -106,7 +151,16 @@ export async function startFakeMediaBrowser(dialect: MediaBrowserDialect, option
     }
     const path = url.pathname.replace(/^\/emby(?=\/)/i, '');
     if (path === '/Library/VirtualFolders') return send(200, library.folders);
-    if (path === '/Items') return send(200, itemsPage(library, url.searchParams));
+    if (path === '/Items') {
+      const unknown = dialect === 'jellyfin' ? unknownEnumValue(url.searchParams) : null;
+      if (unknown)
+        return send(400, {
+          title: 'One or more validation errors occurred.',
+          status: 400,
+          errors: { [unknown]: [`The value '${unknown}' is not valid.`] },
+        });
+      return send(200, itemsPage(library, url.searchParams));
+    }
     const segment = /^\/MediaSegments\/([^/]+)$/.exec(path);
     if (segment && hasSegments) {
       const items = library.segments[decodeURIComponent(segment[1]!)] ?? [];

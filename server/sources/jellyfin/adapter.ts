@@ -22,10 +22,15 @@ const versionOf = (item: Item) => joinVersion(item.Etag, item.DateLastSaved);
 const unchanged = (stored: ReadonlyMap<string, string> | undefined, key: string, item: Item) =>
   item.Etag != null && stored?.get(key) === versionOf(item);
 
-const COMMON_FIELDS = ['Path', 'ProviderIds', 'Etag', 'DateCreated', 'ProductionYear'];
+/**
+ * `Fields` names from each server's ItemFields: Jellyfin's enum has DateLastSaved (and refuses names it
+ * does not know, such as ProductionYear, which it sends anyway); Emby has no DateLastSaved and wants
+ * ProductionYear asked for.
+ */
+const COMMON_FIELDS = ['Path', 'ProviderIds', 'Etag', 'DateCreated'];
 const FILE_FIELDS = [...COMMON_FIELDS, 'MediaSources', 'Chapters', 'ParentId'];
-/** Jellyfin also says when it last saved an item; Emby has no such field. */
-const fieldsFor = (dialect: MediaBrowserDialect, base: string[]) => (dialect === 'jellyfin' ? [...base, 'DateLastSaved'] : base);
+const fieldsFor = (dialect: MediaBrowserDialect, base: string[]) =>
+  dialect === 'jellyfin' ? [...base, 'DateLastSaved'] : [...base, 'ProductionYear'];
 
 /** Collection types worth ingesting; a mixed library (no type) may hold both. */
 const LIBRARY_TYPES = new Set(['movies', 'tvshows']);
@@ -139,7 +144,7 @@ async function* pullShows(pull: LibraryPull): AsyncGenerator<PullBatch> {
   const episodePages = client.items({
     parentId: input.collection.externalId,
     includeItemTypes: 'Episode',
-    fields: fieldsFor(client.dialect, [...FILE_FIELDS, 'SeriesId']),
+    fields: fieldsFor(client.dialect, FILE_FIELDS),
   });
   for await (const page of episodePages) {
     const rejected = pull.rejectedOf(page.bad);

@@ -81,7 +81,8 @@ export class MediaBrowserClient {
         Recursive: 'true',
         IncludeItemTypes: query.includeItemTypes,
         Fields: query.fields.join(','),
-        SortBy: 'SortName,Id',
+        // Both valid ItemSortBy names on both servers (Jellyfin refuses unknown ones); a stable order for paging.
+        SortBy: 'SortName,DateCreated',
         SortOrder: 'Ascending',
         StartIndex: String(start),
         Limit: String(this.pageSize),
