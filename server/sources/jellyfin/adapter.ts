@@ -148,15 +148,16 @@ async function* pullShows(pull: LibraryPull): AsyncGenerator<PullBatch> {
   });
   for await (const page of episodePages) {
     const rejected = pull.rejectedOf(page.bad);
-    const inUnchangedSeries = page.items.filter((e) => e.SeriesId && series.has(e.SeriesId) && !changedSeries.has(e.SeriesId));
+    // Only episodes of an unchanged series can be skipped; their stored versions are looked up by key.
+    const candidates = new Set(page.items.filter((e) => e.SeriesId && series.has(e.SeriesId) && !changedSeries.has(e.SeriesId)));
     const stored = await input.lookupVersions?.(
       'episode',
-      inUnchangedSeries.map((e) => pull.key(e)),
+      [...candidates].map((e) => pull.key(e)),
     );
     const skippedKeys: string[] = [];
     const changed = page.items.filter((episode) => {
       const key = pull.key(episode);
-      if (!inUnchangedSeries.includes(episode) || !unchanged(stored, key, episode)) return true;
+      if (!candidates.has(episode) || !unchanged(stored, key, episode)) return true;
       skippedKeys.push(key);
       return false;
     });
