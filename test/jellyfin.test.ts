@@ -87,6 +87,9 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(server.requests[0]!.query.Recursive, 'true');
       assert.equal(server.requests[0]!.query.ParentId, tvId());
+      assert.equal(server.requests[0]!.query.UserId, undefined, 'no user unless configured');
+      await drain(clientFor({ userId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' }), tvId(), 'Series');
+      assert.equal(server.requests.at(-1)!.query.UserId, 'a1b2c3d4e5f60718293a4b5c6d7e8f90');
       assert.equal(client.requests, 3);
       // The damaged record is reported with its id, and the page's other items still arrive.
       assert.equal(bad.length, 1);

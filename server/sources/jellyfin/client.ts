@@ -86,6 +86,7 @@ export class MediaBrowserClient {
         SortOrder: 'Ascending',
         StartIndex: String(start),
         Limit: String(this.pageSize),
+        ...(this.options.userId ? { UserId: this.options.userId } : {}),
       });
       const page = ItemPage.safeParse(body);
       if (!page.success) throw this.badShape('/Items', page.error);
