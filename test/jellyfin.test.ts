@@ -126,6 +126,15 @@ for (const dialect of DIALECTS) {
       await rejects(clientFor({ retries: 0 }).virtualFolders(), 'BAD_GATEWAY', /cannot reach/);
     });
 
+    it('answers BAD_GATEWAY for a response that is not JSON or not the documented shape', async () => {
+      server.replaceNext('<html>502 from a proxy</html>');
+      await rejects(clientFor().virtualFolders(), 'BAD_GATEWAY', /not JSON/);
+      server.replaceNext(JSON.stringify({ Items: 'none' }));
+      await rejects(drain(clientFor(), tvId(), 'Episode'), 'BAD_GATEWAY', /unexpected shape \(Items: /);
+      server.replaceNext(JSON.stringify([{ Name: 'Shows', Locations: 'D:\\TV' }]));
+      await rejects(clientFor().virtualFolders(), 'BAD_GATEWAY', /VirtualFolders with an unexpected shape/);
+    });
+
     it('maps a multi-episode file to one item per episode sharing its file, through path mappings', async () => {
       const { items } = await drain(clientFor(), tvId(), 'Episode');
       const multi = items.find((i) => i.IndexNumberEnd != null)!;

@@ -38,6 +38,8 @@ export interface FakeMediaBrowser {
   failNext(count: number, status: number): void;
   /** Answer the next N requests only after this delay. */
   slowNext(count: number, delayMs: number): void;
+  /** Answer the next request with this body instead (a proxy's HTML page, a truncated document). */
+  replaceNext(body: string): void;
   /** Find an item by name (for tests that change the library). */
   item(name: string): FakeItem;
   close(): Promise<void>;
@@ -115,6 +117,7 @@ export async function startFakeMediaBrowser(dialect: MediaBrowserDialect, option
   const hasSegments = dialect === 'jellyfin' && options.mediaSegments !== false;
   let failures = { count: 0, status: 500 };
   let slow = { count: 0, delayMs: 0 };
+  let replacement: string | null = null;
   const requests: FakeRequest[] = [];
 
   const server = http.createServer((req, res) => {
@@ -143,6 +146,12 @@ export async function startFakeMediaBrowser(dialect: MediaBrowserDialect, option
       slow.count--;
       const timer = setTimeout(() => send(200, { Items: [], TotalRecordCount: 0, StartIndex: 0 }), slow.delayMs);
       res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    if (replacement !== null) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(replacement);
+      replacement = null;
       return;
     }
     if (failures.count > 0) {
@@ -184,6 +193,7 @@ export async function startFakeMediaBrowser(dialect: MediaBrowserDialect, option
     requests,
     failNext: (count, status) => void (failures = { count, status }),
     slowNext: (count, delayMs) => void (slow = { count, delayMs }),
+    replaceNext: (body) => void (replacement = body),
     item: (name) => {
       const found = library.items.find((i) => i.item.Name === name);
       if (!found) throw new Error(`no fake item named ${name}`);
