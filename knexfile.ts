@@ -5,7 +5,11 @@
  */
 import { loadConfig } from './server/config.js';
 import { knexConfig, targetFrom } from './server/db/knex.js';
+import { acquireOwnerLock } from './server/db/ownerLock.js';
 
 const config = loadConfig();
+const target = targetFrom(config.databaseUrl, config.pgliteDir);
+// The embedded database has one owner: refuse at once while a server (or another command) holds it.
+if (target.kind === 'pglite') acquireOwnerLock(target.dir);
 
-export default knexConfig(targetFrom(config.databaseUrl, config.pgliteDir));
+export default knexConfig(target);

@@ -7,8 +7,8 @@
  */
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import superjson from 'superjson';
 import type { AppRouter } from '../server/router.js';
+import { transformer } from './transformer.js';
 
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;
@@ -35,7 +35,7 @@ export function createRetrovueClient(options: RetrovueClientOptions): RetrovueCl
     links: [
       httpBatchLink({
         url: options.url,
-        transformer: superjson,
+        transformer,
         headers,
         maxItems: options.maxItems ?? 50,
         ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -5,7 +5,8 @@ import type { Knex } from 'knex';
  * The demo library: two shows with seasons and episodes, two movies, several versions of some
  * episodes (one canonical), markers, provider refs, a Plex and a filesystem source with
  * collections and path mappings, and review items in every status.
- * Idempotent: fixed ids and upserts, so running it twice gives the same library.
+ * Idempotent and merging: rows are matched by natural keys (a title's kind, name and year, an asset's
+ * uri, a source's externalId, ...), so it adds to any library, and running it twice changes nothing.
  */
 
 /** A stable UUID (v5 layout) for a demo row, so every run writes the same ids. */
@@ -315,34 +316,101 @@ export async function seed(knex: Knex): Promise<void> {
   ];
 
   await knex.transaction(async (trx) => {
-    const upsert = (table: string, rows: Array<Record<string, unknown>>) => trx(table).insert(rows).onConflict('id').merge();
-    await upsert('titles', titles);
-    await upsert('seasons', seasons);
-    await upsert('episodes', episodes);
-    // Canonical flags are settled after the links exist again, so the one-canonical rule holds throughout.
-    await trx('assets')
-      .whereIn(
-        'id',
-        assets.map((a) => a.id as string),
-      )
-      .update({ canonical: false });
-    await upsert(
+    // Merge by natural keys: a row the library already holds (its own title "Cheers" 1982, a file
+    // at the same uri, the same source) is reused as it is, and the demo rows that hang off it are
+    // re-pointed to its id. Nothing already there is overwritten; running the seed twice is a no-op.
+    const ids = new Map<string, string>();
+    const to = (value: unknown) => (typeof value === 'string' ? (ids.get(value) ?? value) : value);
+    const repoint = (row: Record<string, unknown>, ...columns: string[]) => {
+      for (const column of columns) row[column] = to(row[column]);
+      return row;
+    };
+    const reuse = async (table: string, row: Record<string, unknown>, where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => {
+      const existing = (await where(trx(table)).first('id')) as { id: string } | undefined;
+      if (existing && existing.id !== row.id) {
+        ids.set(row.id as string, existing.id);
+        row.id = existing.id;
+      }
+    };
+    // Every unique key of the table, not only the id: a clash on a natural key is a merge, not an error.
+    const insertNew = (table: string, rows: Array<Record<string, unknown>>) =>
+      rows.length === 0 ? Promise.resolve() : trx(table).insert(rows).onConflict().ignore();
+
+    for (const t of titles)
+      await reuse('titles', t, (q) =>
+        q
+          .where({ kind: t.kind })
+          .whereRaw('lower(name) = lower(?)', [t.name as string])
+          .where('year', t.year as number),
+      );
+    await insertNew('titles', titles);
+    for (const s of seasons) {
+      repoint(s, 'title_id');
+      await reuse('seasons', s, (q) => q.where({ title_id: s.title_id, number: s.number }));
+    }
+    await insertNew('seasons', seasons);
+    for (const e of episodes) {
+      repoint(e, 'title_id', 'season_id');
+      await reuse('episodes', e, (q) =>
+        e.season_id
+          ? q.where({ season_id: e.season_id, number: e.number })
+          : q.where({ title_id: e.title_id }).whereNull('season_id').whereNull('number'),
+      );
+    }
+    await insertNew('episodes', episodes);
+    for (const a of assets) await reuse('assets', a, (q) => q.where({ uri: a.uri }));
+    // New assets arrive non-canonical; one becomes canonical below only where its episode has none.
+    await insertNew(
       'assets',
       assets.map((a) => ({ ...a, canonical: false })),
     );
-    await trx('episode_assets').insert(links).onConflict(['episode_id', 'asset_id']).ignore();
-    await trx('assets')
-      .whereIn(
-        'id',
-        assets.filter((a) => a.canonical).map((a) => a.id as string),
-      )
-      .update({ canonical: true });
-    await upsert('markers', markers);
-    await upsert('provider_refs', refs);
-    await upsert('review_queue', reviews);
-    await upsert('sources', sources);
-    await upsert('source_collections', collections);
-    await upsert('path_mappings', mappings);
+    await insertNew(
+      'episode_assets',
+      links.map((l) => repoint(l, 'episode_id', 'asset_id')),
+    );
+    for (const a of assets.filter((x) => x.canonical)) {
+      const episodeId = links.find((l) => l.asset_id === a.id)?.episode_id;
+      await trx.raw(
+        `UPDATE assets SET canonical = true WHERE id = ? AND NOT canonical AND NOT EXISTS (
+           SELECT 1 FROM episode_assets ea JOIN assets other ON other.id = ea.asset_id
+           WHERE ea.episode_id = ? AND other.canonical)`,
+        [a.id as string, episodeId as string],
+      );
+    }
+    // Markers only on assets that have none yet (a re-run, or the library's own file, keeps its set).
+    const marked = new Set(
+      (
+        await trx('markers')
+          .distinct('asset_id')
+          .whereIn(
+            'asset_id',
+            assets.map((a) => a.id as string),
+          )
+      ).map((r: { asset_id: string }) => r.asset_id),
+    );
+    await insertNew(
+      'markers',
+      markers.map((m) => repoint(m, 'asset_id')).filter((m) => !marked.has(m.asset_id as string)),
+    );
+    await insertNew(
+      'provider_refs',
+      refs.map((r) => repoint(r, 'entity_id', 'title_id', 'episode_id', 'asset_id')),
+    );
+    const reviewed = [];
+    for (const r of reviews.map((x) => repoint(x, 'asset_id')))
+      if (!(await trx('review_queue').where({ asset_id: r.asset_id, reason: r.reason }).first('id'))) reviewed.push(r);
+    await insertNew('review_queue', reviewed);
+    for (const s of sources) await reuse('sources', s, (q) => q.where({ external_id: s.external_id }));
+    await insertNew('sources', sources);
+    for (const c of collections) {
+      repoint(c, 'source_id');
+      await reuse('source_collections', c, (q) => q.where({ source_id: c.source_id, external_id: c.external_id }));
+    }
+    await insertNew('source_collections', collections);
+    await insertNew(
+      'path_mappings',
+      mappings.map((m) => repoint(m, 'collection_id')),
+    );
   });
 }
 

@@ -35,6 +35,14 @@ export function tokenMatches(header: string | undefined, tokens: readonly string
 export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, maxBatchSize = 50 }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // tRPC speaks GET (queries) and POST (mutations); anything else (TRACE, PUT, ...) is 405, not a 500.
+  app.use('/trpc', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'POST') return next();
+    res
+      .status(405)
+      .set('allow', 'GET, POST')
+      .json({ error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not supported; use GET or POST` } });
+  });
   app.use(
     '/trpc',
     createExpressMiddleware({

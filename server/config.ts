@@ -18,6 +18,8 @@ const EnvSchema = z.object({
     .min(1024)
     .default(2 * 1024 * 1024),
   RETROVUE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -30,6 +32,8 @@ export interface AppConfig {
   apiTokens: string[];
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** PostgreSQL only: statement and connection-acquire timeouts (SERVICE_UNAVAILABLE when exceeded). */
+  dbTimeouts: { statementMs: number; acquireMs: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -51,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .filter((t) => t.length > 0),
     maxBodyBytes: e.RETROVUE_MAX_BODY_BYTES,
     shutdownGraceMs: e.RETROVUE_SHUTDOWN_GRACE_MS,
+    dbTimeouts: { statementMs: e.RETROVUE_DB_STATEMENT_TIMEOUT_MS, acquireMs: e.RETROVUE_DB_ACQUIRE_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,6 +10,7 @@ import {
   wrapError,
 } from 'db-errors';
 import { NotFoundError, ValidationError } from 'objection';
+import { redactUrls } from './services/secrets.js';
 
 /** The codes a domain service may raise; the one error map turns them into tRPC errors. */
 export type ServiceErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'UNAUTHORIZED' | 'SERVICE_UNAVAILABLE' | 'BAD_GATEWAY';
@@ -74,10 +75,11 @@ const describe = (constraint: string | undefined, fallback: string): string =>
   (constraint && CONSTRAINT_MESSAGES[constraint]) ?? fallback;
 
 /** SQLSTATE classes meaning the database is unreachable or going away. */
-const UNAVAILABLE_SQLSTATES = /^(08|57P0|53)/;
+// 57014: a statement cancelled by statement_timeout (the database is too slow or stuck to answer in time).
+const UNAVAILABLE_SQLSTATES = /^(08|57P0|53|57014$)/;
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|Timeout acquiring a connection|pool is probably full|PGlite is closed|Client has encountered a connection error|connection.*(closed|ended)|not currently accepting connections|terminating connection/i;
+  /Connection terminated|Query read timeout|^timeout expired$|Timeout acquiring a connection|pool is probably full|PGlite is closed|Client has encountered a connection error|connection.*(closed|ended)|not currently accepting connections|terminating connection/i;
 
 function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -119,9 +121,15 @@ const camelCase = (column: string): string => column.replace(/_([a-z])/g, (_, c:
 
 /** Turns anything thrown inside a procedure into a TRPCError with a caller-safe message. */
 export function toTRPCError(err: unknown): TRPCError {
-  if (err instanceof TRPCError && err.code !== 'INTERNAL_SERVER_ERROR') return err;
+  if (err instanceof TRPCError && err.code !== 'INTERNAL_SERVER_ERROR') return withoutCredentials(err);
   const cause = err instanceof TRPCError && err.cause ? err.cause : err;
-  if (cause instanceof TRPCError) return cause;
+  if (cause instanceof TRPCError) return withoutCredentials(cause);
   const { code, message } = mapError(cause);
-  return new TRPCError({ code, message, cause: cause instanceof Error ? cause : undefined });
+  return new TRPCError({ code, message: redactUrls(message), cause: cause instanceof Error ? cause : undefined });
+}
+
+/** A message may quote a URL a caller configured (a Plex baseUrl); its credentials never go back out. */
+function withoutCredentials(err: TRPCError): TRPCError {
+  const message = redactUrls(err.message);
+  return message === err.message ? err : new TRPCError({ code: err.code, message, cause: err.cause });
 }

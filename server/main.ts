@@ -16,8 +16,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const target = targetFrom(config.databaseUrl, config.pgliteDir);
-  const db = createKnex(target, undefined, log);
-  const [, migrations] = (await db.migrate.latest()) as [number, string[]];
+  const db = createKnex(target, undefined, log, config.dbTimeouts);
+  // Migrations may run longer than a request's statement timeout: on PostgreSQL they get their own connection.
+  const migrator = target.kind === 'postgres' ? createKnex(target, { min: 0, max: 1 }, log) : db;
+  const [, migrations] = (await migrator.migrate.latest()) as [number, string[]];
+  if (migrator !== db) await migrator.destroy();
   log.info({ database: target.kind === 'postgres' ? 'postgres' : `pglite:${config.pgliteDir}`, applied: migrations }, 'migrated');
 
   const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes });

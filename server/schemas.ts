@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactConfig } from './services/secrets.js';
 
 /**
  * The API contract: input validators and the output shapes callers (and the SDK's types) see.
@@ -142,7 +143,8 @@ export const CollectionOut = z.object({
   externalId: z.string(),
   name: z.string(),
   enabled: z.boolean(),
-  config: JsonRecord.nullable(),
+  /** Secret-looking keys (at any depth) removed and URL credentials masked, as for sources. */
+  config: JsonRecord.nullable().transform((config) => (config === null ? null : redactConfig(config).config)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

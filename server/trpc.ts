@@ -1,7 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
-import superjson from 'superjson';
+import { transformer } from '../sdk/transformer.js';
 import { toTRPCError } from './errors.js';
+import { InputProblemError, inputProblem } from './inputGuard.js';
 import type { Logger } from './logger.js';
 import { describeFieldErrors, fieldErrors, type FieldError } from './schemas.js';
 
@@ -21,7 +22,8 @@ function issuesOf(cause: unknown): FieldError[] | undefined {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  // superjson that also carries JSON keys named constructor/prototype (shared with the SDK's link).
+  transformer,
   // Callers see the code, a safe message and per-field errors; never a stack, SQL or secret.
   errorFormatter({ shape, error }) {
     const fieldErrors = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
@@ -74,8 +76,15 @@ const errorBoundary = t.middleware(async ({ ctx, path, type, next }) => {
   throw mapped;
 });
 
+/** Malformed text and runaway nesting are refused before any schema or service sees the input. */
+const inputGuard = t.middleware(async ({ getRawInput, next }) => {
+  const problem = inputProblem(await getRawInput());
+  if (problem) throw new TRPCError({ code: 'BAD_REQUEST', message: 'invalid input', cause: new InputProblemError(problem) });
+  return next();
+});
+
 /** Open to anyone: only `health.check`. */
-export const publicProcedure = t.procedure.use(errorBoundary);
+export const publicProcedure = t.procedure.use(errorBoundary).use(inputGuard);
 
 /** Everything else: needs the API token when one is configured. */
 export const procedure = publicProcedure.use(({ ctx, next }) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
+import { transformer } from '../sdk/transformer.js';
 import { appRouter } from '../server/router.js';
 import { createCallerFactory, type Context } from '../server/trpc.js';
 import { snapshotCounts, truncateAll } from './support/database.js';
@@ -59,7 +60,11 @@ const FIELDS = [
   'raw',
   '__proto__',
   'constructor',
+  'prototype',
 ];
+
+/** Cases per procedure: a few in the default suite, 1,000 in `npm run fuzz` (FUZZ_RUNS). */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 
 const hostileString = fc.oneof(
   fc.string(),
@@ -76,6 +81,10 @@ const hostileString = fc.oneof(
     'ZZZZZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZZZZZZZZZ',
     'eyJzIjoidGl0bGVzIiwiayI6WyJhIiwiYiJdfQ',
     '\u202e\ud83d\ude00\ufeff',
+    'file:///s/\ud800.mkv',
+    '\udc00',
+    'constructor',
+    'prototype',
     'x'.repeat(100_000),
   ),
 );
@@ -100,7 +109,62 @@ const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   ),
 })).value;
 
+/** JSON as stored in externalIds, payload, raw and config, with the keys superjson refuses by default. */
+const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  json: fc.oneof(
+    { depthSize: 'small' },
+    hostileString,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('json'), { maxLength: 3 }),
+    fc.dictionary(
+      fc.oneof(fc.constantFrom('constructor', 'prototype', '__proto__', 'tmdb', 'k\ud800'), fc.string()),
+      tie('json'),
+      {
+        maxKeys: 4,
+      },
+    ),
+  ),
+})).json;
+
+/** A normalized ingest item close enough to valid that the ingest core, not only validation, is exercised. */
+const ingestItem = fc.record(
+  {
+    title: fc.record({
+      kind: fc.constantFrom('movie', 'show', 'x'),
+      name: fc.oneof(fc.constantFrom('Show', 'Movie'), hostileString),
+      year: fc.oneof(fc.constant(1990), hostileNumber, fc.constant(null)),
+      externalIds: hostileJson,
+      providerRefs: fc.array(fc.record({ provider: fc.constantFrom('tmdb', 'tvdb'), key: hostileString, raw: hostileJson }), {
+        maxLength: 2,
+      }),
+    }),
+    season: fc.record({ number: fc.oneof(fc.nat(3), hostileNumber) }),
+    episode: fc.record({ number: fc.oneof(fc.nat(3), hostileNumber), name: hostileString, externalIds: hostileJson }),
+    assets: fc.array(
+      fc.record({
+        uri: fc.oneof(fc.constantFrom('file:///a.mkv', 'file:///b.mkv', 'file:///s/\ud800.mkv'), hostileString),
+        size: fc.oneof(fc.nat(), hostileNumber),
+        durationMs: fc.oneof(fc.nat(100_000), hostileNumber, fc.constant(null)),
+        markers: fc.array(
+          fc.record({
+            kind: fc.constantFrom('intro', ''),
+            startMs: fc.nat(200_000),
+            endMs: fc.nat(200_000),
+            payload: hostileJson,
+          }),
+          { maxLength: 3 },
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+  },
+  { requiredKeys: ['title', 'assets'] },
+);
+
 const hostileInput = fc.oneof(
+  fc.array(ingestItem, { maxLength: 5 }).map((items) => ({ items })),
   fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, maxDepth: 3 }),
   fc.dictionary(fc.constantFrom(...FIELDS), hostileValue, { maxKeys: 8 }),
   fc.array(hostileValue, { maxLength: 1500 }).map((items) => ({ items })),
@@ -111,12 +175,11 @@ function callerFor(): unknown {
   return createCallerFactory(appRouter)(ctx);
 }
 
-async function call(path: string, input: unknown): Promise<{ ok: boolean; error?: TRPCError }> {
+async function call(path: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: TRPCError }> {
   let fn: unknown = callerFor();
   for (const key of path.split('.')) fn = (fn as Record<string, unknown>)[key];
   try {
-    await (fn as (input: unknown) => Promise<unknown>)(input);
-    return { ok: true };
+    return { ok: true, value: await (fn as (input: unknown) => Promise<unknown>)(input) };
   } catch (err) {
     assert.ok(err instanceof TRPCError, `${path} threw a non-tRPC error: ${String(err)}`);
     return { ok: false, error: err };
@@ -124,7 +187,7 @@ async function call(path: string, input: unknown): Promise<{ ok: boolean; error?
 }
 
 describe('hostile input (property-based, every procedure)', function () {
-  this.timeout(300_000);
+  this.timeout(Math.max(300_000, RUNS * 2_000));
 
   it('discovers the whole router', () => {
     assert.ok(procedures.length >= 50, `only ${procedures.length} procedures found`);
@@ -133,11 +196,15 @@ describe('hostile input (property-based, every procedure)', function () {
 
   for (const { path, type } of procedures) {
     it(`${path}: random and adversarial input never gives INTERNAL_SERVER_ERROR, leaks nothing, changes nothing when refused`, async () => {
+      let cases = 0;
       await fc.assert(
         fc.asyncProperty(hostileInput, async (input) => {
+          cases++;
           const before = await snapshotCounts(db());
           const result = await call(path, input);
           if (result.ok) {
+            // What was stored must also go back out: the wire format never refuses a stored value.
+            assert.doesNotThrow(() => transformer.serialize(result.value as never), `${path}: the answer cannot be serialized`);
             if (type === 'mutation') await truncateAll(db());
             return;
           }
@@ -147,8 +214,9 @@ describe('hostile input (property-based, every procedure)', function () {
           assert.doesNotMatch(message, /plex-secret|super-secret/);
           assert.deepEqual(await snapshotCounts(db()), before, `${path} changed the database on a refused call`);
         }),
-        { numRuns: 25, seed: 20261124 },
+        { numRuns: RUNS, seed: 20261124 },
       );
+      assert.ok(cases >= RUNS, `${path}: only ${cases} cases ran`);
     });
   }
 

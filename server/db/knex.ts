@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
+import { acquireOwnerLock } from './ownerLock.js';
 
 /** Where the database lives: a PostgreSQL URL, an embedded PGlite directory, or in-memory PGlite. */
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string } | { kind: 'pglite-memory' };
@@ -87,16 +89,71 @@ function knexLog(logger: DatabaseLogger | undefined): Knex.Config['log'] {
   };
 }
 
-export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig, logger?: DatabaseLogger): Knex.Config {
+/**
+ * How long the service waits on PostgreSQL before answering SERVICE_UNAVAILABLE (RETROVUE_DB_* in the README).
+ * A database that stops answering (hung, SIGSTOPped, a dead network path) must not hang callers.
+ */
+export interface DatabaseTimeouts {
+  /** Server-side `statement_timeout`; the client gives up on a silent server 1 s after it. 0 disables both. */
+  statementMs: number;
+  /** Waiting for a free pool connection, and for a new connection to open. */
+  acquireMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, acquireMs: 3_000 };
+
+interface PgConnection {
+  __knex__disposed?: unknown;
+  connection?: { stream?: { destroy(): void } };
+}
+/** knex's own PostgreSQL dialect (untyped, CommonJS), extended below. */
+const BasePg = createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => {
+  _query(connection: PgConnection, obj: unknown): Promise<unknown>;
+};
+/**
+ * pg's client-side `query_timeout` answers the caller but leaves the connection waiting for a reply that
+ * may never come. Such a connection is closed and dropped from the pool (knex discards disposed ones), so
+ * the next caller opens a fresh one (or fails fast) instead of queueing behind a dead query; the server
+ * cancels the abandoned statement itself (statement_timeout, or the closed socket).
+ */
+class TimedPgClient extends BasePg {
+  override async _query(connection: PgConnection, obj: unknown): Promise<unknown> {
+    try {
+      return await super._query(connection, obj);
+    } catch (err) {
+      if (err instanceof Error && /Query read timeout/.test(err.message)) {
+        connection.__knex__disposed = err;
+        connection.connection?.stream?.destroy();
+      }
+      throw err;
+    }
+  }
+}
+
+export function knexConfig(
+  target: DatabaseTarget,
+  pool?: Knex.PoolConfig,
+  logger?: DatabaseLogger,
+  timeouts: DatabaseTimeouts | null = null,
+): Knex.Config {
   const log = knexLog(logger);
   const common = { migrations: migrationConfig, seeds: seedConfig, ...(log ? { log } : {}) };
   if (target.kind === 'postgres') {
+    const limits =
+      timeouts && timeouts.statementMs > 0
+        ? { statement_timeout: timeouts.statementMs, query_timeout: timeouts.statementMs + 1_000 }
+        : {};
     return {
       ...common,
-      client: 'pg',
-      connection: { connectionString: target.url, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
+      client: TimedPgClient as unknown as typeof Knex.Client,
+      connection: {
+        connectionString: target.url,
+        types: { getTypeParser: pgTypeParser },
+        ...limits,
+        ...(timeouts ? { connectionTimeoutMillis: timeouts.acquireMs, keepAlive: true } : {}),
+      } as Knex.PgConnectionConfig,
       pool: pool ?? { min: 0, max: 10 },
-      acquireConnectionTimeout: 10_000,
+      acquireConnectionTimeout: timeouts?.acquireMs ?? 10_000,
     };
   }
   if (target.kind === 'pglite') fs.mkdirSync(path.dirname(target.dir), { recursive: true });
@@ -108,6 +165,30 @@ export function knexConfig(target: DatabaseTarget, pool?: Knex.PoolConfig, logge
   } as Knex.Config;
 }
 
-export function createKnex(target: DatabaseTarget, pool?: Knex.PoolConfig, logger?: DatabaseLogger): Knex {
-  return knexFactory(knexConfig(target, pool, logger));
+export function createKnex(
+  target: DatabaseTarget,
+  pool?: Knex.PoolConfig,
+  logger?: DatabaseLogger,
+  timeouts: DatabaseTimeouts | null = null,
+): Knex {
+  if (target.kind !== 'pglite') return knexFactory(knexConfig(target, pool, logger, timeouts));
+  // The embedded directory has one owner process: taken here (or refused), given back by destroy().
+  const release = acquireOwnerLock(target.dir);
+  try {
+    const db = knexFactory(knexConfig(target, pool, logger, timeouts));
+    // knex.destroy() is read-only; it ends in client.destroy(), which is not.
+    const client = db.client as { destroy(callback?: unknown): Promise<void> };
+    const destroy = client.destroy.bind(client);
+    client.destroy = async (callback?: unknown) => {
+      try {
+        return await destroy(callback);
+      } finally {
+        release();
+      }
+    };
+    return db;
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../errors.js';
 import { Asset, EpisodeAsset } from '../models/index.js';
+import { assertDurationCoversMarkers } from './assetUpdate.js';
 import { byIdOf } from './crud.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
@@ -34,6 +35,18 @@ export async function registerAsset(db: Knex, input: AssetInput): Promise<{ asse
     const value = input[key as keyof AssetInput];
     if (value !== undefined) row[column] = value;
   }
+  if (input.durationMs != null) {
+    // Re-registering may change the duration: it must still cover the asset's markers.
+    return db.transaction(async (trx) => {
+      const existing = await trx('assets').where({ uri: input.uri }).forUpdate().first('id');
+      if (existing) await assertDurationCoversMarkers(trx, (existing as { id: string }).id, input.durationMs);
+      return upsertAsset(trx, row);
+    });
+  }
+  return upsertAsset(db, row);
+}
+
+async function upsertAsset(db: Knex, row: Record<string, unknown>): Promise<{ asset: Asset; created: boolean }> {
   const [result] = (await db('assets')
     .insert(row)
     .onConflict('uri')
@@ -141,5 +154,6 @@ export const ASSET_INCLUDES = ['episodes', 'episodes.title', 'markers', 'reviews
 
 const assets = byIdOf<Asset>(Asset, 'asset', ASSET_INCLUDES);
 export const getAsset = assets.get;
-export const updateAsset = assets.update;
+// A duration may not shrink below the asset's markers (assetUpdate.ts).
+export { updateAsset } from './assetUpdate.js';
 export const deleteAsset = assets.remove;

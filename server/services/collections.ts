@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
-import { Source, SourceCollection, type JsonObject } from '../models/index.js';
+import { Source, SourceCollection } from '../models/index.js';
 import { adapterFor } from '../sources/registry.js';
 import { byIdOf, type GetRequest } from './crud.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
+import { updateCollection as updateCollectionKeepingSecrets, type UpdateCollectionInput } from './collectionUpdate.js';
+import { claimPlexIdentity } from './sourceIdentity.js';
 import { redactSource } from './sources.js';
 
 export const COLLECTION_INCLUDES = ['source', 'pathMappings'] as const;
@@ -30,16 +32,16 @@ export async function getCollection(db: Knex, request: GetRequest) {
   return { ...json, source: json.source ? redactSource(json.source) : undefined };
 }
 
-export const updateCollection = (
-  db: Knex,
-  input: { id: string; name?: string | undefined; enabled?: boolean | undefined; config?: JsonObject | null | undefined },
-): Promise<SourceCollection> => collections.update(db, input);
+/** Secret-looking config keys are never returned, so a config sent back without them keeps them (collectionUpdate.ts). */
+export const updateCollection = (db: Knex, { id, ...input }: { id: string } & UpdateCollectionInput): Promise<SourceCollection> =>
+  updateCollectionKeepingSecrets(db, id, input);
 
 /** Asks the source for its libraries and upserts them as collections; new ones start disabled. */
 export async function discover(db: Knex, sourceId: string): Promise<SourceCollection[]> {
   const source = await Source.query(db).findById(sourceId);
   if (!source) throw notFound('source', sourceId);
   const found = await adapterFor(source.kind).discover(source.config);
+  if (source.kind === 'plex') await claimPlexIdentity(db, source);
   if (found.length > 0) {
     await db('source_collections')
       .insert(

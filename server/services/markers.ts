@@ -11,9 +11,13 @@ export interface MarkerInput {
   payload?: JsonObject | null | undefined;
 }
 
-/** Locks the asset (shared) and returns its duration, so markers are checked against a stable value. */
-async function assetDuration(trx: Knex.Transaction, assetId: string): Promise<number | null> {
-  const asset = await trx('assets').where({ id: assetId }).forShare().first('duration_ms');
+/**
+ * Locks the asset and returns its duration, so markers are checked against a stable value. A swap of
+ * the whole set locks it exclusively: concurrent swaps then run one after another and the last wins whole.
+ */
+async function assetDuration(trx: Knex.Transaction, assetId: string, exclusive = false): Promise<number | null> {
+  const query = trx('assets').where({ id: assetId });
+  const asset = await (exclusive ? query.forUpdate() : query.forShare()).first('duration_ms');
   if (!asset) throw notFound('asset', assetId);
   return (asset as { duration_ms: number | null }).duration_ms;
 }
@@ -45,7 +49,7 @@ export async function updateMarker(db: Knex, id: string, patch: Partial<MarkerIn
 /** Swaps all of an asset's markers for a new set, atomically: either all are replaced or none. */
 export async function replaceMarkers(db: Knex, assetId: string, markers: MarkerInput[]): Promise<Marker[]> {
   return db.transaction(async (trx) => {
-    const durationMs = await assetDuration(trx, assetId);
+    const durationMs = await assetDuration(trx, assetId, true);
     markers.forEach((m, i) => checkMarker(m, durationMs, `markers.${i}`));
     await trx('markers').where({ asset_id: assetId }).delete();
     if (markers.length === 0) return [];

@@ -6,6 +6,7 @@ import { adapterFor, type SourceKindName } from '../sources/registry.js';
 import { byIdOf, type GetRequest } from './crud.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 import { mergeConfig, redactConfig } from './secrets.js';
+import { assertFoldersUnclaimed, assertPlexServerUnclaimed, plexExternalId, plexMachineIdentifier } from './sourceIdentity.js';
 
 /** A source as callers see it: config without secrets, and the names of the secrets it holds. */
 export function redactSource<T extends { config?: JsonObject | null }>(
@@ -50,14 +51,21 @@ export const getSource = async (db: Knex, request: GetRequest): Promise<Redacted
 export const deleteSource = sources.remove;
 
 export async function createSource(db: Knex, input: CreateSourceInput): Promise<RedactedSource> {
-  return redacted(
-    await Source.query(db).insertAndFetch({
+  const config = validConfig(input.kind, input.config);
+  // Asked before the transaction: a slow Plex must not hold a database connection.
+  const machineIdentifier = input.kind === 'plex' ? await plexMachineIdentifier(config) : null;
+  const source = await db.transaction(async (trx) => {
+    if (input.kind === 'filesystem') await assertFoldersUnclaimed(trx, config);
+    if (machineIdentifier) await assertPlexServerUnclaimed(trx, machineIdentifier);
+    const derived = machineIdentifier ? plexExternalId(machineIdentifier) : `${input.kind}:${randomUUID()}`;
+    return Source.query(trx).insertAndFetch({
       kind: input.kind,
       name: input.name,
-      externalId: input.externalId ?? `${input.kind}:${randomUUID()}`,
-      config: validConfig(input.kind, input.config),
-    }),
-  );
+      externalId: input.externalId ?? derived,
+      config,
+    });
+  });
+  return redacted(source);
 }
 
 export interface UpdateSourceInput {
@@ -78,6 +86,7 @@ export async function updateSource(db: Knex, { id, ...input }: UpdateSourceInput
     if (input.name !== undefined) patch.name = input.name;
     if (input.externalId !== undefined) patch.externalId = input.externalId;
     if (input.config !== undefined) patch.config = validConfig(source.kind, mergeConfig(source.config, input.config));
+    if (patch.config && source.kind === 'filesystem') await assertFoldersUnclaimed(trx, patch.config, id);
     if (Object.keys(patch).length === 0) return source;
     return source.$query(trx).patchAndFetch(patch);
   });
