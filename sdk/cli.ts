@@ -142,6 +142,14 @@ program
     if (removedAssets.length) print(removedAssets);
   });
 
+program
+  .command('parse <path...>')
+  .description('how the folder scanner reads these paths (kind, show/title, numbers, reason); touches nothing')
+  .action(async (paths: string[]) => {
+    const { items } = await api().ingest.parsePaths.query({ paths });
+    print(items.map(({ providerIds, ...item }) => ({ ...item, ...(providerIds && { ids: JSON.stringify(providerIds) }) })));
+  });
+
 const reviews = program.command('reviews').description('the review queue');
 reviews
   .command('list')

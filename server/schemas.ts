@@ -253,6 +253,10 @@ export const IngestReportOut = z.object({
       markersDropped: z.record(z.string(), z.number()),
     })
     .optional(),
+  /** Files a folder scan left out as extras (trailers, samples, featurettes...). */
+  extras: z.number().default(0),
+  /** The first 100 things the operator should know (a malformed NFO, an unreadable folder). */
+  notices: z.array(z.string()).default([]),
 });
 
 const FieldErrorOut = z.object({ path: z.string(), message: z.string() });

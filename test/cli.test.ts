@@ -32,7 +32,7 @@ describe('operator CLI (npx retrovue)', function () {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-cli-'));
     fs.mkdirSync(path.join(root, 'Cheers', 'Season 01'), { recursive: true });
     fs.copyFileSync(path.join(FIXTURES, 'h264-aac-3s.mkv'), path.join(root, 'Cheers', 'Season 01', 'Cheers - S01E01.mkv'));
-    fs.copyFileSync(path.join(FIXTURES, 'h264-aac-2s.mp4'), path.join(root, 'mystery.mp4'));
+    fs.copyFileSync(path.join(FIXTURES, 'h264-aac-2s.mp4'), path.join(root, '0f3c9a77be1d4e2f9a6b5c8d7e1f2a3b.mp4'));
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -54,6 +54,23 @@ describe('operator CLI (npx retrovue)', function () {
     assert.equal(pending.length, 1);
     const rejected = await retrovue('reviews', 'reject', pending[0]!.id);
     assert.match(rejected.stdout, /"status": "rejected"/);
+  });
+
+  it('parse shows how the folder scanner reads paths', async () => {
+    const out = await retrovue(
+      'parse',
+      'Show/Season 01/Show - S01E02-E03.mkv',
+      'Movie (2020)/Movie (2020)-trailer.mkv',
+      'notes.txt',
+    );
+    assert.equal(out.code, 0, out.stderr);
+    const items = JSON.parse(out.stdout) as Array<{ kind: string; show?: string; episodeEnd?: number; reason?: string }>;
+    assert.deepEqual(
+      items.map((i) => i.kind),
+      ['episode', 'extra', 'ignored'],
+    );
+    assert.deepEqual([items[0]!.show, items[0]!.episodeEnd], ['Show', 3]);
+    assert.match(items[2]!.reason!, /notes\.txt: not a video file/);
   });
 
   it('prints one clear line and exits non-zero on errors', async () => {

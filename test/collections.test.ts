@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
+import { folder } from './support/folders.js';
 import { client, db } from './support/harness.js';
 
 describe('collections', () => {
@@ -103,7 +104,7 @@ describe('collections', () => {
     const source = await client().sources.create.mutate({
       kind: 'filesystem',
       name: 'NAS',
-      config: { paths: ['/mnt/tv', '/mnt/movies'] },
+      config: { paths: [folder('tv'), folder('movies')] },
     });
     const found = await client().collections.discover.mutate({ sourceId: source.id });
     assert.deepEqual(

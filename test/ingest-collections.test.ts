@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseMediaPath } from '../server/sources/filesystem/adapter.js';
+import { partGroupKey } from '../server/sources/filesystem/catalogItems.js';
 import { probeFile } from '../server/sources/filesystem/probe.js';
 import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
 import { client, db } from './support/harness.js';
+import { loadCases, mismatches, type NamingCase } from './support/namingCases.js';
 import type { RouterInputs } from '../sdk/index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures', 'media');
@@ -219,7 +222,7 @@ describe('ingest.collection: filesystem', () => {
     place('mpeg4-noaudio-2s.avi', 'Alien (1979)/Alien (1979).avi');
     place('not-a-video.mkv', 'Cheers/Season 01/Cheers - S01E03.mkv');
     place('truncated.mkv', 'Cheers/Season 02/Cheers - S02E01.mkv');
-    place('h264-aac-2s.mp4', 'random clip.mp4');
+    place('h264-aac-2s.mp4', 'c329b27187d44a94b4a25b21502db552.mp4');
     place('h264-aac-2s.mp4', '.hidden/Cheers - S09E09.mp4');
     fs.writeFileSync(path.join(root, 'notes.txt'), 'not media');
   });
@@ -290,49 +293,180 @@ describe('media probe and name parsing', () => {
   });
 
   it('parses the library layouts, case-insensitively', () => {
-    assert.deepEqual(parseMediaPath('Show/Season 01/Show - S01E02 - Name.mkv'), {
+    const read = (p: string) => {
+      const { path: _path, ...rest } = parseMediaPath(p);
+      return rest;
+    };
+    assert.deepEqual(read('Show/Season 01/Show - S01E02 - Name.mkv'), {
       kind: 'episode',
       show: 'Show',
-      year: null,
       season: 1,
       episode: 2,
-      name: 'Name',
+      episodeTitle: 'Name',
     });
-    assert.deepEqual(parseMediaPath('Show.S01E02.mkv'), {
-      kind: 'episode',
-      show: 'Show',
-      year: null,
-      season: 1,
-      episode: 2,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('the.office.s02e10.mkv'), {
-      kind: 'episode',
-      show: 'the office',
-      year: null,
-      season: 2,
-      episode: 10,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('Show (2008) - S01E01.mkv'), {
-      kind: 'episode',
-      show: 'Show',
-      year: 2008,
-      season: 1,
-      episode: 1,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('Show/Season 3/s03e04.mkv'), {
-      kind: 'episode',
-      show: 'Show',
-      year: null,
-      season: 3,
-      episode: 4,
-      name: null,
-    });
-    assert.deepEqual(parseMediaPath('Movie (1999)/Movie (1999).mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
-    assert.deepEqual(parseMediaPath('Movie (1999)/movie.mkv'), { kind: 'movie', name: 'Movie', year: 1999 });
-    assert.equal(parseMediaPath('random clip.mp4'), null);
-    assert.equal(parseMediaPath('Season 01/S01E01.mkv'), null);
+    assert.deepEqual(read('Show.S01E02.mkv'), { kind: 'episode', show: 'Show', season: 1, episode: 2 });
+    assert.deepEqual(read('the.office.s02e10.mkv'), { kind: 'episode', show: 'the office', season: 2, episode: 10 });
+    assert.deepEqual(read('Show (2008) - S01E01.mkv'), { kind: 'episode', show: 'Show', year: 2008, season: 1, episode: 1 });
+    assert.deepEqual(read('Show/Season 3/s03e04.mkv'), { kind: 'episode', show: 'Show', season: 3, episode: 4 });
+    assert.deepEqual(read('Movie (1999)/Movie (1999).mkv'), { kind: 'movie', title: 'Movie', year: 1999 });
+    assert.deepEqual(read('Movie (1999)/movie.mkv'), { kind: 'movie', title: 'Movie', year: 1999 });
+    // A name alone is a movie without a year; a name that says nothing, or an episode without a show, is not.
+    assert.deepEqual(read('random clip.mp4'), { kind: 'movie', title: 'random clip' });
+    assert.equal(parseMediaPath('c329b27187d44a94b4a25b21502db552.mp4').kind, 'unknown');
+    assert.equal(parseMediaPath('Season 01/S01E01.mkv').kind, 'unknown');
+  });
+});
+
+describe('ingest.collection: folders named as people name them', function () {
+  this.timeout(120_000);
+  let root: string;
+  const link = (rel: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.linkSync(path.join(FIXTURES, 'h264-aac-2s.mp4'), path.join(root, rel));
+  };
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'retrovue-naming-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const uriOf = (rel: string) => pathToFileURL(path.join(root, rel)).href;
+
+  it('catalogues a tree built from the naming cases as the cases say, extras out, junk in review', async () => {
+    // Up to three cases of each subcategory that the parser reads right: the scan must agree.
+    const perSub = new Map<string, NamingCase[]>();
+    for (const c of loadCases()) {
+      const list = perSub.get(c.subcategory) ?? [];
+      if (list.length < 3 && mismatches(c, parseMediaPath(c.path)).length === 0 && !c.path.includes('\\')) list.push(c);
+      perSub.set(c.subcategory, list);
+    }
+    const chosen = [...perSub.values()].flat();
+    for (const c of chosen) link(c.path);
+    // Parts of one version (`cd1`, `cd2` side by side): the first is catalogued, later ones wait for a person.
+    const firstParts = new Map<string, number>();
+    for (const c of chosen) {
+      const p = parseMediaPath(c.path);
+      const key = partGroupKey(path.dirname(c.path), p);
+      if (key) firstParts.set(key, Math.min(firstParts.get(key) ?? Infinity, p.part!));
+    }
+    const laterPart = (c: NamingCase) => {
+      const p = parseMediaPath(c.path);
+      const key = partGroupKey(path.dirname(c.path), p);
+      return key !== null && p.part! > firstParts.get(key)!;
+    };
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(job.state, 'done', job.error?.message);
+    const extras = chosen.filter((c) => c.expect.kind === 'extra');
+    assert.equal(job.report!.extras, extras.length, 'extras are counted');
+
+    const assets = new Map((await client().assets.list.query({ limit: 500 })).items.map((a) => [a.uri, a]));
+    const pending = (await client().reviews.list.query({ status: 'pending', limit: 500 })).items;
+    for (const c of chosen) {
+      const asset = assets.get(uriOf(c.path));
+      if (c.expect.kind === 'extra') {
+        assert.equal(asset, undefined, `${c.path}: an extra is not catalogued`);
+        continue;
+      }
+      assert.ok(asset, `${c.path}: stored`);
+      const got = await client().assets.get.query({ id: asset.id, include: ['episodes', 'episodes.title'] });
+      if (c.expect.kind === 'none' || laterPart(c)) {
+        assert.deepEqual(got.episodes, [], `${c.path}: junk is not catalogued`);
+        const review = pending.find((r) => r.assetId === asset.id);
+        assert.ok(review?.reason.includes(path.basename(c.path)), `${c.path}: queued, the reason names the file`);
+        continue;
+      }
+      assert.ok(got.episodes!.length > 0, `${c.path}: linked`);
+      const [episode] = [...got.episodes!].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
+      const title = episode!.title!;
+      assert.equal(title.kind, c.expect.kind === 'movie' ? 'movie' : 'show', c.path);
+      const expectedName = c.expect.kind === 'movie' ? c.expect.name : c.expect.show;
+      if (expectedName !== undefined) {
+        const parsed = parseMediaPath(c.path);
+        assert.equal(title.name, parsed.title ?? parsed.show, `${c.path}: the title as parsed`);
+      }
+      if (c.expect.kind === 'episode') {
+        if (c.expect.airDate) assert.equal((episode!.externalIds as { airDate?: string }).airDate, c.expect.airDate, c.path);
+        else if (c.expect.episode !== undefined) assert.equal(episode!.number, c.expect.episode, c.path);
+        if (c.expect.episodeEnd !== undefined)
+          assert.equal(
+            got.episodes!.length,
+            c.expect.episodeEnd - (c.expect.episode ?? 0) + 1,
+            `${c.path}: one asset, every episode it holds`,
+          );
+        if (c.expect.season !== undefined) {
+          const season = await client().seasons.get.query({ id: episode!.seasonId! });
+          assert.equal(season.number, c.expect.season, c.path);
+        }
+      }
+    }
+  });
+
+  it('reads NFO sidecars over names, reports a malformed one, and queues later parts', async () => {
+    link('The Office/Season 01/office.s01e01.mkv');
+    fs.writeFileSync(
+      path.join(root, 'The Office/tvshow.nfo'),
+      '<tvshow><title>The Office (US)</title><year>2005</year><uniqueid type="tvdb">73244</uniqueid></tvshow>',
+    );
+    fs.writeFileSync(
+      path.join(root, 'The Office/Season 01/office.s01e01.nfo'),
+      '<episodedetails><title>Pilot</title><season>1</season><episode>1</episode><aired>2005-03-24</aired></episodedetails>',
+    );
+    link('Alien (1979)/Alien (1979).mkv');
+    fs.writeFileSync(path.join(root, 'Alien (1979)/movie.nfo'), '<movie><title>Alien</movie>');
+    link('Heat (1995)/Heat (1995) - cd1.mkv');
+    link('Heat (1995)/Heat (1995) - cd2.mkv');
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });
+    const job = await client().ingest.collection.mutate({ collectionId: collection.id });
+    const report = job.report!;
+    assert.match(report.notices.join('\n'), /Alien \(1979\)\/movie\.nfo: malformed XML.*file name was used/);
+
+    const titles = (await client().titles.list.query({})).items.map((t) => [t.kind, t.name, t.year]);
+    assert.deepEqual(titles, [
+      ['movie', 'Alien', 1979],
+      ['movie', 'Heat', 1995],
+      ['show', 'The Office (US)', 2005],
+    ]);
+    const ref = await client().providerRefs.find.query({ provider: 'tvdb', providerKey: '73244' });
+    assert.equal(ref.entityType, 'title');
+    const office = (await client().titles.list.query({ search: 'Office' })).items[0]!;
+    const [pilot] = (await client().episodes.list.query({ titleId: office.id })).items;
+    assert.deepEqual([pilot!.name, (pilot!.externalIds as { airDate?: string }).airDate], ['Pilot', '2005-03-24']);
+    const reasons = (await client().reviews.list.query({ status: 'pending' })).items.map((r) => r.reason);
+    assert.ok(
+      reasons.some((r) => /Heat \(1995\) - cd2\.mkv: part 2 of/.test(r)),
+      reasons.join('\n'),
+    );
+
+    // Editing an NFO alone makes its video be read again.
+    const later = new Date(Date.now() + 5000);
+    fs.writeFileSync(
+      path.join(root, 'The Office/Season 01/office.s01e01.nfo'),
+      '<episodedetails><title>Pilot (Extended)</title><season>1</season><episode>1</episode></episodedetails>',
+    );
+    fs.utimesSync(path.join(root, 'The Office/Season 01/office.s01e01.nfo'), later, later);
+    const again = await client().ingest.collection.mutate({ collectionId: collection.id });
+    assert.equal(again.report!.items, 1);
+    assert.equal((await client().episodes.get.query({ id: pilot!.id })).name, 'Pilot (Extended)');
+  });
+
+  it('a missing or emptied root fails the ingest and reports nothing removed', async () => {
+    link('Alien (1979)/Alien (1979).mkv');
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });
+    await client().ingest.collection.mutate({ collectionId: collection.id });
+    const before = await snapshotCounts(db());
+
+    // Unmounted: the mount point is left behind, empty.
+    fs.rmSync(path.join(root, 'Alien (1979)'), { recursive: true });
+    const emptied = await expectError(client().ingest.collection.mutate({ collectionId: collection.id }), 'SERVICE_UNAVAILABLE');
+    assert.match(emptied.message, /is empty while 1 of its files are catalogued; nothing was changed/);
+    // Gone altogether.
+    fs.rmSync(root, { recursive: true });
+    const missing = await expectError(client().ingest.collection.mutate({ collectionId: collection.id }), 'SERVICE_UNAVAILABLE');
+    assert.match(
+      missing.message,
+      new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist; nothing was changed`),
+    );
+    assert.deepEqual(await snapshotCounts(db()), before);
+    fs.mkdirSync(root);
   });
 });

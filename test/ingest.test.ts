@@ -157,6 +157,7 @@ describe('ingest.items', () => {
       assert.equal(report.queuedForReview, 1);
       const [review] = (await client().reviews.list.query({ status: 'pending' })).items;
       assert.equal(review!.confidence, 0.5);
+      assert.match(review!.reason, /nodur\.mkv/, 'the reason names its file');
       assert.match(review!.reason, /missing duration/);
       assert.match(review!.reason, /suggested episode [0-9a-f-]{36}/);
       assert.equal((await client().assets.list.query({ unlinked: true })).items.length, 1);
@@ -224,6 +225,46 @@ describe('ingest.items', () => {
     await expectRefusedUnchanged(
       () => client().ingest.items.mutate({ items: library(), collectionId: '00000000-0000-4000-8000-000000000000' }),
       'NOT_FOUND',
+    );
+  });
+});
+
+describe('ingest.parsePaths', () => {
+  it('reads paths as the folder scanner would, in input order, touching nothing', async () => {
+    const before = await snapshotCounts(db());
+    const { items } = await client().ingest.parsePaths.query({
+      paths: [
+        'Show/Season 02/Show - S02E03E04 - Two Parter.mkv',
+        '/mnt/movies/The Matrix (1999) {tmdb-603}/The.Matrix.1999.1080p.BluRay.x264-GRP.mkv',
+        'Movie (2020)/Movie (2020)-trailer.mkv',
+        'Movie (2020)/movie.nfo',
+        'c329b27187d44a94b4a25b21502db552.mkv',
+      ],
+    });
+    assert.deepEqual(
+      items.map((i) => i.kind),
+      ['episode', 'movie', 'extra', 'ignored', 'unknown'],
+    );
+    assert.deepEqual(items[0], {
+      path: 'Show/Season 02/Show - S02E03E04 - Two Parter.mkv',
+      kind: 'episode',
+      show: 'Show',
+      season: 2,
+      episode: 3,
+      episodeEnd: 4,
+      episodeTitle: 'Two Parter',
+    });
+    assert.deepEqual([items[1]!.title, items[1]!.year, items[1]!.providerIds], ['The Matrix', 1999, { tmdb: '603' }]);
+    assert.match(items[4]!.reason!, /c329b27187d44a94b4a25b21502db552\.mkv/);
+    assert.deepEqual(await snapshotCounts(db()), before);
+  });
+
+  it('refuses an empty list, blank paths and more than 500 paths', async () => {
+    await expectError(client().ingest.parsePaths.query({ paths: [] }), 'BAD_REQUEST');
+    await expectError(client().ingest.parsePaths.query({ paths: [' '] }), 'BAD_REQUEST');
+    await expectError(
+      client().ingest.parsePaths.query({ paths: Array.from({ length: 501 }, (_, i) => `${i}.mkv`) }),
+      'BAD_REQUEST',
     );
   });
 });

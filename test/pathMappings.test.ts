@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
+import { folder } from './support/folders.js';
 import { client } from './support/harness.js';
 
 describe('pathMappings', () => {
   const collection = async () => {
-    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['/srv'] } });
+    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [folder('srv')] } });
     const [c] = await client().collections.discover.mutate({ sourceId: source.id });
     return c!;
   };

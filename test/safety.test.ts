@@ -10,6 +10,7 @@ import { seed as seedDemo } from '../seeds/01_demo_library.js';
 import { libraryTables, snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { makeAsset } from './support/factories.js';
+import { folder } from './support/folders.js';
 import { baseUrl, client, db, listen, testLogger } from './support/harness.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -65,7 +66,11 @@ describe('data safety', function () {
       assert.deepEqual(show.externalIds, RISKY);
       assert.deepEqual((await c.episodes.list.query({ titleId: show.id })).items[0]!.externalIds, RISKY);
 
-      const source = await c.sources.create.mutate({ kind: 'filesystem', name: 'Risky folder', config: { paths: ['/risky'] } });
+      const source = await c.sources.create.mutate({
+        kind: 'filesystem',
+        name: 'Risky folder',
+        config: { paths: [folder('risky')] },
+      });
       await db()('source_collections').insert({
         source_id: source.id,
         external_id: '/risky',
@@ -235,7 +240,7 @@ describe('data safety', function () {
     });
 
     it('secret-looking keys in a collection config are never returned, and an update keeps them', async () => {
-      const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['/c'] } });
+      const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [folder('c')] } });
       const config = { apiKey: 'k-secret', nested: { password: 'p-secret', keep: 1 }, url: 'http://u:pw-secret@h/x' };
       const [row] = await db()('source_collections')
         .insert({ source_id: source.id, external_id: '/c', name: 'C', config: JSON.stringify(config) })
@@ -339,16 +344,20 @@ describe('data safety: seeds, sources, upgrades', function () {
     const first = await client().sources.create.mutate({
       kind: 'filesystem',
       name: 'NAS',
-      config: { paths: ['/mnt/tv', '/mnt/kids'] },
+      config: { paths: [folder('tv'), folder('kids')] },
     });
     const error = await expectRefusedUnchanged(
-      () => client().sources.create.mutate({ kind: 'filesystem', name: 'Again', config: { paths: ['/mnt/tv/'] } }),
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'Again', config: { paths: [`${folder('tv')}/`] } }),
       'CONFLICT',
     );
-    assert.match(error.message, new RegExp(`/mnt/tv is already the source "NAS" \\(${first.id}\\)`));
-    const other = await client().sources.create.mutate({ kind: 'filesystem', name: 'Other', config: { paths: ['/mnt/movies'] } });
+    assert.match(error.message, new RegExp(`${folder('tv')} is already the source "NAS" \\(${first.id}\\)`));
+    const other = await client().sources.create.mutate({
+      kind: 'filesystem',
+      name: 'Other',
+      config: { paths: [folder('movies')] },
+    });
     await expectRefusedUnchanged(
-      () => client().sources.update.mutate({ id: other.id, kind: 'filesystem', config: { paths: ['/mnt/kids'] } }),
+      () => client().sources.update.mutate({ id: other.id, kind: 'filesystem', config: { paths: [folder('kids')] } }),
       'CONFLICT',
     );
   });

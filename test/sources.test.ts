@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
+import { folder, missingFolder, plainFile } from './support/folders.js';
 import { baseUrl, client, db } from './support/harness.js';
 
 describe('sources', () => {
@@ -62,15 +63,34 @@ describe('sources', () => {
     );
     // @ts-expect-error not a source kind
     await expectRefusedUnchanged(() => client().sources.create.mutate({ kind: 'ftp', name: 'F', config: {} }), 'BAD_REQUEST');
-    await client().sources.create.mutate({ kind: 'filesystem', name: 'F', externalId: 'nas', config: { paths: ['/mnt/tv'] } });
+    await client().sources.create.mutate({ kind: 'filesystem', name: 'F', externalId: 'nas', config: { paths: [folder('tv')] } });
     await expectRefusedUnchanged(
-      () => client().sources.create.mutate({ kind: 'filesystem', name: 'G', externalId: 'nas', config: { paths: ['/x'] } }),
+      () =>
+        client().sources.create.mutate({ kind: 'filesystem', name: 'G', externalId: 'nas', config: { paths: [folder('x')] } }),
       'CONFLICT',
     );
   });
 
+  it('refuses a folder source whose folder does not exist, or is a file, and stores nothing', async () => {
+    const missing = missingFolder('not-mounted');
+    const error = await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [folder('tv'), missing] } }),
+      'BAD_REQUEST',
+    );
+    assert.match(error.message, /config\.paths\.1: .*not-mounted does not exist/);
+    await expectRefusedUnchanged(
+      () => client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [plainFile('a-file')] } }),
+      'BAD_REQUEST',
+    );
+    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [folder('tv')] } });
+    await expectRefusedUnchanged(
+      () => client().sources.update.mutate({ id: source.id, kind: 'filesystem', config: { paths: [missing] } }),
+      'BAD_REQUEST',
+    );
+  });
+
   it('takes config per kind: a wrong one does not compile, and update refuses another kind', async () => {
-    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: ['/mnt/tv'] } });
+    const source = await client().sources.create.mutate({ kind: 'filesystem', name: 'F', config: { paths: [folder('tv')] } });
     await expectRefusedUnchanged(
       () =>
         client().sources.create.mutate({
@@ -92,7 +112,7 @@ describe('sources', () => {
     const source = await client().sources.create.mutate({
       kind: 'filesystem',
       name: 'F',
-      config: { paths: ['/mnt/tv', '/mnt/movies'] },
+      config: { paths: [folder('tv'), folder('movies')] },
     });
     await client().collections.discover.mutate({ sourceId: source.id });
     await client().sources.delete.mutate({ id: source.id });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../domain/items.js';
 import { Id, IngestItemsOut, IngestJobOut } from '../schemas.js';
 import { getJob, runCollectionIngest, startCollectionIngest } from '../services/ingest/jobs.js';
+import { ParsePathsInput, ParsePathsOut, parsePaths } from '../services/ingest/parsePaths.js';
 import { pushItems } from '../services/ingest/pushItems.js';
 import { procedure, router } from '../trpc.js';
 
@@ -37,4 +38,10 @@ export const ingestRouter = router({
     .input(z.strictObject({ jobId: Id }))
     .output(IngestJobOut)
     .query(({ input }) => getJob(input.jobId)),
+
+  /** How the folder scanner would read these paths (up to 500), touching nothing. */
+  parsePaths: procedure
+    .input(ParsePathsInput)
+    .output(ParsePathsOut)
+    .query(({ input }) => parsePaths(input)),
 });

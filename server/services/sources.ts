@@ -16,7 +16,13 @@ export function redactSource<T extends { config?: JsonObject | null }>(
   return { ...source, config, secretKeys };
 }
 
-const validConfig = (kind: string, config: JsonObject): JsonObject => adapterFor(kind).parseConfig(config);
+/** The config to store: well-formed for its kind, and true of the world (a folder source's paths exist). */
+async function validConfig(kind: string, config: JsonObject): Promise<JsonObject> {
+  const adapter = adapterFor(kind);
+  const parsed = adapter.parseConfig(config);
+  await adapter.verifyConfig(parsed);
+  return parsed;
+}
 
 export interface CreateSourceInput {
   kind: SourceKindName;
@@ -51,7 +57,7 @@ export const getSource = async (db: Knex, request: GetRequest): Promise<Redacted
 export const deleteSource = sources.remove;
 
 export async function createSource(db: Knex, input: CreateSourceInput): Promise<RedactedSource> {
-  const config = validConfig(input.kind, input.config);
+  const config = await validConfig(input.kind, input.config);
   // Asked before the transaction: a slow Plex must not hold a database connection.
   const machineIdentifier = input.kind === 'plex' ? await plexMachineIdentifier(config) : null;
   const source = await db.transaction(async (trx) => {
@@ -85,7 +91,7 @@ export async function updateSource(db: Knex, { id, ...input }: UpdateSourceInput
     const patch: Partial<Pick<Source, 'name' | 'externalId' | 'config'>> = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.externalId !== undefined) patch.externalId = input.externalId;
-    if (input.config !== undefined) patch.config = validConfig(source.kind, mergeConfig(source.config, input.config));
+    if (input.config !== undefined) patch.config = await validConfig(source.kind, mergeConfig(source.config, input.config));
     if (patch.config && source.kind === 'filesystem') await assertFoldersUnclaimed(trx, patch.config, id);
     if (Object.keys(patch).length === 0) return source;
     return source.$query(trx).patchAndFetch(patch);

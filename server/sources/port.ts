@@ -26,6 +26,8 @@ export interface SourceAdapter<Config> {
   discover(config: Config): Promise<DiscoveredCollection[]>;
   /** Every item of one collection, in batches. Items it can tell are unchanged are skipped, not yielded. */
   pull(input: PullInput<Config>): AsyncIterable<PullBatch>;
+  /** Checks a config against the world before it is stored (a folder that exists); throws BAD_REQUEST naming the field. */
+  verify?(config: Config): Promise<void>;
 }
 
 /** A config as `sources.update` takes it: every key may be left out, a secret may be null. */
@@ -91,6 +93,10 @@ export interface PullBatch {
   rejected?: Array<{ sourceKey: string; reason: string }>;
   /** What the pull has cost so far (cumulative; the last batch's counts are reported). */
   cost?: PullCost;
+  /** Files seen and deliberately left out of the catalogue as extras (trailers, samples, featurettes...). */
+  extras?: number;
+  /** Things the operator should know that are not item errors (a malformed NFO, an unreadable folder). */
+  notices?: string[];
 }
 
 /** A pull's cost at its source and what it could not use. */

@@ -34,6 +34,8 @@ export interface RegisteredAdapter {
   /** The config to store, or BAD_REQUEST naming the fields that are wrong. */
   parseConfig(config: unknown): JsonObject;
   discover(config: unknown): Promise<DiscoveredCollection[]>;
+  /** Checks a parsed config against the world (a folder that exists), or BAD_REQUEST. */
+  verifyConfig(config: unknown): Promise<void>;
   pull(input: PullInput<unknown>): AsyncIterable<PullBatch>;
 }
 
@@ -49,6 +51,7 @@ function register<Config>(kind: SourceKindName, adapter: SourceAdapter<Config>):
     versions: adapter.versions,
     parseConfig: (config) => parse(config) as JsonObject,
     discover: (config) => adapter.discover(parse(config)),
+    verifyConfig: async (config) => adapter.verify?.(parse(config)),
     pull: (input) => adapter.pull({ ...input, config: parse(input.config) }),
   };
 }

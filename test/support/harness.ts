@@ -48,7 +48,9 @@ export const mochaHooks = {
   async beforeEach() {
     await truncateAll(db());
   },
-  async afterAll() {
+  async afterAll(this: Mocha.Context) {
+    // Dropping the scratch database waits for the server's own sessions, as long as creating it can.
+    this.timeout(120_000);
     if (!harness) return;
     await new Promise<void>((resolve) => harness!.server.close(() => resolve()));
     await harness.database.drop();

@@ -58,6 +58,10 @@ export interface IngestReport {
   rejectedItems: Array<{ sourceKey: string | null; reason: string }>;
   /** What the source pull cost and dropped (a Plex collection ingest). */
   source?: PullCost;
+  /** Files a collection pull left out of the catalogue as extras (trailers, samples, featurettes...). */
+  extras: number;
+  /** The first 100 things a pull wants the operator to know (a malformed NFO, an unreadable folder). */
+  notices: string[];
 }
 
 /**
@@ -72,6 +76,8 @@ export interface CollectionPull {
   skippedKeys: string[];
   /** When given, removals are looked for only under these key prefixes (what changed or vanished), not the whole collection. */
   scopes?: string[];
+  extras: number;
+  notices: string[];
 }
 
 export interface IngestProgress {
@@ -105,6 +111,8 @@ export function emptyReport(): IngestReport {
     removedAssets: [],
     rejected: 0,
     rejectedItems: [],
+    extras: 0,
+    notices: [],
   };
 }
 
@@ -650,6 +658,18 @@ async function syncMarkers(
   report.rowsWritten += deleted + fresh.length;
 }
 
+/** A review reason names its file (the last segment of the asset's uri), so a person knows which one it is. */
+function namingFile(uri: string, reason: string): string {
+  const last = uri.split(/[\\/]/).pop() ?? uri;
+  let file = last;
+  try {
+    file = decodeURIComponent(last);
+  } catch {
+    // not percent-encoded: keep it as it is
+  }
+  return !file || reason.includes(file) ? reason : `${file}: ${reason}`;
+}
+
 /**
  * Weak items' assets go to the review queue with their reasons. An asset already linked by a person,
  * or already reviewed for the same reason (in any state), is not queued again.
@@ -667,7 +687,11 @@ async function enqueueReviews(
   };
   const entries = distinctBy(
     weak.flatMap((c) =>
-      c.item.assets.map((a) => ({ assetId: assetIds.get(a.uri)!, reason: reasonOf(c), confidence: c.confidence })),
+      c.item.assets.map((a) => ({
+        assetId: assetIds.get(a.uri)!,
+        reason: namingFile(a.uri, reasonOf(c)),
+        confidence: c.confidence,
+      })),
     ),
     (e) => e.assetId,
   );
@@ -789,6 +813,8 @@ export class IngestRun {
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;
+      this.report.extras = pull.extras;
+      this.report.notices = pull.notices.slice(0, MAX_LISTED);
     }
     return this.totals();
   }

@@ -38,6 +38,8 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
     keyPrefix: collectionKeyPrefix(collection.id),
     seenKeys: [],
     skippedKeys: [],
+    extras: 0,
+    notices: [],
   };
   const versions = await storedVersions(db, adapter.provider, adapter.versions, collection.id);
   const batches = adapter.pull({
@@ -58,6 +60,8 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
       ingest.reject(
         batch.rejected.map((r) => ({ index: -1, sourceKey: r.sourceKey, errors: [{ path: '', message: r.reason }] })),
       );
+    pull.extras += batch.extras ?? 0;
+    pull.notices.push(...(batch.notices ?? []));
     // Keys of refused items count as seen too: the source still has them, they are not removed.
     for (const item of batch.items) pull.seenKeys.push(...assetKeys(item, pull.provider, pull.keyPrefix));
     const { valid, rejected } = validateItems(batch.items, index);

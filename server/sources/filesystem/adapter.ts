@@ -1,88 +1,77 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { IngestItem } from '../../domain/items.js';
+import type { IngestAssetItem, IngestItem } from '../../domain/items.js';
 import { collectionKey } from '../../domain/keys.js';
+import { ServiceError } from '../../errors.js';
 import { joinVersion, type PullBatch, type PullInput, type SourceAdapter } from '../port.js';
+import { itemsForFile, partGroupKey } from './catalogItems.js';
 import { FilesystemSourceConfig } from './config.js';
+import { applyNfo, parseNfo, type NfoResult, type Sidecars } from './naming/nfo.js';
+import { parseMediaPath, type ParsedPath } from './naming/parsePath.js';
+import { VIDEO_EXTENSIONS } from './naming/vocabulary.js';
 import { probeFile, type ProbeResult } from './probe.js';
 
-export const VIDEO_EXTENSIONS = new Set([
-  '.mkv',
-  '.mp4',
-  '.m4v',
-  '.avi',
-  '.mov',
-  '.mpg',
-  '.mpeg',
-  '.ts',
-  '.m2ts',
-  '.wmv',
-  '.webm',
-  '.flv',
-  '.vob',
-  '.ogv',
-]);
+export { parseMediaPath, VIDEO_EXTENSIONS };
 
-export type ParsedPath =
-  | { kind: 'episode'; show: string; year: number | null; season: number; episode: number; name: string | null }
-  | { kind: 'movie'; name: string; year: number };
-
-const clean = (s: string) =>
-  s
-    .replace(/[._]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .replace(/^[\s-]+|[\s-]+$/g, '')
-    .trim();
-
-function splitYear(name: string): { name: string; year: number | null } {
-  const match = /^(.*?)[\s.(\[]*((?:19|20)\d{2})[)\]]?\s*$/.exec(name);
-  return match && clean(match[1]!) ? { name: clean(match[1]!), year: Number(match[2]) } : { name: clean(name), year: null };
+/** One folder of the walk: its video files and NFO sidecars, by name. */
+interface Folder {
+  dir: string;
+  videos: string[];
+  nfos: Set<string>;
 }
 
-const EPISODE = /^(?<show>.*?)[\s._-]*\bS(?<season>\d{1,2})[\s._-]*E(?<episode>\d{1,3})\b(?:[\s._-]+(?<name>.+))?$/i;
-const MOVIE = /^(?<name>.+?)[\s._]*\((?<year>(?:19|20)\d{2})\)/;
+/** The most an NFO may weigh: tinyMediaManager's are a few kB; anything larger is not one. */
+const MAX_NFO_BYTES = 1_000_000;
 
 /**
- * Reads a title from a path relative to the collection root:
- * `Show/Season 01/Show - S01E02 - Name.mkv`, `Show.S01E02.mkv`, `Show (2008) - S01E01.mkv`,
- * `Movie (1999)/Movie (1999).mkv`. Case-insensitive. Null when the name says nothing usable.
+ * The collection's folder, checked before anything is read: a missing, unreadable or unmounted
+ * root fails the ingest (nothing is reported removed), instead of looking like an emptied library.
  */
-export function parseMediaPath(relativePath: string): ParsedPath | null {
-  const parts = relativePath.split(/[\\/]+/).filter(Boolean);
-  const base = path.parse(parts[parts.length - 1] ?? '').name;
-  const episode = EPISODE.exec(base);
-  if (episode?.groups) {
-    // The show is named in the file, else by the top folder (`Show/Season 01/S01E02.mkv`).
-    const fromFile = clean(episode.groups.show ?? '');
-    const showSource = fromFile || (parts.length > 1 && !/^season\s*\d+$/i.test(parts[0]!) ? parts[0]! : '');
-    if (!showSource) return null;
-    const { name: show, year } = splitYear(showSource);
-    const name = episode.groups.name ? clean(episode.groups.name) || null : null;
-    return { kind: 'episode', show, year, season: Number(episode.groups.season), episode: Number(episode.groups.episode), name };
+async function checkRoot(root: string, knownFiles: number): Promise<void> {
+  const unavailable = (why: string) =>
+    new ServiceError('SERVICE_UNAVAILABLE', `the collection's folder ${root} ${why}; nothing was changed (is the disk mounted?)`);
+  let entries: string[];
+  try {
+    const stat = await fs.stat(root);
+    if (!stat.isDirectory()) throw unavailable('is not a folder');
+    entries = await fs.readdir(root);
+  } catch (err) {
+    if (err instanceof ServiceError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw unavailable(
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot be read'
+          : `cannot be read (${code})`,
+    );
   }
-  const movie = MOVIE.exec(base) ?? (parts.length > 1 ? MOVIE.exec(parts[parts.length - 2]!) : null);
-  if (movie?.groups) return { kind: 'movie', name: clean(movie.groups.name!), year: Number(movie.groups.year) };
-  return null;
+  // An unmounted disk often leaves its mount point behind, empty.
+  if (entries.length === 0 && knownFiles > 0) throw unavailable(`is empty while ${knownFiles} of its files are catalogued`);
 }
 
-/** Every video file under `root`, skipping hidden files and folders, in a stable order. */
-export async function* walkVideos(root: string): AsyncGenerator<string> {
-  let entries: import('node:fs').Dirent[];
+/**
+ * Every folder under `root` with its video files, in a stable order (files before subfolders, so
+ * the parts of one version arrive together), skipping hidden files and folders. A subfolder that
+ * cannot be read is reported through `unreadable`, so its files are not taken for removed.
+ */
+export async function* walkFolders(root: string, unreadable: (dir: string) => void): AsyncGenerator<Folder> {
+  let entries: Dirent[];
   try {
     entries = await fs.readdir(root, { withFileTypes: true });
   } catch {
-    return; // a folder that vanished mid-walk, or unreadable: its files count as gone
+    unreadable(root);
+    return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const full = path.join(root, entry.name);
-    if (entry.isDirectory()) yield* walkVideos(full);
-    else if (entry.isFile() && VIDEO_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) yield full;
-  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const visible = entries.filter((e) => !e.name.startsWith('.'));
+  const videos = visible.filter((e) => e.isFile() && VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase())).map((e) => e.name);
+  const nfos = new Set(visible.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.nfo')).map((e) => e.name));
+  if (videos.length) yield { dir: root, videos, nfos };
+  for (const entry of visible) if (entry.isDirectory()) yield* walkFolders(path.join(root, entry.name), unreadable);
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -99,77 +88,206 @@ async function safeProbe(file: string): Promise<ProbeResult | null> {
   }
 }
 
-function itemFor(
-  file: string,
-  rel: string,
-  key: string,
-  stat: { size: number; mtimeMs: number },
-  probe: ProbeResult | null,
-  hash: string | null,
-): IngestItem {
-  const parsed = parseMediaPath(rel);
-  const asset = {
-    uri: pathToFileURL(file).href,
-    size: stat.size,
+/** Reads NFO files once per scan (tvshow.nfo serves every episode below it). */
+class NfoReader {
+  private readonly cache = new Map<string, Promise<{ result: NfoResult; mtimeMs: number } | null>>();
+
+  read(file: string, kind: 'show' | 'episode' | 'movie') {
+    const key = `${kind}:${file}`;
+    let hit = this.cache.get(key);
+    if (!hit) {
+      hit = (async () => {
+        const stat = await fs.stat(file).catch(() => null);
+        if (!stat?.isFile()) return null;
+        if (stat.size > MAX_NFO_BYTES)
+          return { result: { ok: false as const, reason: 'too large to be an NFO' }, mtimeMs: stat.mtimeMs };
+        const content = await fs.readFile(file, 'utf8').catch(() => null);
+        if (content === null) return { result: { ok: false as const, reason: 'cannot be read' }, mtimeMs: stat.mtimeMs };
+        return { result: parseNfo(content, kind), mtimeMs: stat.mtimeMs };
+      })();
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+interface Sidecar {
+  result: NfoResult;
+  file: string;
+  mtimeMs: number;
+}
+
+/** The NFOs that speak for one video: `<name>.nfo` or `movie.nfo` beside it, `tvshow.nfo` in the show's folder. */
+async function sidecarsFor(root: string, folder: Folder, video: string, parsed: ParsedPath, nfo: NfoReader) {
+  const found: { show?: Sidecar; episode?: Sidecar; movie?: Sidecar } = {};
+  const stemNfo = `${path.parse(video).name}.nfo`;
+  const own = [...folder.nfos].find((n) => n.toLowerCase() === stemNfo.toLowerCase());
+  const load = async (file: string, kind: 'show' | 'episode' | 'movie') => {
+    const got = await nfo.read(file, kind);
+    return got ? { ...got, file } : undefined;
+  };
+  if (parsed.kind === 'movie' || parsed.kind === 'unknown') {
+    const movieNfo = [...folder.nfos].find((n) => n.toLowerCase() === 'movie.nfo');
+    const file = own ?? movieNfo;
+    // An unknown file's own NFO may say it is an episode: read it as one when it holds <episodedetails>.
+    if (file) found.movie = await load(path.join(folder.dir, file), 'movie');
+    if (parsed.kind === 'unknown' && own) found.episode = await load(path.join(folder.dir, own), 'episode');
+  }
+  if (parsed.kind === 'episode' || parsed.kind === 'unknown') {
+    if (own && parsed.kind === 'episode') found.episode = await load(path.join(folder.dir, own), 'episode');
+    // tvshow.nfo: in this folder or one above it (a season folder's parent), never above the root.
+    for (let dir = folder.dir; ; dir = path.dirname(dir)) {
+      const show = await load(path.join(dir, 'tvshow.nfo'), 'show');
+      if (show) {
+        found.show = show;
+        break;
+      }
+      if (path.relative(root, dir) === '' || path.dirname(dir) === dir) break;
+    }
+  }
+  return found;
+}
+
+interface ScannedFile {
+  file: string;
+  rel: string;
+  key: string;
+  size: number;
+  mtimeMs: number;
+  parsed: ParsedPath;
+  sidecars: { show?: Sidecar; episode?: Sidecar; movie?: Sidecar };
+}
+
+function assetFor(scanned: ScannedFile, probe: ProbeResult | null, hash: string | null): IngestAssetItem {
+  return {
+    uri: pathToFileURL(scanned.file).href,
+    size: scanned.size,
     durationMs: probe?.durationMs ?? null,
     videoCodec: probe?.videoCodec ?? null,
     audioCodec: probe?.audioCodec ?? null,
-    container: probe?.container ?? (path.extname(file).slice(1).toLowerCase() || null),
+    container: probe?.container ?? (path.extname(scanned.file).slice(1).toLowerCase() || null),
     hashSha256: hash,
     canonical: true,
-    providerRefs: [{ provider: 'filesystem', key, raw: { size: stat.size, mtimeMs: Math.round(stat.mtimeMs) } }],
+    providerRefs: [{ provider: 'filesystem', key: scanned.key, raw: { size: scanned.size, mtimeMs: scanned.mtimeMs } }],
   };
-  const review = !probe
-    ? { review: { reason: 'the media probe could not read this file', confidence: 0.5 } }
-    : probe.damaged
-      ? { review: { reason: 'the file looks damaged (truncated or malformed)', confidence: 0.5 } }
-      : {};
-  if (!parsed) return { assets: [asset], ...review };
-  if (parsed.kind === 'movie') {
-    return {
-      title: { kind: 'movie', name: parsed.name, year: parsed.year },
-      episode: { number: null, name: parsed.name },
-      assets: [asset],
-      ...review,
-    };
-  }
-  return {
-    title: { kind: 'show', name: parsed.show, year: parsed.year },
-    season: { number: parsed.season },
-    episode: { number: parsed.episode, name: parsed.name },
-    assets: [asset],
-    ...review,
-  };
+}
+
+/** The scanner's own doubt about a file, naming it: the probe failed, or the file is damaged. */
+function probeDoubt(rel: string, probe: ProbeResult | null): IngestItem['review'] | undefined {
+  if (!probe) return { reason: `${rel}: the media probe could not read this file`, confidence: 0.5 };
+  if (probe.damaged) return { reason: `${rel}: the file looks damaged (truncated or malformed)`, confidence: 0.5 };
+  return undefined;
 }
 
 const BATCH_SIZE = 100;
 
 /**
- * Walks the collection's folder. Files whose size and mtime are unchanged since the last scan
- * are not probed again (only named as skipped, so they count as present); new and changed files
- * are probed (and hashed when the source asks for it).
+ * Walks the collection's folder. Files whose size and mtime (and their NFOs' mtimes) are unchanged
+ * since the last scan are not probed again (only named as skipped, so they count as present); new
+ * and changed files are parsed (name and NFO sidecars), probed, and hashed when the source asks.
+ * Extras (trailers, samples, featurettes...) are counted, never catalogued.
  */
 async function* pullFolder({ config, collection, storedVersions }: PullInput<FilesystemSourceConfig>): AsyncGenerator<PullBatch> {
   const root = typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
-  let batch: PullBatch = { items: [], skippedKeys: [] };
-  for await (const file of walkVideos(root)) {
-    const rel = path.relative(root, file).split(path.sep).join('/');
-    const key = collectionKey(collection.id, rel);
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat) continue;
-    if (storedVersions.get(key) === joinVersion(stat.size, Math.round(stat.mtimeMs))) {
-      batch.skippedKeys!.push(key);
-    } else {
-      const probe = await safeProbe(file);
-      const hash = config.hash ? await sha256File(file) : null;
-      batch.items.push(itemFor(file, rel, key, stat, probe, hash));
-    }
-    if (batch.items.length >= BATCH_SIZE || batch.skippedKeys!.length >= 10 * BATCH_SIZE) {
+  await checkRoot(root, storedVersions.size);
+  const nfo = new NfoReader();
+  let batch: PullBatch = { items: [], skippedKeys: [], extras: 0, notices: [] };
+  const flush = function* (force: boolean): Generator<PullBatch> {
+    const size = batch.items.length + batch.skippedKeys!.length / 10;
+    if (
+      size >= BATCH_SIZE ||
+      (force && (batch.items.length || batch.skippedKeys!.length || batch.extras || batch.notices!.length))
+    ) {
       yield batch;
-      batch = { items: [], skippedKeys: [] };
+      batch = { items: [], skippedKeys: [], extras: 0, notices: [] };
     }
+  };
+  const unreadable: string[] = [];
+  for await (const folder of walkFolders(root, (dir) => unreadable.push(dir))) {
+    const changed: ScannedFile[] = [];
+    for (const video of folder.videos) {
+      const file = path.join(folder.dir, video);
+      const rel = path.relative(root, file).split(path.sep).join('/');
+      const parsed = parseMediaPath(rel);
+      if (parsed.kind === 'extra') {
+        batch.extras!++;
+        continue;
+      }
+      if (parsed.kind === 'ignored') continue;
+      const stat = await fs.stat(file).catch(() => null);
+      if (!stat) continue;
+      const sidecars = await sidecarsFor(root, folder, video, parsed, nfo);
+      // An edited NFO makes its video "changed": the newest of their mtimes is the stored version.
+      const mtimeMs = Math.round(Math.max(stat.mtimeMs, ...Object.values(sidecars).map((s) => s?.mtimeMs ?? 0)));
+      const key = collectionKey(collection.id, rel);
+      if (storedVersions.get(key) === joinVersion(stat.size, mtimeMs)) batch.skippedKeys!.push(key);
+      else changed.push({ file, rel, key, size: stat.size, mtimeMs, parsed, sidecars });
+    }
+    await addFolderItems(changed, config, batch);
+    yield* flush(false);
   }
-  if (batch.items.length || batch.skippedKeys!.length) yield batch;
+  // Files under a folder that could not be read are still there as far as anyone knows.
+  for (const dir of unreadable) {
+    const rel = path.relative(root, dir).split(path.sep).join('/');
+    const prefix = collectionKey(collection.id, rel ? `${rel}/` : '');
+    for (const key of storedVersions.keys()) if (key.startsWith(prefix)) batch.skippedKeys!.push(key);
+    batch.notices!.push(`${rel || '.'}: the folder could not be read; its files were left as they were`);
+  }
+  yield* flush(true);
+}
+
+/**
+ * One folder's changed files as items: NFOs applied, parts (`cd1`, `cd2`) gathered into one
+ * version made of parts when the ingest core supports them, each probed.
+ */
+async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConfig, batch: PullBatch): Promise<void> {
+  const groups = new Map<string, ScannedFile[]>();
+  for (const scanned of files) {
+    const names: Record<string, string> = {};
+    const sidecars: Sidecars = {};
+    for (const kind of ['show', 'episode', 'movie'] as const) {
+      const s = scanned.sidecars[kind];
+      if (s) {
+        sidecars[kind] = s.result;
+        names[kind] = s.file;
+      }
+    }
+    const applied = applyNfo(scanned.parsed, sidecars, names);
+    scanned.parsed = applied.parsed;
+    batch.notices!.push(...applied.problems);
+    const group = partGroupKey(path.dirname(scanned.file), scanned.parsed) ?? scanned.key;
+    groups.set(group, [...(groups.get(group) ?? []), scanned]);
+    (scanned as ScannedFile & { episodeIds?: object }).episodeIds = applied.episodeIds;
+  }
+  for (const members of groups.values()) {
+    members.sort((a, b) => (a.parsed.part ?? 0) - (b.parsed.part ?? 0));
+    const [first, ...rest] = members;
+    const assets: IngestAssetItem[] = [];
+    const doubts: NonNullable<IngestItem['review']>[] = [];
+    for (const scanned of members) {
+      const probe = await safeProbe(scanned.file);
+      const hash = config.hash ? await sha256File(scanned.file) : null;
+      assets.push(assetFor(scanned, probe, hash));
+      const doubt = probeDoubt(scanned.rel, probe);
+      if (doubt) doubts.push(doubt);
+    }
+    const review = doubts[0];
+    const episodeIds = (first as ScannedFile & { episodeIds?: Record<string, string> }).episodeIds;
+    batch.items.push(
+      ...itemsForFile(first!.parsed, assets[0]!, { ...(review && { review }), ...(episodeIds && { episodeIds }) }),
+    );
+    // Until versions made of parts reach the ingest core, later parts are queued for a person
+    // rather than catalogued as alternative versions of the title (which they are not).
+    rest.forEach((scanned, i) =>
+      batch.items.push({
+        assets: [assets[i + 1]!],
+        review: {
+          reason: `${scanned.rel}: part ${scanned.parsed.part} of ${first!.rel}; multi-part versions are not catalogued yet`,
+          confidence: 0.5,
+        },
+      }),
+    );
+  }
 }
 
 export const filesystemAdapter = {
@@ -181,6 +299,18 @@ export const filesystemAdapter = {
   /** One collection per configured folder. */
   async discover(config: FilesystemSourceConfig) {
     return config.paths.map((p) => ({ externalId: p, name: path.basename(p) || p, config: { path: p } }));
+  },
+
+  /** Every configured folder must exist and be readable: a typo or an unmounted disk is refused up front. */
+  async verify(config) {
+    for (const [i, p] of config.paths.entries()) {
+      const stat = await fs.stat(p).catch(() => null);
+      if (!stat) throw new ServiceError('BAD_REQUEST', `config.paths.${i}: ${p} does not exist on this server`);
+      if (!stat.isDirectory()) throw new ServiceError('BAD_REQUEST', `config.paths.${i}: ${p} is not a folder`);
+      await fs.access(p, fs.constants.R_OK | fs.constants.X_OK).catch(() => {
+        throw new ServiceError('BAD_REQUEST', `config.paths.${i}: ${p} cannot be read by this server`);
+      });
+    }
   },
 
   pull: pullFolder,
