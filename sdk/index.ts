@@ -1,6 +1,8 @@
 /**
- * The typed client for the Retrovue library service. Types come from the server's router:
- * every procedure, input and output is checked at compile time.
+ * The typed client for the Retrovue library service (`@retrovue/sdk`). Types come from the
+ * server's router: every procedure, input and output is checked at compile time. In this
+ * repository they are read from server/router.ts; the published package carries them as plain
+ * TypeScript (see sdk/tools/build.ts).
  *
  *   const client = createRetrovueClient({ url: 'http://127.0.0.1:3000/trpc', token });
  *   const { items } = await client.titles.list.query({ kind: 'show' });

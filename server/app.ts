@@ -1,8 +1,13 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express, type Request } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from './logger.js';
+import { openApiDocument } from './openapi.js';
+import { restRouter } from './rest.js';
 import { appRouter } from './router.js';
 import type { Context } from './trpc.js';
 
@@ -35,6 +40,12 @@ export function tokenMatches(header: string | undefined, tokens: readonly string
 export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, maxBatchSize = 50 }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  const createContext = (req: Request): Context => ({
+    db,
+    log,
+    requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID(),
+    authorized: tokenMatches(req.headers.authorization, apiTokens),
+  });
   // tRPC speaks GET (queries) and POST (mutations); anything else (TRACE, PUT, ...) is 405, not a 500.
   app.use('/trpc', (req, res, next) => {
     if (req.method === 'GET' || req.method === 'POST') return next();
@@ -49,16 +60,56 @@ export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, 
       router: appRouter,
       maxBodySize: maxBodyBytes,
       maxBatchSize,
-      createContext: ({ req }: { req: Request }): Context => ({
-        db,
-        log,
-        requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID(),
-        authorized: tokenMatches(req.headers.authorization, apiTokens),
-      }),
+      createContext: ({ req }: { req: Request }) => createContext(req),
     }),
   );
+  app.use('/api', restRouter({ router: appRouter, createContext, maxBodyBytes }));
+  let document: object | undefined; // built on first request: it walks every schema once
+  app.get('/openapi.json', (_req, res) => {
+    document ??= openApiDocument(appRouter, apiVersion());
+    res.json(document);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  app.use('/docs/assets', express.static(swaggerUiDir(), { index: false, maxAge: '1h' }));
   app.get('/', (_req, res) => {
-    res.json({ service: 'retrovue-library', api: '/trpc', health: '/trpc/health.check' });
+    res.json({
+      service: 'retrovue-library',
+      api: '/trpc',
+      rest: '/api',
+      openapi: '/openapi.json',
+      docs: '/docs',
+      health: '/trpc/health.check',
+    });
   });
   return app;
 }
+
+/** The API's version is the SDK's (sdk/package.json), whose major moves on a breaking change. */
+function apiVersion(): string {
+  // From server/ when run from sources, from dist/server/ when compiled.
+  for (const up of [['..'], ['..', '..']]) {
+    const file = path.resolve(import.meta.dirname, ...up, 'sdk', 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return '0.0.0';
+}
+
+/** Swagger UI's static files, served from its npm package (no CDN). */
+const swaggerUiDir = (): string => path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Retrovue library API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });</script>
+</body>
+</html>
+`;

@@ -144,7 +144,10 @@ export const CollectionOut = z.object({
   name: z.string(),
   enabled: z.boolean(),
   /** Secret-looking keys (at any depth) removed and URL credentials masked, as for sources. */
-  config: JsonRecord.nullable().transform((config) => (config === null ? null : redactConfig(config).config)),
+  // The pipe states the redacted shape, so the OpenAPI document and the API snapshot can describe it.
+  config: JsonRecord.nullable()
+    .transform((config) => (config === null ? null : redactConfig(config).config))
+    .pipe(JsonRecord.nullable()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
