@@ -165,6 +165,30 @@ assets
     );
   });
 
+/** `30d`, `12h`, `45m` or `90s` -> milliseconds. */
+function parseAge(age: string): number {
+  const match = /^(\d+)\s*([dhms])$/.exec(age.trim());
+  if (!match) throw new Error(`--older-than must be like 30d, 12h, 45m or 90s (got "${age}")`);
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[match[2] as 'd' | 'h' | 'm' | 's'];
+  return Number(match[1]) * unit;
+}
+
+assets
+  .command('purge-missing')
+  .description('delete assets missing from their source for longer than --older-than (with links, markers, refs)')
+  .requiredOption('--older-than <age>', 'e.g. 30d, 12h')
+  .option('--dry-run', 'list what would be deleted, delete nothing')
+  .action(async (o: { olderThan: string; dryRun?: boolean }) => {
+    const olderThan = new Date(Date.now() - parseAge(o.olderThan));
+    const result = await api().assets.purgeMissing.mutate({ olderThan, dryRun: Boolean(o.dryRun) });
+    output(result, () =>
+      [
+        `${result.dryRun ? 'would purge' : 'purged'} ${result.purged} missing asset(s)`,
+        ...result.assets.map((a) => `  ${a.uri} (missing since ${a.missingSince.toISOString()})`),
+      ].join('\n'),
+    );
+  });
+
 // ---- sources ----
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

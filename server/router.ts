@@ -1,10 +1,12 @@
 import { assetsRouter } from './routers/assets.js';
+import { catalogRouter } from './routers/catalog.js';
 import { collectionsRouter } from './routers/collections.js';
 import { episodesRouter } from './routers/episodes.js';
 import { healthRouter } from './routers/health.js';
 import { ingestRouter } from './routers/ingest.js';
 import { markersRouter } from './routers/markers.js';
 import { pathMappingsRouter } from './routers/pathMappings.js';
+import { playoutRouter } from './routers/playout.js';
 import { providerRefsRouter } from './routers/providerRefs.js';
 import { reviewsRouter } from './routers/reviews.js';
 import { seasonsRouter } from './routers/seasons.js';
@@ -25,6 +27,8 @@ export const appRouter = router({
   pathMappings: pathMappingsRouter,
   providerRefs: providerRefsRouter,
   ingest: ingestRouter,
+  catalog: catalogRouter,
+  playout: playoutRouter,
 });
 
 export type AppRouter = typeof appRouter;

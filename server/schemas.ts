@@ -8,7 +8,7 @@ import { redactConfig } from './services/secrets.js';
  */
 
 export * from './domain/fields.js';
-import { EntityType, JsonRecord, TitleKind } from './domain/fields.js';
+import { EntityType, Id, JsonRecord, Name, NonNegativeInt, TitleKind } from './domain/fields.js';
 import { ADAPTERS, SOURCE_KINDS, type SourceKindName } from './sources/registry.js';
 
 const Timestamp = z.date();
@@ -57,12 +57,23 @@ export function sourceUpdateInput<S extends z.ZodRawShape>(shape: S) {
 
 // ---- outputs ----
 
+const MetadataOut = {
+  genres: z.array(z.string()),
+  contentRating: z.string().nullable(),
+  summary: z.string().nullable(),
+  originallyAvailableAt: z.string().nullable(),
+  studio: z.string().nullable(),
+  /** Fields a person edited: the sync leaves them as they are. */
+  lockedFields: z.array(z.string()),
+};
+
 export const TitleOut = z.object({
   id: z.string(),
   kind: TitleKind,
   name: z.string(),
   year: z.number().nullable(),
   externalIds: JsonRecord.nullable(),
+  ...MetadataOut,
   createdAt: Timestamp,
 });
 
@@ -80,6 +91,7 @@ export const EpisodeOut = z.object({
   number: z.number().nullable(),
   name: z.string().nullable(),
   externalIds: JsonRecord.nullable(),
+  ...MetadataOut,
   createdAt: Timestamp,
 });
 
@@ -94,6 +106,8 @@ export const AssetOut = z.object({
   hashSha256: z.string().nullable(),
   discoveredAt: Timestamp,
   canonical: z.boolean(),
+  /** When the file disappeared from its source; null while present. A missing asset is never offered for playout. */
+  missingSince: Timestamp.nullable(),
 });
 
 export const MarkerOut = z.object({
@@ -182,6 +196,8 @@ export const SeasonGraph = SeasonOut.extend({
 });
 
 export const TitleGraph = TitleOut.extend({
+  /** Whether the title's files are still at their source (`allFilesMissing`: nothing left to play). */
+  availability: z.object({ files: z.number(), missingFiles: z.number(), allFilesMissing: z.boolean() }).optional(),
   seasons: z.array(SeasonGraph).optional(),
   episodes: z.array(EpisodeGraph).optional(),
   providerRefs: z.array(ProviderRefOut).optional(),
@@ -279,4 +295,194 @@ export const IngestJobOut = z.object({
   progress: z.object({ itemsDone: z.number(), batchesDone: z.number() }),
   report: IngestReportOut.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
+// ---- catalog (programming queries) and playout ----
+
+/** An episode number or range: `5`, `2..10`, `3..` (from 3 on), `..4` (up to 4). */
+export const EpisodeRange = z.union([
+  NonNegativeInt,
+  z
+    .string()
+    .trim()
+    .regex(/^\d{0,9}\.\.\d{0,9}$/, 'must be a number or a range like 2..10')
+    .refine((r) => r !== '..', 'a range needs at least one end'),
+]);
+const IncludeExclude = z.strictObject({
+  include: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+  exclude: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+});
+const Year = z.number().int().min(1800).max(9999);
+
+export const CatalogFilter = {
+  kind: TitleKind.optional(),
+  titleIds: z.array(Id).max(500).optional(),
+  /** Title names, compared ignoring case. */
+  titleNames: z.array(Name).max(100).optional(),
+  seasons: z.array(NonNegativeInt).max(100).optional(),
+  episodes: z.array(EpisodeRange).max(50).optional(),
+  minDurationMs: NonNegativeInt.optional(),
+  maxDurationMs: NonNegativeInt.optional(),
+  genres: IncludeExclude.optional(),
+  contentRatings: IncludeExclude.optional(),
+  minYear: Year.optional(),
+  maxYear: Year.optional(),
+  sourceId: Id.optional(),
+  collectionId: Id.optional(),
+  /** Only items whose canonical version has a marker of this kind (e.g. `avail`). */
+  hasMarkerKind: z.string().trim().min(1).max(50).optional(),
+  /** Only what playout can play now (default): a canonical version, present, with a duration. */
+  playableOnly: z.boolean().default(true),
+};
+
+export const CatalogQueryInput = z
+  .strictObject({
+    ...CatalogFilter,
+    order: z.enum(['broadcast', 'random']).default('broadcast'),
+    /** With `order: 'random'`: the same seed gives the same order. */
+    seed: z.number().int().min(0).max(2_147_483_647).optional(),
+    /** Count the whole pool with the first page (default). It costs a pass over the pool: skip it when not needed. */
+    withTotal: z.boolean().default(true),
+    ...PageInput,
+  })
+  .refine((i) => i.minDurationMs === undefined || i.maxDurationMs === undefined || i.minDurationMs <= i.maxDurationMs, {
+    message: 'minDurationMs must not exceed maxDurationMs',
+    path: ['minDurationMs'],
+  })
+  .refine((i) => i.minYear === undefined || i.maxYear === undefined || i.minYear <= i.maxYear, {
+    message: 'minYear must not exceed maxYear',
+    path: ['minYear'],
+  })
+  .refine((i) => i.order !== 'random' || i.seed !== undefined, { message: 'random order needs a seed', path: ['seed'] });
+export type CatalogQueryInput = z.output<typeof CatalogQueryInput>;
+
+export const CatalogRow = z.object({
+  episodeId: z.string(),
+  titleId: z.string(),
+  kind: TitleKind,
+  titleName: z.string(),
+  seasonNumber: z.number().nullable(),
+  episodeNumber: z.number().nullable(),
+  episodeName: z.string().nullable(),
+  /** The canonical version (null when there is none). */
+  assetId: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  contentRating: z.string().nullable(),
+  genres: z.array(z.string()),
+  year: z.number().nullable(),
+  playable: z.boolean(),
+});
+export type CatalogRow = z.infer<typeof CatalogRow>;
+
+export const CatalogPage = z.object({
+  items: z.array(CatalogRow),
+  nextCursor: z.string().nullable(),
+  /** How many items match the filter in all (computed with the first page, carried by the cursor); null with `withTotal: false`. */
+  total: z.number().nullable(),
+});
+
+export const CatalogStepInput = z.strictObject({
+  episodeId: Id,
+  /** Season 0 and episodes outside seasons are specials: skipped unless asked for. */
+  includeSpecials: z.boolean().default(false),
+  /** Past the last episode, start again from the first. */
+  wrap: z.boolean().default(false),
+  /** Skip episodes playout could not play now (default). */
+  playableOnly: z.boolean().default(true),
+});
+
+export const CatalogStep = z.object({ item: CatalogRow.nullable(), wrapped: z.boolean() });
+
+export const SearchInput = z.strictObject({
+  q: z.string().trim().min(1).max(255),
+  /** What to search: title names, episode names, or both (default). */
+  in: z.enum(['titles', 'episodes', 'all']).default('all'),
+  kind: TitleKind.optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+});
+
+export const SearchHit = z.object({
+  type: z.enum(['title', 'episode']),
+  id: z.string(),
+  titleId: z.string(),
+  kind: TitleKind,
+  titleName: z.string(),
+  seasonNumber: z.number().nullable(),
+  episodeNumber: z.number().nullable(),
+  episodeName: z.string().nullable(),
+  /** Trigram word similarity in [0, 1]; best first. */
+  score: z.number(),
+});
+
+/** What `playout.get` can look an item up by. */
+export const PlayoutRef = z.union([
+  z.strictObject({ episodeId: Id }),
+  z.strictObject({ uri: z.string().trim().min(1).max(4096) }),
+  z.strictObject({ provider: z.string().trim().min(1).max(50), key: z.string().min(1).max(1000) }),
+  /** `<show-slug>.s01e02` or `<movie-slug>.1999`. */
+  z.strictObject({ slug: z.string().trim().min(1).max(300) }),
+]);
+export type PlayoutRef = z.infer<typeof PlayoutRef>;
+
+export const PlayoutInput = z.strictObject({ items: z.array(PlayoutRef).min(1).max(200) });
+
+export const PlayoutReason = z.enum([
+  'not_found',
+  'ambiguous',
+  'no_canonical_version',
+  'part_missing',
+  'no_duration',
+  'file_missing',
+]);
+
+export const PlayoutFile = z.object({
+  assetId: z.string(),
+  /** 1 for the version itself, 2.. for its further parts. */
+  part: z.number(),
+  uri: z.string(),
+  /** A local filesystem path when the uri names one (a `file:` URL or an absolute path). */
+  localPath: z.string().nullable(),
+  size: z.number(),
+  durationMs: z.number().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  container: z.string().nullable(),
+  missingSince: Timestamp.nullable(),
+});
+
+export const PlayoutBreak = z.object({
+  kind: z.string(),
+  /** On the whole programme's timeline (parts played back to back). */
+  startMs: z.number(),
+  endMs: z.number(),
+  assetId: z.string(),
+  payload: JsonRecord.nullable(),
+});
+
+export const PlayoutItem = z.object({
+  ref: PlayoutRef,
+  episodeId: z.string().nullable(),
+  titleId: z.string().nullable(),
+  playable: z.boolean(),
+  /** Why not playable (null when playable). */
+  reason: PlayoutReason.nullable(),
+  files: z.array(PlayoutFile),
+  totalDurationMs: z.number().nullable(),
+  breaks: z.array(PlayoutBreak),
+});
+export type PlayoutItem = z.infer<typeof PlayoutItem>;
+
+export const PlayoutOutput = z.object({ items: z.array(PlayoutItem) });
+
+export const PurgeMissingInput = z.strictObject({
+  /** Assets missing since before this moment are deleted (with their links, markers and refs). */
+  olderThan: z.date(),
+  /** Report what would go, delete nothing. */
+  dryRun: z.boolean().default(false),
+});
+export const PurgeMissingOutput = z.object({
+  purged: z.number(),
+  dryRun: z.boolean(),
+  /** The first 100, by uri. */
+  assets: z.array(z.object({ id: z.string(), uri: z.string(), missingSince: Timestamp })),
 });

@@ -14,7 +14,9 @@ describe('titles', () => {
     assert.ok(created.createdAt instanceof Date);
     assert.deepEqual(created.externalIds, { tmdb: 1920 });
     const fetched = await client().titles.get.query({ id: created.id });
-    assert.deepEqual(fetched, created);
+    const { availability, ...stored } = fetched;
+    assert.deepEqual(stored, created);
+    assert.deepEqual(availability, { files: 0, missingFiles: 0, allFilesMissing: false });
     const updated = await client().titles.update.mutate({ id: created.id, name: 'Twin Peaks (1990)' });
     assert.equal(updated.name, 'Twin Peaks (1990)');
     assert.equal(updated.year, 1990);

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 import { acquireOwnerLock } from './ownerLock.js';
@@ -63,12 +65,16 @@ class PgLiteClient extends BasePgLite {
 }
 
 const INT8_OID = 20;
+/** `date` columns (original air dates) stay `YYYY-MM-DD` strings: a Date would shift them by the time zone. */
+const DATE_OID = 1082;
+const dateAsText = (value: string) => value;
 /**
  * pg hands back int8 (bigint sizes, count(*)) as strings; the API promises numbers, as PGlite gives.
  * Values stay exact below 2^53 (8 PiB), far beyond any media file.
  */
 function pgTypeParser(oid: number, format?: string): (value: string) => unknown {
   if (oid === INT8_OID) return (value: string) => Number(value);
+  if (oid === DATE_OID) return dateAsText;
   return pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
 }
 
@@ -157,11 +163,22 @@ export function knexConfig(
     };
   }
   if (target.kind === 'pglite') fs.mkdirSync(path.dirname(target.dir), { recursive: true });
+  let instance: PGlite | undefined;
   return {
     ...common,
     client: PgLiteClient as unknown as typeof Knex.Client,
     dialect: 'postgres',
-    connection: target.kind === 'pglite' ? { filename: target.dir } : {},
+    // Our own PGlite instance, so that it loads the extensions the migrations create (pg_trgm for search).
+    // Made once: knex asks this provider again when the pool first connects, and a second instance
+    // on the same directory would corrupt it.
+    connection: () => {
+      instance ??= new PGlite({
+        ...(target.kind === 'pglite' ? { dataDir: target.dir } : {}),
+        extensions: { pg_trgm },
+        parsers: { [DATE_OID]: dateAsText },
+      });
+      return { pglite: instance };
+    },
   } as Knex.Config;
 }
 

@@ -18,11 +18,32 @@ export const Provider = z.string().trim().min(1).max(50);
 export const ProviderKey = z.string().min(1).max(1000);
 export const EntityType = z.enum(['title', 'episode', 'asset']);
 
+/**
+ * What a scheduler programs with, on titles and episodes (and in ingest items). From Plex: `Genre`,
+ * `contentRating`, `summary`, `originallyAvailableAt`, `studio`; from NFO: genre, mpaa, plot, aired/premiered, studio.
+ */
+export const MetadataFields = {
+  genres: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+  contentRating: z.string().trim().min(1).max(50).nullable().optional(),
+  summary: z.string().max(20_000).nullable().optional(),
+  /** Original air date (episodes) or release date (movies), `YYYY-MM-DD`. */
+  originallyAvailableAt: z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).nullable().optional(),
+  /** Studio (movies) or network (shows). */
+  studio: z.string().trim().min(1).max(255).nullable().optional(),
+};
+export const METADATA_KEYS = ['genres', 'contentRating', 'summary', 'originallyAvailableAt', 'studio'] as const;
+/** Fields a person's edit locks against the next sync (episode names too: a sync would rename them back). */
+export const LockableField = z.enum([...METADATA_KEYS, 'name']);
+export type LockableField = z.infer<typeof LockableField>;
+/** In `titles.update`/`episodes.update`: fields to hand back to the sync (their lock is lifted). */
+export const UnlockInput = { unlock: z.array(LockableField).max(10).optional() };
+
 export const TitleFields = {
   kind: TitleKind,
   name: Name,
   year: z.number().int().min(1800).max(9999).nullable().optional(),
   externalIds: JsonRecord.nullable().optional(),
+  ...MetadataFields,
 };
 
 export const AssetFields = {

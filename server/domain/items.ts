@@ -4,6 +4,7 @@ import {
   fieldErrors,
   JsonRecord,
   MarkerInput,
+  MetadataFields,
   NonNegativeInt,
   Provider,
   ProviderKey as ProviderKeyString,
@@ -47,6 +48,8 @@ export const IngestItem = z
       .strictObject({
         ...TitleFields,
         providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+        /** Genres, content rating, summary, release date, studio/network (absent: keep what is stored). */
+        ...MetadataFields,
       })
       .optional(),
     season: z.strictObject({ number: NonNegativeInt }).optional(),
@@ -56,6 +59,8 @@ export const IngestItem = z
         name: z.string().trim().max(255).nullable().optional(),
         externalIds: JsonRecord.nullable().optional(),
         providerRefs: z.array(ProviderKeyInput).max(10).optional(),
+        /** The episode's own metadata (air date, rating...); absent fields keep what is stored. */
+        ...MetadataFields,
       })
       .optional(),
     assets: z.array(IngestAsset).min(1).max(20),

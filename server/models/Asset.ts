@@ -22,6 +22,8 @@ export class Asset extends BaseModel {
   hashSha256!: string | null;
   discoveredAt!: Date;
   canonical!: boolean;
+  /** When the file disappeared from its source (null while present). */
+  missingSince!: Date | null;
 
   declare episodes?: Episode[];
   declare markers?: Marker[];

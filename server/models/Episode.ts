@@ -18,6 +18,14 @@ export class Episode extends BaseModel {
   number!: number | null;
   name!: string | null;
   externalIds!: JsonObject | null;
+  genres!: string[];
+  contentRating!: string | null;
+  summary!: string | null;
+  /** `YYYY-MM-DD`. */
+  originallyAvailableAt!: string | null;
+  studio!: string | null;
+  /** Fields a person edited through the API; the sync leaves them alone. */
+  lockedFields!: string[];
   createdAt!: Date;
 
   declare title?: Title;

@@ -10,8 +10,11 @@ import {
   NonNegativeInt,
   pageOf,
   PageInput,
+  PurgeMissingInput,
+  PurgeMissingOutput,
   RegisteredAssetOut,
 } from '../schemas.js';
+import { purgeMissing } from '../services/availability.js';
 import {
   ASSET_INCLUDES,
   deleteAsset,
@@ -86,4 +89,10 @@ export const assetsRouter = router({
     .input(LinkInput)
     .output(AssetOut)
     .mutation(({ ctx, input }) => setCanonical(ctx.db, input.episodeId, input.assetId)),
+
+  /** Deletes assets missing from their source since before `olderThan` (with their links, markers, refs). */
+  purgeMissing: procedure
+    .input(PurgeMissingInput)
+    .output(PurgeMissingOutput)
+    .mutation(({ ctx, input }) => purgeMissing(ctx.db, input)),
 });

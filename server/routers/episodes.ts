@@ -6,9 +6,11 @@ import {
   Id,
   includeOf,
   JsonRecord,
+  MetadataFields,
   NonNegativeInt,
   pageOf,
   PageInput,
+  UnlockInput,
 } from '../schemas.js';
 import { createEpisode, deleteEpisode, EPISODE_INCLUDES, getEpisode, listEpisodes, updateEpisode } from '../services/episodes.js';
 import { procedure, router } from '../trpc.js';
@@ -18,6 +20,7 @@ const EpisodeFields = {
   number: NonNegativeInt.nullable().optional(),
   name: z.string().trim().max(255).nullable().optional(),
   externalIds: JsonRecord.nullable().optional(),
+  ...MetadataFields,
 };
 
 export const episodesRouter = router({
@@ -37,7 +40,7 @@ export const episodesRouter = router({
     .mutation(({ ctx, input }) => createEpisode(ctx.db, input)),
 
   update: procedure
-    .input(z.strictObject({ id: Id, ...EpisodeFields }))
+    .input(z.strictObject({ id: Id, ...EpisodeFields, ...UnlockInput }))
     .output(EpisodeOut)
     .mutation(({ ctx, input }) => updateEpisode(ctx.db, input)),
 

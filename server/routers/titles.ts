@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { DeletedOut, Id, includeOf, pageOf, PageInput, TitleFields, TitleGraph, TitleKind, TitleOut } from '../schemas.js';
+import {
+  DeletedOut,
+  Id,
+  includeOf,
+  pageOf,
+  PageInput,
+  TitleFields,
+  TitleGraph,
+  TitleKind,
+  TitleOut,
+  UnlockInput,
+} from '../schemas.js';
 import { createTitle, deleteTitle, getTitle, listTitles, TITLE_INCLUDES, updateTitle } from '../services/titles.js';
 import { procedure, router } from '../trpc.js';
 
@@ -27,7 +38,7 @@ export const titlesRouter = router({
     .mutation(({ ctx, input }) => createTitle(ctx.db, input)),
 
   update: procedure
-    .input(z.strictObject({ id: Id, ...z.object(TitleFields).partial().shape }))
+    .input(z.strictObject({ id: Id, ...z.object(TitleFields).partial().shape, ...UnlockInput }))
     .output(TitleOut)
     .mutation(({ ctx, input }) => updateTitle(ctx.db, input)),
 

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { Episode, type JsonObject } from '../models/index.js';
+import type { LockableField } from '../schemas.js';
 import { byIdOf } from './crud.js';
+import { EPISODE_LOCKABLE, patchLocking } from './metadata.js';
 import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
 
 /** Within a season: by episode number. */
@@ -48,5 +50,9 @@ export const createEpisode = async (db: Knex, input: EpisodeInput): Promise<Epis
 
 const episodes = byIdOf<Episode>(Episode, 'episode', EPISODE_INCLUDES);
 export const getEpisode = episodes.get;
-export const updateEpisode = episodes.update;
+/** A person's edit: the metadata fields (and name) it sets are locked against the next sync (`unlock` releases them). */
+export const updateEpisode = (
+  db: Knex,
+  { id, ...patch }: { id: string; unlock?: readonly LockableField[] | undefined } & Record<string, unknown>,
+): Promise<Episode> => patchLocking<Episode>(Episode, db, id, patch, 'episode', EPISODE_LOCKABLE);
 export const deleteEpisode = episodes.remove;

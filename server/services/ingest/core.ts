@@ -5,6 +5,16 @@ import { describeFieldErrors } from '../../domain/fields.js';
 import type { RejectedItem } from '../../domain/items.js';
 import type { PullCost } from '../../sources/port.js';
 import { scopedRemovals } from './removals.js';
+import {
+  insertValues,
+  mergedAssignments,
+  mergedName,
+  mergedValues,
+  metadataBindings,
+  METADATA_COLUMNS,
+  METADATA_PARAMS,
+  storedValues,
+} from './metadata.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
@@ -262,19 +272,23 @@ async function upsertTitles(trx: Knex.Transaction, items: IngestItem[], report: 
   const kinds = titles.map((t) => t.kind);
   const names = titles.map((t) => t.name);
   const years = titles.map((t) => t.year ?? null);
+  const mergedExternalIds = `CASE WHEN excluded.external_ids IS NULL THEN titles.external_ids
+         ELSE coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids END`;
   const rows = await query<UpsertRow>(
     trx,
-    `INSERT INTO titles (kind, name, year, external_ids)
-     SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[]) AS i(kind, name, year, external_ids)
+    `INSERT INTO titles (kind, name, year, external_ids, ${METADATA_COLUMNS})
+     SELECT i.kind, i.name, i.year, i.external_ids, ${insertValues('i')}
+     FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[], ${METADATA_PARAMS}) AS i(kind, name, year, external_ids, ${METADATA_COLUMNS})
      WHERE NOT EXISTS (SELECT 1 FROM titles t WHERE t.kind = i.kind AND lower(t.name) = lower(i.name)
                          AND coalesce(t.year, 0) = coalesce(i.year, 0)
-                         AND (i.external_ids IS NULL OR t.external_ids = coalesce(t.external_ids, '{}'::jsonb) || i.external_ids))
+                         AND (i.external_ids IS NULL OR t.external_ids = coalesce(t.external_ids, '{}'::jsonb) || i.external_ids)
+                         AND (${storedValues('t')}) IS NOT DISTINCT FROM (${mergedValues('t', 'i', 'input')}))
      ON CONFLICT (kind, lower(name), (coalesce(year, 0))) DO UPDATE
-       SET external_ids = coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids
-       WHERE excluded.external_ids IS NOT NULL
-         AND titles.external_ids IS DISTINCT FROM coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids
+       SET external_ids = ${mergedExternalIds}, ${mergedAssignments('titles')}
+       WHERE (titles.external_ids, ${storedValues('titles')})
+         IS DISTINCT FROM (${mergedExternalIds}, ${mergedValues('titles', 'excluded', 'excluded')})
      RETURNING (xmax = 0) AS created`,
-    [kinds, names, years, titles.map((t) => json(t.externalIds))],
+    [kinds, names, years, titles.map((t) => json(t.externalIds)), ...metadataBindings(titles)],
   );
   count(report, 'titles', titles.length, rows);
   // Matched back by input position, so JavaScript and SQL never have to agree on lowercasing.
@@ -329,15 +343,16 @@ interface EpisodeRow {
   number: number | null;
   name: string | null;
   externalIds: string | null;
+  metadata: IngestItem['episode'];
 }
 
-const EPISODE_UPDATE = `SET name = coalesce(excluded.name, episodes.name),
-         external_ids = CASE WHEN excluded.external_ids IS NULL THEN episodes.external_ids
-                             ELSE coalesce(episodes.external_ids, '{}'::jsonb) || excluded.external_ids END
-       WHERE (episodes.name, episodes.external_ids) IS DISTINCT FROM
-             (coalesce(excluded.name, episodes.name),
-              CASE WHEN excluded.external_ids IS NULL THEN episodes.external_ids
-                   ELSE coalesce(episodes.external_ids, '{}'::jsonb) || excluded.external_ids END)`;
+const MERGED_EPISODE_EXTERNAL_IDS = `CASE WHEN excluded.external_ids IS NULL THEN episodes.external_ids
+         ELSE coalesce(episodes.external_ids, '{}'::jsonb) || excluded.external_ids END`;
+const EPISODE_UPDATE = `SET name = ${mergedName('episodes', 'excluded.name')},
+         external_ids = ${MERGED_EPISODE_EXTERNAL_IDS}, ${mergedAssignments('episodes')}
+       WHERE (episodes.name, episodes.external_ids, ${storedValues('episodes')}) IS DISTINCT FROM
+             (${mergedName('episodes', 'excluded.name')}, ${MERGED_EPISODE_EXTERNAL_IDS},
+              ${mergedValues('episodes', 'excluded', 'excluded')})`;
 
 async function upsertEpisodes(
   trx: Knex.Transaction,
@@ -356,6 +371,7 @@ async function upsertEpisodes(
         number: i.episode?.number ?? null,
         name: i.episode?.name ?? (i.title!.kind === 'movie' ? i.title!.name : null),
         externalIds: json(i.episode?.externalIds),
+        metadata: i.episode,
       };
     }),
     (e) => e.identity,
@@ -412,15 +428,19 @@ async function upsertEpisodeGroup(
     rows.map((e) => e.number),
     rows.map((e) => e.name),
     rows.map((e) => e.externalIds),
+    ...metadataBindings(rows.map((e) => e.metadata)),
   ];
   // Rows already stored as they are never reach ON CONFLICT (which would lock, and so write, them).
   const returned = await query<UpsertRow & { id: string; a: string; b: number }>(
     trx,
-    `INSERT INTO episodes (title_id, season_id, number, name, external_ids)
-     SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[]) AS i(title_id, season_id, number, name, external_ids)
+    `INSERT INTO episodes (title_id, season_id, number, name, external_ids, ${METADATA_COLUMNS})
+     SELECT i.title_id, i.season_id, i.number, i.name, i.external_ids, ${insertValues('i')}
+     FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[], ${METADATA_PARAMS})
+       AS i(title_id, season_id, number, name, external_ids, ${METADATA_COLUMNS})
      WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE ${group.sameKey}
-                         AND e.name IS NOT DISTINCT FROM coalesce(i.name, e.name)
-                         AND (i.external_ids IS NULL OR e.external_ids = coalesce(e.external_ids, '{}'::jsonb) || i.external_ids))
+                         AND e.name IS NOT DISTINCT FROM ${mergedName('e', 'i.name')}
+                         AND (i.external_ids IS NULL OR e.external_ids = coalesce(e.external_ids, '{}'::jsonb) || i.external_ids)
+                         AND (${storedValues('e')}) IS NOT DISTINCT FROM (${mergedValues('e', 'i', 'input')}))
      ON CONFLICT ${group.conflict} DO UPDATE ${EPISODE_UPDATE}
      RETURNING (xmax = 0) AS created, id, ${group.returning}`,
     bindings,
@@ -465,14 +485,16 @@ async function upsertAssets(
        AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical)
      WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.uri = i.uri
                          AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256)
-                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container, coalesce(i.hash_sha256, a.hash_sha256)))
+                           IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container, coalesce(i.hash_sha256, a.hash_sha256))
+                         AND a.missing_since IS NULL)
      ON CONFLICT (uri) DO UPDATE
        SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
            audio_codec = excluded.audio_codec, container = excluded.container,
-           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256)
+           hash_sha256 = coalesce(excluded.hash_sha256, assets.hash_sha256), missing_since = NULL
        WHERE (assets.size, assets.duration_ms, assets.video_codec, assets.audio_codec, assets.container, assets.hash_sha256)
          IS DISTINCT FROM (excluded.size, excluded.duration_ms, excluded.video_codec, excluded.audio_codec, excluded.container,
                            coalesce(excluded.hash_sha256, assets.hash_sha256))
+         OR assets.missing_since IS NOT NULL
      RETURNING (xmax = 0) AS created, id, uri, canonical`,
     [
       uris,
@@ -810,6 +832,7 @@ export class IngestRun {
          ORDER BY a.uri`,
         [pull.provider, pull.keyPrefix, [...pull.seenKeys, ...pull.skippedKeys], keep],
       );
+      await syncPresence(this.db, pull, rows);
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;
@@ -844,6 +867,25 @@ export class IngestRun {
       throw err;
     }
   }
+}
+
+/**
+ * Assets gone from their source are kept (a person may have linked them) but marked missing from
+ * now, so playout never offers them. Missing assets the source has again (seen, or skipped as
+ * unchanged) are present again. Both statements start from the few missing assets, not the collection.
+ */
+async function syncPresence(db: Knex, pull: CollectionPull, removed: Array<{ id: string }>): Promise<void> {
+  const removedIds = removed.map((r) => r.id);
+  await query(
+    db,
+    `UPDATE assets a SET missing_since = NULL
+     WHERE a.missing_since IS NOT NULL AND a.id <> ALL(?::uuid[])
+       AND EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.asset_id = a.id AND pr.entity_type = 'asset'
+                     AND pr.provider = ? AND starts_with(pr.provider_key, ?))`,
+    [removedIds, pull.provider, pull.keyPrefix],
+  );
+  if (removedIds.length === 0) return;
+  await query(db, `UPDATE assets SET missing_since = now() WHERE id = ANY(?::uuid[]) AND missing_since IS NULL`, [removedIds]);
 }
 
 export async function ingestItems(db: Knex, items: IngestItem[], options: IngestOptions = {}): Promise<IngestReport> {

@@ -1,0 +1,364 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { badRequest, notFound } from '../errors.js';
+import type { CatalogQueryInput, CatalogRow } from '../schemas.js';
+
+/**
+ * Programming queries for the scheduler, answered by the database: episodes and movies matching a
+ * filter, in broadcast order (title name, season, episode) or a seeded shuffle, keyset-paged with
+ * a total; and the episode after / before one in broadcast order.
+ *
+ * The seeded shuffle is index-friendly: every episode has a stored random `shuffle_key`, and a
+ * seed picks where in that permutation the order starts (keys from the seed's point up, then the
+ * keys below it). The same seed gives the same order; two seeds give rotations of one shuffle,
+ * so walking on with a new seed never repeats an episode before the whole pool has been seen.
+ */
+
+type Binding = Knex.RawBinding;
+
+/** A fragment of SQL with its `?` bindings, in order. */
+interface Sql {
+  text: string;
+  bindings: Binding[];
+}
+const sql = (text: string, ...bindings: Binding[]): Sql => ({ text, bindings });
+const join = (parts: Sql[], separator: string): Sql => ({
+  text: parts.map((p) => p.text).join(separator),
+  bindings: parts.flatMap((p) => p.bindings),
+});
+
+/** Does this database hold the multi-part versions table (issue 11)? Asked once per connection pool. */
+const partsTable = new WeakMap<Knex, Promise<boolean>>();
+export function hasAssetParts(db: Knex): Promise<boolean> {
+  let known = partsTable.get(db);
+  if (!known) {
+    known = db
+      .raw(`SELECT to_regclass('asset_parts') IS NOT NULL AS present`)
+      .then((r: { rows: Array<{ present: boolean }> }) => r.rows[0]!.present);
+    partsTable.set(db, known);
+  }
+  return known;
+}
+
+/** SQL over the canonical version `c` (a lateral row): its parts' problems, when versions have parts. */
+const partsOk = (parts: boolean) =>
+  parts
+    ? ` AND NOT EXISTS (SELECT 1 FROM asset_parts ap JOIN assets pa ON pa.id = ap.asset_id
+                        WHERE ap.version_id = c.id AND (pa.missing_since IS NOT NULL OR pa.duration_ms IS NULL))`
+    : '';
+const partsDuration = (parts: boolean) =>
+  parts
+    ? ` + coalesce((SELECT sum(pa.duration_ms)::int FROM asset_parts ap JOIN assets pa ON pa.id = ap.asset_id WHERE ap.version_id = c.id), 0)`
+    : '';
+
+/**
+ * The rows' FROM: title, season and the canonical version of each episode (at most one, by the
+ * one-canonical rule). A plain join, not a lateral one, so that a count can hash-join the tables.
+ */
+const FROM = `titles t
+  JOIN episodes e ON e.title_id = t.id
+  LEFT JOIN seasons s ON s.id = e.season_id
+  LEFT JOIN (SELECT ea.episode_id, a.id, a.duration_ms, a.missing_since FROM episode_assets ea
+             JOIN assets a ON a.id = ea.asset_id WHERE a.canonical) c ON c.episode_id = e.id`;
+
+const columns = (
+  parts: boolean,
+) => `e.id AS episode_id, t.id AS title_id, t.kind, t.name AS title_name, s.number AS season_number,
+  e.number AS episode_number, e.name AS episode_name, c.id AS asset_id, c.duration_ms${partsDuration(parts)} AS duration_ms,
+  coalesce(e.content_rating, t.content_rating) AS content_rating, t.genres AS title_genres, e.genres AS episode_genres,
+  ${YEAR} AS year, (${playable(parts)}) AS playable`;
+
+const YEAR = `coalesce(extract(year FROM e.originally_available_at)::int, t.year)`;
+const playable = (parts: boolean) =>
+  `c.id IS NOT NULL AND c.duration_ms IS NOT NULL AND c.missing_since IS NULL${partsOk(parts)}`;
+
+interface RawRow {
+  episode_id: string;
+  title_id: string;
+  kind: 'movie' | 'show';
+  title_name: string;
+  season_number: number | null;
+  episode_number: number | null;
+  episode_name: string | null;
+  asset_id: string | null;
+  duration_ms: number | null;
+  content_rating: string | null;
+  title_genres: string[];
+  episode_genres: string[];
+  year: number | null;
+  playable: boolean;
+  k: unknown[];
+}
+
+const toRow = (r: RawRow): CatalogRow => ({
+  episodeId: r.episode_id,
+  titleId: r.title_id,
+  kind: r.kind,
+  titleName: r.title_name,
+  seasonNumber: r.season_number,
+  episodeNumber: r.episode_number,
+  episodeName: r.episode_name,
+  assetId: r.asset_id,
+  durationMs: r.duration_ms,
+  contentRating: r.content_rating,
+  genres: [...new Set([...r.title_genres, ...r.episode_genres])],
+  year: r.year,
+  playable: r.playable,
+});
+
+/** `2..10` -> [2, 10]; `3..` -> [3, null]; 5 -> [5, 5]. */
+function rangeOf(range: number | string): [number | null, number | null] {
+  if (typeof range === 'number') return [range, range];
+  const [from, to] = range.split('..') as [string, string];
+  return [from === '' ? null : Number(from), to === '' ? null : Number(to)];
+}
+
+/** The WHERE conditions of a filter. Every value is a binding; no input reaches the SQL text. */
+function filterConditions(f: CatalogQueryInput, parts: boolean): Sql[] {
+  const where: Sql[] = [];
+  if (f.kind) where.push(sql('t.kind = ?', f.kind));
+  if (f.titleIds?.length) where.push(sql('t.id = ANY(?::uuid[])', f.titleIds));
+  if (f.titleNames?.length)
+    where.push(
+      sql(
+        'lower(t.name) = ANY(?::text[])',
+        f.titleNames.map((n) => n.toLowerCase()),
+      ),
+    );
+  if (f.seasons?.length) where.push(sql('s.number = ANY(?::int[])', f.seasons));
+  if (f.episodes?.length) {
+    const ranges = f.episodes.map(rangeOf);
+    where.push(
+      join(
+        ranges.map(([from, to]) => sql('(e.number BETWEEN coalesce(?::int, 0) AND coalesce(?::int, 2147483647))', from, to)),
+        ' OR ',
+      ),
+    );
+    where[where.length - 1] = sql(`(${where[where.length - 1]!.text})`, ...where[where.length - 1]!.bindings);
+  }
+  if (f.minDurationMs !== undefined) where.push(sql('c.duration_ms >= ?', f.minDurationMs));
+  if (f.maxDurationMs !== undefined) where.push(sql('c.duration_ms <= ?', f.maxDurationMs));
+  if (f.genres?.include?.length)
+    where.push(sql('(t.genres && ?::text[] OR e.genres && ?::text[])', f.genres.include, f.genres.include));
+  if (f.genres?.exclude?.length)
+    where.push(sql('NOT (t.genres && ?::text[] OR e.genres && ?::text[])', f.genres.exclude, f.genres.exclude));
+  if (f.contentRatings?.include?.length)
+    where.push(sql('coalesce(e.content_rating, t.content_rating) = ANY(?::text[])', f.contentRatings.include));
+  if (f.contentRatings?.exclude?.length)
+    where.push(sql('coalesce(coalesce(e.content_rating, t.content_rating) <> ALL(?::text[]), true)', f.contentRatings.exclude));
+  if (f.minYear !== undefined) where.push(sql(`${YEAR} >= ?`, f.minYear));
+  if (f.maxYear !== undefined) where.push(sql(`${YEAR} <= ?`, f.maxYear));
+  // Asset provider keys are scoped `<collectionId>:...` by every source adapter.
+  if (f.collectionId)
+    where.push(
+      sql(
+        `EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.asset_id = c.id AND pr.entity_type = 'asset'
+                  AND starts_with(pr.provider_key, ?))`,
+        `${f.collectionId}:`,
+      ),
+    );
+  if (f.sourceId)
+    where.push(
+      sql(
+        `EXISTS (SELECT 1 FROM provider_refs pr JOIN source_collections sc ON starts_with(pr.provider_key, sc.id::text || ':')
+                  WHERE pr.asset_id = c.id AND pr.entity_type = 'asset' AND sc.source_id = ?)`,
+        f.sourceId,
+      ),
+    );
+  if (f.hasMarkerKind)
+    where.push(sql('EXISTS (SELECT 1 FROM markers m WHERE m.asset_id = c.id AND m.kind = ?)', f.hasMarkerKind));
+  if (f.playableOnly) where.push(sql(playable(parts)));
+  return where;
+}
+
+const whereClause = (conditions: Sql[]): Sql =>
+  conditions.length ? join([sql('WHERE'), join(conditions, ' AND ')], ' ') : sql('');
+
+// ---- ordering and cursors ----
+
+/** Broadcast order: title name, title, season (none first), episode, id. */
+const BROADCAST_KEYS = ['t.name', 't.id', 'coalesce(s.number, -1)', 'coalesce(e.number, -1)', 'e.id'];
+const BROADCAST_TYPES = ['text', 'uuid', 'int', 'int', 'uuid'];
+
+/** Where a seed starts in the stored shuffle: a fixed scramble of the seed over the key space. */
+const seedOffset = (seed: number): number => createHash('sha256').update(`shuffle:${seed}`).digest().readUInt32BE(0) >>> 1;
+
+interface Cursor {
+  /** The query the cursor belongs to (a hash of its filter and order). */
+  q: string;
+  /** The last row's sort keys. */
+  k: Array<string | number>;
+  /** The total, computed with the first page (null when not asked for). */
+  n: number | null;
+}
+
+function scopeOf(input: CatalogQueryInput): string {
+  const { cursor: _cursor, limit: _limit, ...query } = input;
+  return createHash('sha256').update(JSON.stringify(query)).digest('base64url').slice(0, 16);
+}
+
+function decode(cursor: string, scope: string, types: string[]): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest('invalid cursor');
+  }
+  const c = parsed as Partial<Cursor> | null;
+  const valid =
+    c !== null &&
+    typeof c === 'object' &&
+    c.q === scope &&
+    (c.n === null || Number.isSafeInteger(c.n)) &&
+    Array.isArray(c.k) &&
+    c.k.length === types.length &&
+    c.k.every((v, i) => (types[i] === 'int' ? Number.isSafeInteger(v) : typeof v === 'string' && v.length <= 1024));
+  if (!valid) throw badRequest('invalid cursor (it belongs to another query)');
+  return c as Cursor;
+}
+
+const encode = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+async function rows(db: Knex, query: Sql): Promise<RawRow[]> {
+  const result = (await db.raw(query.text, query.bindings)) as { rows: RawRow[] };
+  return result.rows;
+}
+
+/** The broadcast-order page after `after` (keys), or the first. */
+function broadcastPage(parts: boolean, where: Sql[], after: Array<string | number> | undefined, limit: number): Sql {
+  const conditions = [...where];
+  if (after) {
+    const tuple = BROADCAST_KEYS.join(', ');
+    const params = BROADCAST_TYPES.map((t) => `?::${t}`).join(', ');
+    // The leading pair on its own lets the planner start the titles index scan at the cursor.
+    conditions.push(sql('(t.name, t.id) >= (?::text, ?::uuid)', after[0]!, after[1]!));
+    conditions.push(sql(`(${tuple}) > (${params})`, ...after));
+  }
+  return join(
+    [
+      sql(`SELECT ${columns(parts)}, json_build_array(${BROADCAST_KEYS.join(', ')}) AS k FROM ${FROM}`),
+      whereClause(conditions),
+      sql(`ORDER BY ${BROADCAST_KEYS.join(', ')} LIMIT ?`, limit + 1),
+    ],
+    ' ',
+  );
+}
+
+/**
+ * A shuffled page: keys from the seed's offset up, then (phase 1) the keys below it. Each phase is
+ * one range scan of ix_episodes_shuffle, so any page costs what the first one does.
+ */
+function randomPage(parts: boolean, where: Sql[], offset: number, after: Array<string | number> | undefined, limit: number): Sql {
+  const [phase, key, id] = after ?? [0, undefined, undefined];
+  const branch = (p: 0 | 1) => {
+    const conditions = [...where, p === 0 ? sql('e.shuffle_key >= ?', offset) : sql('e.shuffle_key < ?', offset)];
+    if (after && phase === p) conditions.push(sql('(e.shuffle_key, e.id) > (?::int, ?::uuid)', key!, id!));
+    return join(
+      [
+        sql(`(SELECT ${columns(parts)}, json_build_array(${p}, e.shuffle_key, e.id) AS k FROM ${FROM}`),
+        whereClause(conditions),
+        sql('ORDER BY e.shuffle_key, e.id LIMIT ?)', limit + 1),
+      ],
+      ' ',
+    );
+  };
+  const branches = phase === 0 ? [branch(0), branch(1)] : [branch(1)];
+  return join([sql('SELECT * FROM ('), join(branches, ' UNION ALL '), sql(') page LIMIT ?', limit + 1)], ' ');
+}
+
+export async function countMatching(db: Knex, input: CatalogQueryInput): Promise<number> {
+  const parts = await hasAssetParts(db);
+  const query = join([sql(`SELECT count(*)::int AS n FROM ${FROM}`), whereClause(filterConditions(input, parts))], ' ');
+  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number }> };
+  return result.rows[0]!.n;
+}
+
+/** The SQL of a catalog page (for EXPLAIN in the benchmark). */
+export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promise<Sql> {
+  const parts = await hasAssetParts(db);
+  const where = filterConditions(input, parts);
+  const random = input.order === 'random';
+  const types = random ? ['int', 'int', 'uuid'] : BROADCAST_TYPES;
+  const after = input.cursor ? decode(input.cursor, scopeOf(input), types).k : undefined;
+  return random
+    ? randomPage(parts, where, seedOffset(input.seed!), after, input.limit)
+    : broadcastPage(parts, where, after, input.limit);
+}
+
+/**
+ * Without a title filter a page must be a walk of an index in the requested order (titles by name,
+ * or the shuffle keys) that stops after `limit` rows. The planner, misjudging how many rows a
+ * metadata filter keeps, may prefer to sort the whole pool; this transaction rules sorts and hash
+ * joins out. With titles named, the pool is small and the planner's own choice is best.
+ */
+async function pageRows(db: Knex, input: CatalogQueryInput, query: Sql): Promise<RawRow[]> {
+  if (input.titleIds?.length || input.titleNames?.length) return rows(db, query);
+  return db.transaction(async (trx) => {
+    await trx.raw(`SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true)`);
+    return rows(trx, query);
+  });
+}
+
+export async function queryCatalog(
+  db: Knex,
+  input: CatalogQueryInput,
+): Promise<{ items: CatalogRow[]; nextCursor: string | null; total: number | null }> {
+  const scope = scopeOf(input);
+  const types = input.order === 'random' ? ['int', 'int', 'uuid'] : BROADCAST_TYPES;
+  const cursor = input.cursor ? decode(input.cursor, scope, types) : undefined;
+  const total = cursor ? cursor.n : input.withTotal ? await countMatching(db, input) : null;
+  const found = await pageRows(db, input, await catalogPageSql(db, input));
+  const items = found.slice(0, input.limit);
+  const last = found.length > input.limit ? items[items.length - 1] : undefined;
+  const nextCursor = last
+    ? encode({ q: scope, k: (typeof last.k === 'string' ? JSON.parse(last.k) : last.k) as Array<string | number>, n: total })
+    : null;
+  return { items: items.map(toRow), nextCursor, total };
+}
+
+// ---- next / previous in broadcast order ----
+
+export interface StepInput {
+  episodeId: string;
+  includeSpecials: boolean;
+  wrap: boolean;
+  playableOnly: boolean;
+}
+
+/** The episode after (or before) one in its show's broadcast order: season, then episode number. */
+export async function stepEpisode(
+  db: Knex,
+  { episodeId, includeSpecials, wrap, playableOnly }: StepInput,
+  direction: 'next' | 'previous',
+): Promise<{ item: CatalogRow | null; wrapped: boolean }> {
+  const parts = await hasAssetParts(db);
+  const current = (await db.raw(
+    `SELECT e.title_id, coalesce(s.number, -1) AS season, coalesce(e.number, -1) AS number
+     FROM episodes e LEFT JOIN seasons s ON s.id = e.season_id WHERE e.id = ?`,
+    [episodeId],
+  )) as { rows: Array<{ title_id: string; season: number; number: number }> };
+  const here = current.rows[0];
+  if (!here) throw notFound('episode', episodeId);
+  const keys = '(coalesce(s.number, -1), coalesce(e.number, -1), e.id)';
+  const [op, order] = direction === 'next' ? ['>', 'ASC'] : ['<', 'DESC'];
+  const base: Sql[] = [sql('e.title_id = ?', here.title_id)];
+  // Specials: season 0, or no season at all (a show's unseasoned extras).
+  if (!includeSpecials) base.push(sql('coalesce(s.number, 0) > 0'));
+  if (playableOnly) base.push(sql(playable(parts)));
+  const step = (after: boolean) =>
+    join(
+      [
+        sql(`SELECT ${columns(parts)}, NULL AS k FROM ${FROM}`),
+        whereClause(
+          after ? [...base, sql(`${keys} ${op} (?::int, ?::int, ?::uuid)`, here.season, here.number, episodeId)] : base,
+        ),
+        sql(`ORDER BY coalesce(s.number, -1) ${order}, coalesce(e.number, -1) ${order}, e.id ${order} LIMIT 1`),
+      ],
+      ' ',
+    );
+  const [found] = await rows(db, step(true));
+  if (found) return { item: toRow(found), wrapped: false };
+  if (!wrap) return { item: null, wrapped: false };
+  const [first] = await rows(db, step(false));
+  return { item: first ? toRow(first) : null, wrapped: Boolean(first) };
+}
