@@ -228,6 +228,23 @@ sources
     });
     output(source, () => table([sourceRow(source)]));
   });
+
+// Jellyfin and Emby: one API in two dialects, so one block registers either.
+for (const [verb, kind, label] of [
+  ['add-jellyfin', 'jellyfin', 'Jellyfin'],
+  ['add-emby', 'emby', 'Emby'],
+] as const) {
+  sources
+    .command(verb)
+    .description(`register a ${label} server`)
+    .requiredOption('--name <name>')
+    .requiredOption('--base-url <url>', 'e.g. http://192.168.1.10:8096')
+    .requiredOption('--api-key <key>', `${label} API key (Dashboard > API Keys; stored, never shown again)`)
+    .action(async (o: { name: string; baseUrl: string; apiKey: string }) => {
+      const source = await api().sources.create.mutate({ kind, name: o.name, config: { baseUrl: o.baseUrl, apiKey: o.apiKey } });
+      output(source, () => table([sourceRow(source)]));
+    });
+}
 sources.command('list').action(async () => {
   const page = await api().sources.list.query({ limit: 500 });
   output(page, () => table(page.items.map(sourceRow)));
@@ -238,12 +255,14 @@ sources
   .option('--name <name>')
   .option('--base-url <url>', 'Plex address')
   .option('--plex-token <token>', 'a new X-Plex-Token')
+  .option('--api-key <key>', 'a new Jellyfin or Emby API key')
   .option('--path <dir>', 'folder paths, replacing the current ones (repeatable)', collect)
-  .action(async (id: string, o: { name?: string; baseUrl?: string; plexToken?: string; path?: string[] }) => {
+  .action(async (id: string, o: { name?: string; baseUrl?: string; plexToken?: string; apiKey?: string; path?: string[] }) => {
     context.sourceId = id;
     const changes = {
       ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
       ...(o.plexToken ? { token: o.plexToken } : {}),
+      ...(o.apiKey ? { apiKey: o.apiKey } : {}),
       ...(o.path ? { paths: o.path } : {}),
     };
     const client = api();

@@ -63,7 +63,7 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   ck_review_queue_status: 'status must be pending, resolved or rejected',
   ck_review_queue_resolved_at: 'resolvedAt is set exactly when an item leaves pending',
   uq_sources_external_id: 'a source with this externalId already exists',
-  ck_sources_kind: 'kind must be plex or filesystem',
+  ck_sources_kind: 'kind must be plex, filesystem, jellyfin or emby',
   ck_sources_not_blank: 'name and externalId must not be blank',
   uq_source_collections_source_external: 'this source already has a collection with that externalId',
   ck_source_collections_not_blank: 'name and externalId must not be blank',

@@ -274,7 +274,7 @@ export const IngestReportOut = z.object({
   removedAssets: z.array(z.object({ id: z.string(), uri: z.string() })),
   rejected: z.number(),
   rejectedItems: z.array(z.object({ sourceKey: z.string().nullable(), reason: z.string() })),
-  /** A source pull's cost (a Plex collection ingest): requests sent (retries included), marker batches, markers clamped or dropped by reason. */
+  /** What a collection pull cost at its source (HTTP requests, retries included) and what it could not use. */
   source: z
     .object({
       requests: z.number(),

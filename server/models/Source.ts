@@ -2,7 +2,7 @@ import { Model, type Modifiers, type RelationMappings } from 'objection';
 import { BaseModel, type JsonObject } from './BaseModel.js';
 import { SourceCollection } from './SourceCollection.js';
 
-export type SourceKind = 'plex' | 'filesystem';
+export type SourceKind = 'plex' | 'filesystem' | 'jellyfin' | 'emby';
 
 export class Source extends BaseModel {
   static override tableName = 'sources';

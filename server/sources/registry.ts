@@ -2,6 +2,7 @@ import { describeFieldErrors, fieldErrors } from '../domain/fields.js';
 import { badRequest } from '../errors.js';
 import type { JsonObject } from '../models/index.js';
 import { filesystemAdapter } from './filesystem/adapter.js';
+import { embyAdapter, jellyfinAdapter } from './jellyfin/adapter.js';
 import { plexAdapter } from './plex/adapter.js';
 import type { DiscoveredCollection, PullBatch, PullInput, SourceAdapter, VersionSpec } from './port.js';
 
@@ -15,6 +16,8 @@ export type { VersionSpec };
 export const ADAPTERS = {
   plex: plexAdapter,
   filesystem: filesystemAdapter,
+  jellyfin: jellyfinAdapter,
+  emby: embyAdapter,
 } as const;
 
 export type SourceKindName = keyof typeof ADAPTERS;

@@ -3,6 +3,8 @@ import type { IngestAssetItem, IngestAssetPartItem, IngestItem, ProviderKey } fr
 import { escapeLike } from '../crud.js';
 import { describeFieldErrors } from '../../domain/fields.js';
 import type { RejectedItem } from '../../domain/items.js';
+import type { PullCost } from '../../sources/port.js';
+import { scopedRemovals } from './removals.js';
 import {
   insertValues,
   mergedAssignments,
@@ -933,7 +935,12 @@ export class IngestRun {
    */
   async finish(pull?: CollectionPull): Promise<IngestReport> {
     if (pull?.scopes) {
-      const rows = await scopedRemovals(this.db, { provider: pull.provider, scopes: pull.scopes, seenKeys: pull.seenKeys });
+      const rows = await scopedRemovals(this.db, {
+        provider: pull.provider,
+        scopes: pull.scopes,
+        seenKeys: pull.seenKeys,
+        skippedKeys: pull.skippedKeys,
+      });
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;

@@ -7,10 +7,18 @@ import type { Knex } from 'knex';
  * lists the same files under new ratingKeys). Such stale keys are dropped. Each prefix is one
  * index range scan (`ix_provider_refs_asset_keys`, text_pattern_ops), so an unchanged re-sync,
  * which has no prefixes, costs nothing here, whatever the library's size.
+ * An adapter that scopes its whole collection (Jellyfin/Emby list everything on every pull) but skips
+ * unchanged items one by one names them in `skippedKeys`: asset keys directly under one of them
+ * (`<skipped key>:<file>`) are present too (one hashed lookup per asset, no pattern matching).
  */
 export async function scopedRemovals(
   db: Knex,
-  { provider, scopes, seenKeys }: { provider: string; scopes: string[]; seenKeys: string[] },
+  {
+    provider,
+    scopes,
+    seenKeys,
+    skippedKeys = [],
+  }: { provider: string; scopes: string[]; seenKeys: string[]; skippedKeys?: string[] },
 ): Promise<Array<{ id: string; uri: string }>> {
   if (scopes.length === 0) return [];
   // Every key starting with `prefix` sorts (bytewise) in [prefix, prefix with its last character + 1).
@@ -21,6 +29,7 @@ export async function scopedRemovals(
        JOIN provider_refs pr ON pr.provider = ? AND pr.entity_type = 'asset'
          AND pr.provider_key ~>=~ s.low AND pr.provider_key ~<~ s.high
        WHERE NOT (pr.provider_key = ANY(?::text[]))
+         AND NOT (regexp_replace(pr.provider_key, ':[^:]*$', '') = ANY(?::text[]))
      ), classified AS (
        SELECT u.ref_id, u.asset_id, EXISTS (
          SELECT 1 FROM provider_refs p2 WHERE p2.asset_id = u.asset_id AND p2.provider = ? AND p2.entity_type = 'asset'
@@ -31,7 +40,7 @@ export async function scopedRemovals(
      )
      SELECT DISTINCT a.id, a.uri FROM classified c JOIN assets a ON a.id = c.asset_id
      WHERE NOT c.seen_elsewhere ORDER BY a.uri`,
-    [scopes, scopes.map(upper), provider, seenKeys, provider, seenKeys],
+    [scopes, scopes.map(upper), provider, seenKeys, skippedKeys, provider, seenKeys],
   )) as { rows: Array<{ id: string; uri: string }> };
   return rows;
 }
