@@ -16,8 +16,6 @@ import {
   storedValues,
 } from './metadata.js';
 import { throughWriteGate } from './writeGate.js';
-import type { PullCost } from '../../sources/port.js';
-import { scopedRemovals } from './removals.js';
 
 /**
  * The ingest core: normalized items in, set-based upserts out. Each batch is one transaction of
