@@ -10,12 +10,18 @@ import { pathToFileURL } from 'node:url';
 const root = path.resolve(import.meta.dirname, '..');
 const SOURCES = ['server', 'sdk', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
-/** The newest modification time under `file` (a file or a folder). */
+/** What building or packing the SDK writes inside sdk/: outputs, not sources. */
+const OUTPUTS = new Set(['dist', '.build', 'node_modules']);
+
+/** The newest modification time under `file` (a file or a folder), outputs and tarballs aside. */
 function newest(file) {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return fs.readdirSync(file).reduce((max, entry) => Math.max(max, newest(path.join(file, entry))), stat.mtimeMs);
+  if (!stat.isDirectory()) return file.endsWith('.tgz') ? 0 : stat.mtimeMs;
+  return fs
+    .readdirSync(file)
+    .filter((entry) => !OUTPUTS.has(entry))
+    .reduce((max, entry) => Math.max(max, newest(path.join(file, entry))), 0);
 }
 
 /** Imports `dist/<entry>`, building dist/ first when needed. */

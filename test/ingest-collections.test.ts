@@ -161,7 +161,7 @@ describe('ingest.collection: folders named as people name them', function () {
     }
     const chosen = [...perSub.values()].flat();
     for (const c of chosen) link(c.path);
-    // Parts of one version (`cd1`, `cd2` side by side): the first is catalogued, later ones wait for a person.
+    // Parts of one version (`cd1`, `cd2` side by side): the first is the version, later ones its parts.
     const firstParts = new Map<string, number>();
     for (const c of chosen) {
       const p = parseMediaPath(c.path);
@@ -189,7 +189,16 @@ describe('ingest.collection: folders named as people name them', function () {
       }
       assert.ok(asset, `${c.path}: stored`);
       const got = await client().assets.get.query({ id: asset.id, include: ['episodes', 'episodes.title'] });
-      if (c.expect.kind === 'none' || laterPart(c)) {
+      if (laterPart(c)) {
+        assert.deepEqual(got.episodes, [], `${c.path}: a later part is not linked on its own`);
+        assert.equal(
+          pending.find((r) => r.assetId === asset.id),
+          undefined,
+          `${c.path}: a part is not queued`,
+        );
+        continue;
+      }
+      if (c.expect.kind === 'none') {
         assert.deepEqual(got.episodes, [], `${c.path}: junk is not catalogued`);
         const review = pending.find((r) => r.assetId === asset.id);
         assert.ok(review?.reason.includes(path.basename(c.path)), `${c.path}: queued, the reason names the file`);
@@ -221,7 +230,7 @@ describe('ingest.collection: folders named as people name them', function () {
     }
   });
 
-  it('reads NFO sidecars over names, reports a malformed one, and queues later parts', async () => {
+  it('reads NFO sidecars over names, reports a malformed one, and keeps cd1/cd2 as one version made of parts', async () => {
     link('The Office/Season 01/office.s01e01.mkv');
     fs.writeFileSync(
       path.join(root, 'The Office/tvshow.nfo'),
@@ -251,11 +260,16 @@ describe('ingest.collection: folders named as people name them', function () {
     const office = (await client().titles.list.query({ search: 'Office' })).items[0]!;
     const [pilot] = (await client().episodes.list.query({ titleId: office.id })).items;
     assert.deepEqual([pilot!.name, (pilot!.externalIds as { airDate?: string }).airDate], ['Pilot', '2005-03-24']);
-    const reasons = (await client().reviews.list.query({ status: 'pending' })).items.map((r) => r.reason);
-    assert.ok(
-      reasons.some((r) => /Heat \(1995\) - cd2\.mkv: part 2 of/.test(r)),
-      reasons.join('\n'),
+    // cd1 and cd2 are one version made of parts, in play order; nothing waits for a person.
+    const heat = (await client().titles.list.query({ search: 'Heat' })).items[0]!;
+    const heatGraph = await client().titles.get.query({ id: heat.id, include: ['episodes.assets'] });
+    const [heatVersion] = heatGraph.episodes![0]!.assets!;
+    assert.match(heatVersion!.uri, /Heat%20\(1995\)%20-%20cd1\.mkv$/);
+    assert.deepEqual(
+      heatVersion!.parts!.map((p) => [p.partIndex, /cd2\.mkv$/.test(p.uri)]),
+      [[2, true]],
     );
+    assert.equal((await client().reviews.list.query({ status: 'pending' })).items.length, 0);
 
     // Editing an NFO alone makes its video be read again.
     const later = new Date(Date.now() + 5000);

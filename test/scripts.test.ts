@@ -34,7 +34,8 @@ describe('package scripts', () => {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
     };
-    assert.equal(pkg.scripts.start, 'node bin/start.js');
+    // `exec`: npm's SIGTERM reaches node itself (through `sh -c` it would orphan the server).
+    assert.equal(pkg.scripts.start, 'exec node bin/start.js');
     assert.match(fs.readFileSync(path.join(ROOT, 'bin', 'start.js'), 'utf8'), /runBuilt\('server\/main\.js'\)/);
     assert.match(fs.readFileSync(path.join(ROOT, pkg.bin.retrovue!), 'utf8'), /runBuilt\('sdk\/cli\.js'\)/);
     assert.equal(pkgFull.dependencies.tsx, undefined);

@@ -207,8 +207,19 @@ export class IngestQueue {
   }
 
   private async boot(): Promise<void> {
-    await this.boss.start();
-    await this.boss.createQueue(QUEUE);
+    // Processes booting together on a fresh PostgreSQL would race to create pg-boss's schema and
+    // queue (seen: a worker failing with "current transaction is aborted"): one at a time, under
+    // an advisory lock held by a transaction of its own. The embedded database has one process.
+    const startBoss = async () => {
+      await this.boss.start();
+      await this.boss.createQueue(QUEUE);
+    };
+    if (this.o.exclusive) await startBoss();
+    else
+      await this.db.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['retrovue:job-queue:boot']);
+        await startBoss();
+      });
     if (!this.o.worker) return;
     if (this.o.exclusive) await this.recoverOrphans(0);
     for (let i = 0; i < this.o.concurrency; i++) {

@@ -205,6 +205,7 @@ async function* pullFolder({ config, collection, storedVersions }: PullInput<Fil
   const unreadable: string[] = [];
   for await (const folder of walkFolders(root, (dir) => unreadable.push(dir))) {
     const changed: ScannedFile[] = [];
+    const unchanged: ScannedFile[] = [];
     for (const video of folder.videos) {
       const file = path.join(folder.dir, video);
       const rel = path.relative(root, file).split(path.sep).join('/');
@@ -220,9 +221,20 @@ async function* pullFolder({ config, collection, storedVersions }: PullInput<Fil
       // An edited NFO makes its video "changed": the newest of their mtimes is the stored version.
       const mtimeMs = Math.round(Math.max(stat.mtimeMs, ...Object.values(sidecars).map((s) => s?.mtimeMs ?? 0)));
       const key = collectionKey(collection.id, rel);
-      if (storedVersions.get(key) === joinVersion(stat.size, mtimeMs)) batch.skippedKeys!.push(key);
-      else changed.push({ file, rel, key, size: stat.size, mtimeMs, parsed, sidecars });
+      const scanned = { file, rel, key, size: stat.size, mtimeMs, parsed, sidecars };
+      if (storedVersions.get(key) === joinVersion(stat.size, mtimeMs)) {
+        batch.skippedKeys!.push(key);
+        unchanged.push(scanned);
+      } else changed.push(scanned);
     }
+    // A version made of parts is read whole: one changed part brings its unchanged siblings along.
+    const changedGroups = new Set(changed.map((s) => partGroupKey(folder.dir, s.parsed)).filter((k) => k !== null));
+    if (changedGroups.size)
+      for (const s of unchanged)
+        if (changedGroups.has(partGroupKey(folder.dir, s.parsed) ?? '')) {
+          changed.push(s);
+          batch.skippedKeys!.splice(batch.skippedKeys!.indexOf(s.key), 1);
+        }
     await addFolderItems(changed, config, batch);
     yield* flush(false);
   }
@@ -238,7 +250,7 @@ async function* pullFolder({ config, collection, storedVersions }: PullInput<Fil
 
 /**
  * One folder's changed files as items: NFOs applied, parts (`cd1`, `cd2`) gathered into one
- * version made of parts when the ingest core supports them, each probed.
+ * version made of parts (the first file the version, the rest its parts), each probed.
  */
 async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConfig, batch: PullBatch): Promise<void> {
   const groups = new Map<string, ScannedFile[]>();
@@ -273,20 +285,13 @@ async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConf
     }
     const review = doubts[0];
     const episodeIds = (first as ScannedFile & { episodeIds?: Record<string, string> }).episodeIds;
-    batch.items.push(
-      ...itemsForFile(first!.parsed, assets[0]!, { ...(review && { review }), ...(episodeIds && { episodeIds }) }),
-    );
-    // Until versions made of parts reach the ingest core, later parts are queued for a person
-    // rather than catalogued as alternative versions of the title (which they are not).
-    rest.forEach((scanned, i) =>
-      batch.items.push({
-        assets: [assets[i + 1]!],
-        review: {
-          reason: `${scanned.rel}: part ${scanned.parsed.part} of ${first!.rel}; multi-part versions are not catalogued yet`,
-          confidence: 0.5,
-        },
-      }),
-    );
+    // Parts (`cd1`, `cd2`, ...) are one version: the first file is the version, the rest its parts in play order.
+    const version: IngestAssetItem = {
+      ...assets[0]!,
+      ...(first!.parsed.edition && { edition: first!.parsed.edition.slice(0, 100) }),
+      ...(rest.length && { parts: assets.slice(1).map(({ canonical: _canonical, ...part }) => part) }),
+    };
+    batch.items.push(...itemsForFile(first!.parsed, version, { ...(review && { review }), ...(episodeIds && { episodeIds }) }));
   }
 }
 
