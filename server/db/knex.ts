@@ -106,6 +106,9 @@ export interface DatabaseTimeouts {
   acquireMs: number;
 }
 
+/** Whether this knex runs on embedded PGlite: one process, one connection. */
+export const isEmbedded = (db: Knex): boolean => db.client instanceof PgLiteClient;
+
 export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { statementMs: 10_000, acquireMs: 3_000 };
 
 interface PgConnection {

@@ -8,6 +8,7 @@ import type { Logger } from '../../logger.js';
 import { JOB_STATES } from '../../schemas.js';
 import type { IngestProgress, IngestReport } from './core.js';
 import { ingestableCollection, runCollectionAttempt } from './jobs.js';
+import { isEmbedded } from '../../db/knex.js';
 
 /**
  * Collection ingests as durable jobs shared by every process on one database.
@@ -214,7 +215,7 @@ export class IngestQueue {
       await this.boss.start();
       await this.boss.createQueue(QUEUE);
     };
-    if (this.o.exclusive) await startBoss();
+    if (this.o.exclusive || isEmbedded(this.db)) await startBoss();
     else
       await this.db.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['retrovue:job-queue:boot']);
