@@ -375,14 +375,19 @@ export const CatalogQueryInput = z
   .refine((i) => i.order !== 'random' || i.seed !== undefined, { message: 'random order needs a seed', path: ['seed'] });
 export type CatalogQueryInput = z.output<typeof CatalogQueryInput>;
 
-export const CatalogRow = z.object({
-  episodeId: z.string(),
+/** What names an episode or movie in the scheduler's answers: its title and its place in the show. */
+const ProgrammeNames = {
   titleId: z.string(),
   kind: TitleKind,
   titleName: z.string(),
   seasonNumber: z.number().nullable(),
   episodeNumber: z.number().nullable(),
   episodeName: z.string().nullable(),
+};
+
+export const CatalogRow = z.object({
+  episodeId: z.string(),
+  ...ProgrammeNames,
   /** The canonical version (null when there is none). */
   assetId: z.string().nullable(),
   durationMs: z.number().nullable(),
@@ -423,12 +428,7 @@ export const SearchInput = z.strictObject({
 export const SearchHit = z.object({
   type: z.enum(['title', 'episode']),
   id: z.string(),
-  titleId: z.string(),
-  kind: TitleKind,
-  titleName: z.string(),
-  seasonNumber: z.number().nullable(),
-  episodeNumber: z.number().nullable(),
-  episodeName: z.string().nullable(),
+  ...ProgrammeNames,
   /** Trigram word similarity in [0, 1]; best first. */
   score: z.number(),
 });
