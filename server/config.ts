@@ -1,35 +1,38 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { LiveEnv, liveSettingsFrom, type LiveSettings } from './services/live/settings.js';
 
 /** Process configuration, read once from the environment. Every variable is documented in the README. */
-const EnvSchema = z.object({
-  // Empty counts as unset (`DATABASE_URL= npm start` runs on the embedded database).
-  DATABASE_URL: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined),
-  RETROVUE_DATA_DIR: z.string().min(1).default('.retrovue'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  RETROVUE_API_TOKEN: z.string().optional(),
-  RETROVUE_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(2 * 1024 * 1024),
-  RETROVUE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-  RETROVUE_WORKER: z.enum(['on', 'off']).default('on'),
-  RETROVUE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
-  RETROVUE_JOB_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
-  RETROVUE_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(10),
-  RETROVUE_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(3600).default(2),
-  RETROVUE_JOB_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
-  RETROVUE_SCHEDULE_TICK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
-  RETROVUE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
-  RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const EnvSchema = z
+  .object({
+    // Empty counts as unset (`DATABASE_URL= npm start` runs on the embedded database).
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined),
+    RETROVUE_DATA_DIR: z.string().min(1).default('.retrovue'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    RETROVUE_API_TOKEN: z.string().optional(),
+    RETROVUE_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(2 * 1024 * 1024),
+    RETROVUE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    RETROVUE_WORKER: z.enum(['on', 'off']).default('on'),
+    RETROVUE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    RETROVUE_JOB_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
+    RETROVUE_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(10),
+    RETROVUE_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(3600).default(2),
+    RETROVUE_JOB_STALE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+    RETROVUE_SCHEDULE_TICK_SECONDS: z.coerce.number().min(0.2).max(86_400).default(30),
+    RETROVUE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
+    RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .extend(LiveEnv.shape);
 
 export interface AppConfig {
   databaseUrl: string | undefined;
@@ -56,6 +59,8 @@ export interface AppConfig {
     /** Items per write transaction: 500 on PostgreSQL, 100 on the embedded database (short transactions keep readers answering). */
     batchSize: number;
   };
+  /** Live sync (Plex notifications, folder watching, their backstops): README "Live sync". */
+  live: LiveSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -88,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       scheduleTickSeconds: e.RETROVUE_SCHEDULE_TICK_SECONDS,
       batchSize: e.RETROVUE_INGEST_BATCH_SIZE ?? (e.DATABASE_URL ? 500 : 100),
     },
+    live: liveSettingsFrom(e),
   };
 }

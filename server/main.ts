@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { createKnex, targetFrom } from './db/knex.js';
 import { createLogger } from './logger.js';
 import { IngestQueue } from './services/ingest/queue.js';
+import { LiveSync } from './services/live/supervisor.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
@@ -27,6 +28,9 @@ async function main(): Promise<void> {
   const queue = new IngestQueue(db, { log, ...config.jobs, exclusive: target.kind !== 'postgres' });
   await queue.start();
   log.info({ worker: config.jobs.worker, concurrency: config.jobs.concurrency }, 'job queue started');
+  // Live sync (Plex notifications, folder watches) runs with the worker.
+  const live = config.jobs.worker ? new LiveSync(db, queue, config.live, log, { batchSize: config.jobs.batchSize }) : null;
+  await live?.start();
 
   const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes, queue });
   const server: Server = app.listen(config.port, config.host, () => {
@@ -45,7 +49,9 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     force.unref();
     server.close(async () => {
-      // Running ingest jobs stop after their current batch (committed) and resume on the next worker.
+      // Listeners close (their pending changes queued); running ingest jobs stop after their current
+      // batch (committed) and resume on the next worker.
+      await live?.stop();
       await queue.stop(config.shutdownGraceMs);
       await db.destroy();
       log.info('stopped');

@@ -2,6 +2,7 @@ import { loadConfig } from './config.js';
 import { createKnex, targetFrom } from './db/knex.js';
 import { createLogger } from './logger.js';
 import { IngestQueue } from './services/ingest/queue.js';
+import { LiveSync } from './services/live/supervisor.js';
 
 /**
  * A worker without the API (`npm run worker`): runs queued ingest jobs and scheduled re-syncs from
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   await db.migrate.latest();
   const queue = new IngestQueue(db, { log, ...config.jobs, worker: true });
   await queue.start();
+  const live = new LiveSync(db, queue, config.live, log, { batchSize: config.jobs.batchSize });
+  await live.start();
   log.info({ worker: queue.workerId, concurrency: config.jobs.concurrency }, 'worker started');
 
   let stopping = false;
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping worker');
+    await live.stop();
     await queue.stop(config.shutdownGraceMs);
     await db.destroy();
     log.info('stopped');

@@ -28,6 +28,61 @@ export interface SourceAdapter<Config> {
   pull(input: PullInput<Config>): AsyncIterable<PullBatch>;
   /** Checks a config against the world before it is stored (a folder that exists); throws BAD_REQUEST naming the field. */
   verify?(config: Config): Promise<void>;
+
+  // Live sync (optional capabilities; server/services/live/ drives them)
+
+  /**
+   * Just the named items of one collection (Plex ratingKeys, a folder's relative paths), as `pull`
+   * yields them; keys the source no longer has are named in `gone`. No removals are inferred.
+   */
+  pullItems?(input: PullItemsInput<Config>): AsyncIterable<PullBatch>;
+  /** Holds the source's change feed open for these collections (of this source) until closed; reconnects by itself. */
+  listen?(input: ListenInput<Config>): LiveListener;
+  /** Keys of items changed at the source since `since` (epoch seconds, the source's clock) whose version differs from the stored one. */
+  changedSince?(input: ChangedSinceInput<Config>): Promise<string[]>;
+  /** Every item key the collection has now (the deletion sweep compares them with what is stored). */
+  listKeys?(input: { config: Config; collection: CollectionInfo }): Promise<string[]>;
+}
+
+export interface PullItemsInput<Config> extends PullInput<Config> {
+  keys: readonly string[];
+}
+
+export interface ChangedSinceInput<Config> {
+  config: Config;
+  collection: CollectionInfo;
+  since: number;
+  lookupVersions: NonNullable<PullInput<Config>['lookupVersions']>;
+}
+
+/** One change the source reported: an item key of one collection, changed (or added) or deleted. */
+export interface SourceChange {
+  collectionId: string;
+  key: string;
+  deleted: boolean;
+}
+
+export type ListenState = 'connecting' | 'open' | 'closed';
+
+export interface ListenInput<Config> {
+  config: Config;
+  collections: readonly CollectionInfo[];
+  onChange(change: SourceChange): void;
+  /** Connection state changes, with what happened (an error message, the next retry delay). */
+  onState(state: ListenState, detail: { error?: string; retryInMs?: number; attempt?: number }): void;
+  options: ListenOptions;
+}
+
+export interface ListenOptions {
+  /** Reconnect backoff: first delay, doubled per failed attempt up to the max, each with up to 50% random jitter. */
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** Folders: a file is reported once its size has not changed for this long (still being copied until then). */
+  settleMs: number;
+}
+
+export interface LiveListener {
+  close(): Promise<void>;
 }
 
 /** A config as `sources.update` takes it: every key may be left out, a secret may be null. */
@@ -97,6 +152,8 @@ export interface PullBatch {
   extras?: number;
   /** Things the operator should know that are not item errors (a malformed NFO, an unreadable folder). */
   notices?: string[];
+  /** `pullItems` only: requested keys the source no longer has (their assets are marked missing). */
+  gone?: string[];
 }
 
 /** A pull's cost at its source and what it could not use. */

@@ -4,7 +4,18 @@ import type { JsonObject } from '../models/index.js';
 import { filesystemAdapter } from './filesystem/adapter.js';
 import { embyAdapter, jellyfinAdapter } from './jellyfin/adapter.js';
 import { plexAdapter } from './plex/adapter.js';
-import type { DiscoveredCollection, PullBatch, PullInput, SourceAdapter, VersionSpec } from './port.js';
+import type {
+  ChangedSinceInput,
+  CollectionInfo,
+  DiscoveredCollection,
+  ListenInput,
+  LiveListener,
+  PullBatch,
+  PullInput,
+  PullItemsInput,
+  SourceAdapter,
+  VersionSpec,
+} from './port.js';
 
 export type { VersionSpec };
 
@@ -37,6 +48,13 @@ export interface RegisteredAdapter {
   /** Checks a parsed config against the world (a folder that exists), or BAD_REQUEST. */
   verifyConfig(config: unknown): Promise<void>;
   pull(input: PullInput<unknown>): AsyncIterable<PullBatch>;
+  /** Live sync capabilities, when the kind has them (see the port). */
+  readonly live: {
+    pullItems?: (input: PullItemsInput<unknown>) => AsyncIterable<PullBatch>;
+    listen?: (input: ListenInput<unknown>) => LiveListener;
+    changedSince?: (input: ChangedSinceInput<unknown>) => Promise<string[]>;
+    listKeys?: (input: { config: unknown; collection: CollectionInfo }) => Promise<string[]>;
+  };
 }
 
 function register<Config>(kind: SourceKindName, adapter: SourceAdapter<Config>): RegisteredAdapter {
@@ -53,6 +71,14 @@ function register<Config>(kind: SourceKindName, adapter: SourceAdapter<Config>):
     discover: (config) => adapter.discover(parse(config)),
     verifyConfig: async (config) => adapter.verify?.(parse(config)),
     pull: (input) => adapter.pull({ ...input, config: parse(input.config) }),
+    live: {
+      ...(adapter.pullItems && { pullItems: (input) => adapter.pullItems!({ ...input, config: parse(input.config) }) }),
+      ...(adapter.listen && { listen: (input) => adapter.listen!({ ...input, config: parse(input.config) }) }),
+      ...(adapter.changedSince && {
+        changedSince: (input) => adapter.changedSince!({ ...input, config: parse(input.config) }),
+      }),
+      ...(adapter.listKeys && { listKeys: (input) => adapter.listKeys!({ ...input, config: parse(input.config) }) }),
+    },
   };
 }
 

@@ -172,6 +172,8 @@ export class IngestQueue {
   private readonly workIds: string[] = [];
   /** Jobs this process is running: only their ids, for the heartbeat (nothing else is kept). */
   private readonly runningHere = new Set<string>();
+  /** Other job kinds on this pg-boss (live sync's targeted ingests): their queues, created once. */
+  private readonly kinds = new Set<string>();
   /** Wakes local waiters when a job they wait for ends here; remote ends are seen by polling. */
   private readonly ended = new EventEmitter().setMaxListeners(0);
   private readonly o: Required<Omit<QueueOptions, 'batchSize'>> & Pick<QueueOptions, 'batchSize'>;
@@ -257,6 +259,39 @@ export class IngestQueue {
     if (!this.started) return;
     await this.started.catch(() => undefined);
     await this.boss.stop({ graceful: true, wait: true, close: false, timeout: Math.max(1000, timeoutMs) });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // other job kinds (server/services/live/): their own pg-boss queue, the same retries and workers
+
+  private async kindQueue(kind: string): Promise<void> {
+    await this.start();
+    if (this.kinds.has(kind)) return;
+    await this.boss.createQueue(kind);
+    this.kinds.add(kind);
+  }
+
+  /** Works jobs of another kind in this process (when it is a worker), one at a time per process. */
+  async workKind<T extends object>(kind: string, handler: (data: T) => Promise<void>): Promise<void> {
+    await this.kindQueue(kind);
+    if (!this.o.worker || this.stopping) return;
+    this.workIds.push(
+      await this.boss.work<T>(kind, { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds) }, async ([job]) =>
+        handler(job!.data),
+      ),
+    );
+  }
+
+  /** Queues a job of another kind (retried with backoff when its handler throws), waking local workers. */
+  async sendKind(kind: string, data: object, { startAfterSeconds }: { startAfterSeconds?: number } = {}): Promise<void> {
+    await this.kindQueue(kind);
+    await this.boss.send(kind, data, {
+      retryLimit: this.o.retryLimit,
+      retryDelay: this.o.retryDelaySeconds,
+      retryBackoff: this.o.retryDelaySeconds > 0,
+      ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
+    });
+    if (!startAfterSeconds) this.wakeWorkers();
   }
 
   // -------------------------------------------------------------------------------------------

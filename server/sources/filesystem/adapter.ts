@@ -6,13 +6,14 @@ import { canonicalFileUri } from '../../domain/fileUri.js';
 import type { IngestAssetItem, IngestItem } from '../../domain/items.js';
 import { collectionKey } from '../../domain/keys.js';
 import { ServiceError } from '../../errors.js';
-import { joinVersion, type PullBatch, type PullInput, type SourceAdapter } from '../port.js';
+import { joinVersion, type PullBatch, type PullInput, type PullItemsInput, type SourceAdapter } from '../port.js';
 import { itemsForFile, partGroupKey } from './catalogItems.js';
 import { FilesystemSourceConfig } from './config.js';
 import { applyNfo, parseNfo, type NfoResult, type Sidecars } from './naming/nfo.js';
 import { parseMediaPath, type ParsedPath } from './naming/parsePath.js';
 import { VIDEO_EXTENSIONS } from './naming/vocabulary.js';
 import { probeFile, type ProbeResult } from './probe.js';
+import { watchFolders } from './watch.js';
 
 export { parseMediaPath, VIDEO_EXTENSIONS };
 
@@ -181,6 +182,94 @@ function probeDoubt(rel: string, probe: ProbeResult | null): IngestItem['review'
 
 const BATCH_SIZE = 100;
 
+/** One video of a folder, named, its sidecars read; `extra` for a file left out as an extra, null for one to ignore or gone. */
+async function scanVideo(
+  root: string,
+  folder: Folder,
+  video: string,
+  nfo: NfoReader,
+  collectionId: string,
+): Promise<ScannedFile | 'extra' | null> {
+  const file = path.join(folder.dir, video);
+  const rel = path.relative(root, file).split(path.sep).join('/');
+  const parsed = parseMediaPath(rel);
+  if (parsed.kind === 'extra') return 'extra';
+  if (parsed.kind === 'ignored') return null;
+  const stat = await fs.stat(file).catch(() => null);
+  if (!stat) return null;
+  const sidecars = await sidecarsFor(root, folder, video, parsed, nfo);
+  // An edited NFO makes its video "changed": the newest of their mtimes is the stored version.
+  const mtimeMs = Math.round(Math.max(stat.mtimeMs, ...Object.values(sidecars).map((s) => s?.mtimeMs ?? 0)));
+  return { file, rel, key: collectionKey(collectionId, rel), size: stat.size, mtimeMs, parsed, sidecars };
+}
+
+/** A collection's folder: its config's `path`, else its external id (the path it was discovered as). */
+export const collectionRoot = (collection: { externalId: string; config: Record<string, unknown> | null }): string =>
+  typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
+
+/** One folder as the walk sees it (its videos and NFOs), or null when it cannot be read. */
+async function readFolder(dir: string): Promise<Folder | null> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => null);
+  if (!entries) return null;
+  const visible = entries.filter((e) => !e.name.startsWith('.') && e.isFile());
+  return {
+    dir,
+    videos: visible
+      .filter((e) => VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+      .map((e) => e.name)
+      .sort(),
+    nfos: new Set(visible.filter((e) => e.name.toLowerCase().endsWith('.nfo')).map((e) => e.name)),
+  };
+}
+
+/**
+ * Just the named paths of a folder collection (live sync; relative to its folder, `/`-separated):
+ * a video is scanned as a full scan would (name, NFOs, probe, the other parts of its version); an
+ * NFO brings the videos of its folder; a folder everything under it. A path that no longer exists
+ * comes back in `gone`. Nothing is inferred about other files.
+ */
+async function* pullFiles({ config, collection, keys }: PullItemsInput<FilesystemSourceConfig>): AsyncGenerator<PullBatch> {
+  const root = collectionRoot(collection);
+  const gone: string[] = [];
+  const wanted = new Map<string, Set<string> | 'all'>();
+  const want = (dir: string, video: string | 'all') => {
+    const current = wanted.get(dir);
+    if (video === 'all' || current === 'all') return wanted.set(dir, 'all');
+    wanted.set(dir, (current ?? new Set()).add(video));
+  };
+  for (const key of keys) {
+    const abs = path.resolve(root, key);
+    if (path.relative(root, abs).startsWith('..')) continue; // not under the collection's folder
+    const stat = await fs.stat(abs).catch(() => null);
+    if (!stat) gone.push(key);
+    else if (stat.isDirectory()) {
+      for await (const folder of walkFolders(abs, () => undefined)) want(folder.dir, 'all');
+    } else if (abs.toLowerCase().endsWith('.nfo')) want(path.dirname(abs), 'all');
+    else if (VIDEO_EXTENSIONS.has(path.extname(abs).toLowerCase())) want(path.dirname(abs), path.basename(abs));
+  }
+  const nfo = new NfoReader();
+  const batch: PullBatch = { items: [], extras: 0, notices: [], gone };
+  for (const [dir, videos] of wanted) {
+    const folder = await readFolder(dir);
+    if (!folder) continue;
+    const scanned: ScannedFile[] = [];
+    for (const video of folder.videos) {
+      const s = await scanVideo(root, folder, video, nfo, collection.id);
+      if (s === 'extra' && (videos === 'all' || videos.has(video))) batch.extras!++;
+      if (s && s !== 'extra') scanned.push(s);
+    }
+    // The named videos, and every other part of a version one of them belongs to.
+    const named = scanned.filter((s) => videos === 'all' || videos.has(path.basename(s.file)));
+    const groups = new Set(named.map((s) => partGroupKey(dir, s.parsed)).filter((k) => k !== null));
+    await addFolderItems(
+      scanned.filter((s) => named.includes(s) || groups.has(partGroupKey(dir, s.parsed) ?? '')),
+      config,
+      batch,
+    );
+  }
+  yield batch;
+}
+
 /**
  * Walks the collection's folder. Files whose size and mtime (and their NFOs' mtimes) are unchanged
  * since the last scan are not probed again (only named as skipped, so they count as present); new
@@ -188,7 +277,7 @@ const BATCH_SIZE = 100;
  * Extras (trailers, samples, featurettes...) are counted, never catalogued.
  */
 async function* pullFolder({ config, collection, storedVersions }: PullInput<FilesystemSourceConfig>): AsyncGenerator<PullBatch> {
-  const root = typeof collection.config?.path === 'string' ? collection.config.path : collection.externalId;
+  const root = collectionRoot(collection);
   await checkRoot(root, storedVersions.size);
   const nfo = new NfoReader();
   let batch: PullBatch = { items: [], skippedKeys: [], extras: 0, notices: [] };
@@ -207,22 +296,11 @@ async function* pullFolder({ config, collection, storedVersions }: PullInput<Fil
     const changed: ScannedFile[] = [];
     const unchanged: ScannedFile[] = [];
     for (const video of folder.videos) {
-      const file = path.join(folder.dir, video);
-      const rel = path.relative(root, file).split(path.sep).join('/');
-      const parsed = parseMediaPath(rel);
-      if (parsed.kind === 'extra') {
-        batch.extras!++;
-        continue;
-      }
-      if (parsed.kind === 'ignored') continue;
-      const stat = await fs.stat(file).catch(() => null);
-      if (!stat) continue;
-      const sidecars = await sidecarsFor(root, folder, video, parsed, nfo);
-      // An edited NFO makes its video "changed": the newest of their mtimes is the stored version.
-      const mtimeMs = Math.round(Math.max(stat.mtimeMs, ...Object.values(sidecars).map((s) => s?.mtimeMs ?? 0)));
-      const key = collectionKey(collection.id, rel);
-      const scanned = { file, rel, key, size: stat.size, mtimeMs, parsed, sidecars };
-      if (storedVersions.get(key) === joinVersion(stat.size, mtimeMs)) {
+      const scanned = await scanVideo(root, folder, video, nfo, collection.id);
+      if (scanned === 'extra') batch.extras!++;
+      if (scanned === 'extra' || scanned === null) continue;
+      const { key, size, mtimeMs } = scanned;
+      if (storedVersions.get(key) === joinVersion(size, mtimeMs)) {
         batch.skippedKeys!.push(key);
         unchanged.push(scanned);
       } else changed.push(scanned);
@@ -319,4 +397,6 @@ export const filesystemAdapter = {
   },
 
   pull: pullFolder,
+  pullItems: pullFiles,
+  listen: (input) => watchFolders(input, collectionRoot),
 } satisfies SourceAdapter<FilesystemSourceConfig>;

@@ -1,9 +1,11 @@
 import { resolvePath } from '../../domain/pathMapping.js';
-import type { PullBatch, PullInput, SourceAdapter } from '../port.js';
+import type { PullBatch, PullInput, PullItemsInput, SourceAdapter } from '../port.js';
 import { PlexSourceConfig, PlexSourceConfigUpdate } from './config.js';
 import { PlexHttp } from './http.js';
 import { plexUri } from './items.js';
+import { listenPlex } from './notifications.js';
 import { emptyPullStats, pullPlexSection } from './sync.js';
+import { plexChangedSince, plexSectionKeys, pullPlexItems } from './targeted.js';
 
 /**
  * The Plex adapter: a section becomes a collection; `pull` lists it and yields normalized items in
@@ -48,6 +50,43 @@ async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<
   }
 }
 
+/** Just the named ratingKeys (live sync): see targeted.ts. */
+async function* pullItems(input: PullItemsInput<PlexSourceConfig>): AsyncGenerator<PullBatch> {
+  const { config, collection, pathMappings, lookupVersions } = input;
+  const http = new PlexHttp(config);
+  const stats = emptyPullStats();
+  let reported = 0;
+  const batches = pullPlexItems(
+    {
+      http,
+      collectionId: collection.id,
+      keys: input.keys,
+      uriOf: plexUri((p) => resolvePath(pathMappings, p)?.localPath ?? null),
+      episodeVersions: (keys) => (lookupVersions ? lookupVersions('episode', keys) : Promise.resolve(new Map())),
+    },
+    stats,
+  );
+  for await (const batch of batches) {
+    const rejected = stats.rejected
+      .slice(reported)
+      .map((r) => ({ sourceKey: r.ratingKey, reason: `ratingKey ${r.ratingKey}: ${r.reason}` }));
+    reported = stats.rejected.length;
+    yield {
+      items: batch.items,
+      gone: batch.gone,
+      rejected,
+      cost: {
+        requests: http.requests,
+        markerRequests: stats.markerRequests,
+        markersClamped: stats.markers.clamped,
+        markersDropped: { ...stats.markers.dropped },
+      },
+    };
+  }
+}
+
+const sectionType = (config: Record<string, unknown> | null) => (typeof config?.type === 'string' ? config.type : null);
+
 const LIBRARY_TYPES = new Set(['movie', 'show']);
 
 export const plexAdapter = {
@@ -72,4 +111,16 @@ export const plexAdapter = {
   },
 
   pull: pullSection,
+  pullItems,
+  listen: listenPlex,
+  changedSince: ({ config, collection, since, lookupVersions }) =>
+    plexChangedSince(new PlexHttp(config), {
+      collectionId: collection.id,
+      sectionKey: collection.externalId,
+      sectionType: sectionType(collection.config),
+      since,
+      lookupVersions,
+    }),
+  listKeys: ({ config, collection }) =>
+    plexSectionKeys(new PlexHttp(config), collection.externalId, sectionType(collection.config)),
 } satisfies SourceAdapter<PlexSourceConfig>;

@@ -65,12 +65,33 @@ export class PlexHttp {
     return validateSections((await this.get('/library/sections')).Directory);
   }
 
-  /** Shows or movies of a section (or, with `type: 4`, every episode of a show section), page by page. */
-  sectionItems(sectionKey: string, type?: number): AsyncGenerator<PlexPage> {
+  /**
+   * Shows or movies of a section (or, with `type: 4`, every episode of a show section), page by page.
+   * `filters` are Plex filter parameters, e.g. `{ 'updatedAt>>': '1700000000' }` (updated at or after).
+   */
+  sectionItems(sectionKey: string, type?: number, filters: Record<string, string> = {}): AsyncGenerator<PlexPage> {
     return this.pages(`/library/sections/${encodeURIComponent(sectionKey)}/all`, {
       includeGuids: '1',
       ...(type ? { type: String(type) } : {}),
+      ...filters,
     });
+  }
+
+  /** The children of a season (its episodes) or a show (its seasons), page by page. */
+  children(ratingKey: string): AsyncGenerator<PlexPage> {
+    return this.pages(`/library/metadata/${encodeURIComponent(ratingKey)}/children`, { includeGuids: '1' });
+  }
+
+  /** As `metadata`, but items the server no longer has are simply absent (Plex answers 404 when none is left). */
+  async metadataIfPresent(ratingKeys: readonly string[]): Promise<PlexPage> {
+    const ids = ratingKeys.map(encodeURIComponent).join(',');
+    const container = await this.get(
+      `/library/metadata/${ids}`,
+      { includeGuids: '1', includeMarkers: '1', includeChapters: '1' },
+      undefined,
+      true,
+    );
+    return container ? validateItems(container.Metadata) : { items: [], rejected: [] };
   }
 
   /** Every episode of one show, page by page. Listings never carry markers or chapters. */
@@ -102,9 +123,21 @@ export class PlexHttp {
 
   private async get(
     path: string,
+    params?: Record<string, string>,
+    page?: { start: number; size: number },
+  ): Promise<PlexContainer>;
+  private async get(
+    path: string,
+    params: Record<string, string> | undefined,
+    page: { start: number; size: number } | undefined,
+    allowMissing: true,
+  ): Promise<PlexContainer | null>;
+  private async get(
+    path: string,
     params: Record<string, string> = {},
     page?: { start: number; size: number },
-  ): Promise<PlexContainer> {
+    allowMissing = false,
+  ): Promise<PlexContainer | null> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const headers: Record<string, string> = {
@@ -131,6 +164,7 @@ export class PlexHttp {
         if (!container) throw new ServiceError('BAD_GATEWAY', `Plex answered ${path} without a MediaContainer`);
         return container;
       }
+      if (allowMissing && response.status === 404) return null;
       if (response.status === 401 || response.status === 403)
         throw new ServiceError('BAD_REQUEST', `Plex refused the source's token (HTTP ${response.status}); update config.token`);
       if (!RETRYABLE.has(response.status) || attempt >= this.retries)
