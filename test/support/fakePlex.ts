@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /**
  * A local HTTP server answering as a real Plex Media Server does (shapes from responses captured
@@ -11,7 +12,13 @@ import type { AddressInfo } from 'node:net';
  * - `totalSize`/`offset` only on paged answers (`X-Plex-Container-Start`/`-Size`);
  * - `/library/metadata/1,2,3` answers several items; `/library/sections/{id}/all?type=4` every episode;
  * - `/identity` names the server (`machineIdentifier`); `rekey()` renumbers every ratingKey, as a
- *   rebuilt Plex database does.
+ *   rebuilt Plex database does;
+ * - section listings filter on `updatedAt>>=<epoch seconds>` (updated at or after);
+ * - the notification stream at `/:/websockets/notifications` (token in `X-Plex-Token`, header or
+ *   query): `addItem`/`addEpisode`/`changeItem`/`deleteItem` edit the library and send the library
+ *   `timeline` entries real servers send (state 0 created then 5 processed; 5 on an update; 9 and
+ *   `metadataState: 'deleted'` on a deletion); `dropConnections()` cuts every socket and
+ *   `refuseConnections(true)` answers new ones 503 (a server restarting).
  */
 
 export interface FakeGuid {
@@ -111,8 +118,40 @@ export interface FakePlex {
   setLatency(delayMs: number): void;
   /** Every ratingKey moves by `offset` (a rebuilt database); guids and files stay. */
   rekey(offset: number): void;
+  /** Notification sockets open now, and accepted since the start. */
+  readonly sockets: number;
+  readonly connections: number;
+  /** Sends library timeline entries to every open socket (what the helpers below send). */
+  notify(entries: FakeTimelineEntry[]): void;
+  /** A movie or show added to a section (updatedAt now); `notify: false` changes it silently (the stream missed it). */
+  addItem(sectionKey: string, item: FakeItem, options?: { notify?: boolean }): void;
+  /** An episode added to a show. */
+  addEpisode(showRatingKey: string, episode: FakeItem, options?: { notify?: boolean }): void;
+  /** An item's fields changed (updatedAt moves on). */
+  changeItem(ratingKey: string, patch: Partial<FakeItem>, options?: { notify?: boolean }): void;
+  /** An item deleted (a show with its episodes). */
+  deleteItem(ratingKey: string, options?: { notify?: boolean }): void;
+  /** Cuts every notification socket (clients must reconnect). */
+  dropConnections(): void;
+  /** While true, new notification sockets are refused with 503. */
+  refuseConnections(refuse: boolean): void;
   close(): Promise<void>;
 }
+
+/** A library timeline entry as Plex sends it on the notification stream. */
+export interface FakeTimelineEntry {
+  identifier: string;
+  sectionID: string;
+  itemID: string;
+  type: number;
+  title?: string;
+  state: number;
+  metadataState?: string;
+  mediaState?: string;
+  updatedAt: number;
+}
+
+const TYPE_NUMBER: Record<string, number> = { movie: 1, show: 2, season: 3, episode: 4 };
 
 const LISTING_ONLY = new Set(['Marker', 'Chapter']);
 
@@ -227,10 +266,12 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
       if (!section) return send(404, null);
       const items = library.items[section.key] ?? [];
       const type = q.get('type');
-      const listed =
+      const updatedSince = q.get('updatedAt>>');
+      const listed = (
         type === '4'
           ? items.flatMap((show) => (library.leaves[show.ratingKey] ?? []).map((e) => episodeOf(show, e)))
-          : items.map(withLeafCount);
+          : items.map(withLeafCount)
+      ).filter((i) => updatedSince === null || (i.updatedAt ?? 0) >= Number(updatedSince));
       return send(
         200,
         page(
@@ -265,6 +306,54 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
     const timer = setTimeout(() => answer(req, res), latencyMs);
     res.on('close', () => clearTimeout(timer));
   });
+
+  // The notification stream.
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<WebSocket>();
+  const stream = { connections: 0, refuse: false };
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://plex');
+    const given = req.headers['x-plex-token'] ?? url.searchParams.get('X-Plex-Token');
+    const refuse = (status: number) => {
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/:/websockets/notifications') return refuse(404);
+    if (given !== token) return refuse(401);
+    if (stream.refuse) return refuse(503);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      stream.connections++;
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+    });
+  });
+  const notify = (entries: FakeTimelineEntry[]) => {
+    const message = JSON.stringify({ NotificationContainer: { type: 'timeline', size: entries.length, TimelineEntry: entries } });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(message);
+  };
+  // Strictly increasing: two edits in one second still read as two versions.
+  let clock = 0;
+  const now = () => (clock = Math.max(clock + 1, Math.floor(Date.now() / 1000)));
+  const sectionOf = (ratingKey: string): { section: string; item: FakeItem; show?: FakeItem } | null => {
+    for (const [section, items] of Object.entries(library.items))
+      for (const item of items) {
+        if (item.ratingKey === ratingKey) return { section, item };
+        const episode = (library.leaves[item.ratingKey] ?? []).find((e) => e.ratingKey === ratingKey);
+        if (episode) return { section, item: episode, show: item };
+      }
+    return null;
+  };
+  const entry = (section: string, item: FakeItem, state: number, metadataState?: string): FakeTimelineEntry => ({
+    identifier: 'com.plexapp.plugins.library',
+    sectionID: section,
+    itemID: item.ratingKey,
+    type: TYPE_NUMBER[item.type] ?? 0,
+    ...(item.title ? { title: item.title } : {}),
+    state,
+    ...(metadataState ? { metadataState } : {}),
+    updatedAt: item.updatedAt ?? now(),
+  });
+
   server.listen(port, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port: listening } = server.address() as AddressInfo;
@@ -304,8 +393,57 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
         }
       library.leaves = leaves;
     },
+    get sockets() {
+      return sockets.size;
+    },
+    get connections() {
+      return stream.connections;
+    },
+    notify,
+    addItem(sectionKey, item, { notify: send = true } = {}) {
+      const added = { ...item, updatedAt: now(), addedAt: now() };
+      (library.items[sectionKey] ??= []).push(added);
+      if (added.type === 'show') library.leaves[added.ratingKey] ??= [];
+      // Created, then (after matching and metadata) processed: the intermediate states are left out.
+      if (send) notify([entry(sectionKey, added, 0, 'created'), entry(sectionKey, added, 5)]);
+    },
+    addEpisode(showRatingKey, episode, { notify: send = true } = {}) {
+      const found = sectionOf(showRatingKey);
+      if (!found) throw new Error(`no show ${showRatingKey}`);
+      const added = { ...episode, updatedAt: now(), addedAt: now() };
+      (library.leaves[showRatingKey] ??= []).push(added);
+      if (send) notify([entry(found.section, added, 0, 'created'), entry(found.section, added, 5)]);
+    },
+    changeItem(ratingKey, patch, { notify: send = true } = {}) {
+      const found = sectionOf(ratingKey);
+      if (!found) throw new Error(`no item ${ratingKey}`);
+      Object.assign(found.item, patch, { updatedAt: now() });
+      if (send) notify([entry(found.section, found.item, 5)]);
+    },
+    deleteItem(ratingKey, { notify: send = true } = {}) {
+      const found = sectionOf(ratingKey);
+      if (!found) throw new Error(`no item ${ratingKey}`);
+      const entries: FakeTimelineEntry[] = [];
+      if (found.show)
+        library.leaves[found.show.ratingKey] = library.leaves[found.show.ratingKey]!.filter((e) => e !== found.item);
+      else {
+        library.items[found.section] = library.items[found.section]!.filter((i) => i !== found.item);
+        for (const e of library.leaves[ratingKey] ?? []) entries.push(entry(found.section, e, 9, 'deleted'));
+        delete library.leaves[ratingKey];
+      }
+      entries.push(entry(found.section, found.item, 9, 'deleted'));
+      if (send) notify(entries);
+    },
+    dropConnections() {
+      for (const ws of sockets) ws.terminate();
+    },
+    refuseConnections(refuse) {
+      stream.refuse = refuse;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

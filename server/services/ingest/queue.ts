@@ -271,15 +271,18 @@ export class IngestQueue {
     this.kinds.add(kind);
   }
 
-  /** Works jobs of another kind in this process (when it is a worker), one at a time per process. */
-  async workKind<T extends object>(kind: string, handler: (data: T) => Promise<void>): Promise<void> {
+  /** Works jobs of another kind in this process (when it is a worker), one at a time; returns a stop function. */
+  async workKind<T extends object>(kind: string, handler: (data: T) => Promise<void>): Promise<() => Promise<void>> {
     await this.kindQueue(kind);
-    if (!this.o.worker || this.stopping) return;
-    this.workIds.push(
-      await this.boss.work<T>(kind, { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds) }, async ([job]) =>
-        handler(job!.data),
-      ),
+    if (!this.o.worker || this.stopping) return async () => undefined;
+    const id = await this.boss.work<T>(kind, { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds) }, async ([job]) =>
+      handler(job!.data),
     );
+    this.workIds.push(id);
+    return async () => {
+      this.workIds.splice(this.workIds.indexOf(id), 1);
+      await this.boss.offWork({ id });
+    };
   }
 
   /** Queues a job of another kind (retried with backoff when its handler throws), waking local workers. */

@@ -71,6 +71,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   private refreshing: Promise<void> | null = null;
   private lockConn: LockConnection | null = null;
   private stopped = false;
+  private stopWork: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly db: Knex,
@@ -85,7 +86,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   /** Works targeted jobs (when this process is a worker) and starts listening. */
   async start(): Promise<void> {
     if (this.options.worker !== false)
-      await this.queue.workKind<TargetedJob>(LIVE_JOB, async (job) => {
+      this.stopWork = await this.queue.workKind<TargetedJob>(LIVE_JOB, async (job) => {
         const result = await runTargeted(this.db, job, {
           log: this.log,
           batchSize: this.options.batchSize,
@@ -107,6 +108,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
     for (const collectionId of [...this.pending.keys()]) await this.flush(collectionId).catch(() => undefined);
     await Promise.all([...this.running.keys()].map((key) => this.stopGroup(key)));
     await this.releaseLocks();
+    await this.stopWork?.().catch(() => undefined);
   }
 
   /** Groups this process holds, with their stream state (tests, health). */
