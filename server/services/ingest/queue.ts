@@ -280,7 +280,9 @@ export class IngestQueue {
     );
     this.workIds.push(id);
     return async () => {
-      this.workIds.splice(this.workIds.indexOf(id), 1);
+      const at = this.workIds.indexOf(id);
+      if (at < 0) return;
+      this.workIds.splice(at, 1);
       await this.boss.offWork({ id });
     };
   }

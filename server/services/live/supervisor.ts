@@ -108,7 +108,9 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
     for (const collectionId of [...this.pending.keys()]) await this.flush(collectionId).catch(() => undefined);
     await Promise.all([...this.running.keys()].map((key) => this.stopGroup(key)));
     await this.releaseLocks();
-    await this.stopWork?.().catch(() => undefined);
+    const stopWork = this.stopWork;
+    this.stopWork = null;
+    await stopWork?.().catch(() => undefined);
   }
 
   /** Groups this process holds, with their stream state (tests, health). */
