@@ -324,6 +324,18 @@ describe('live sync', function () {
       );
     });
 
+    it('on start, polls from the last finished ingest for what changed while nobody listened', async () => {
+      const { movies } = await plexSource(plex, true);
+      await client().ingest.collection.mutate({ collectionId: movies.id });
+      plex.changeItem('200', { title: 'The Thing (while down)' }, { notify: false });
+      await live.refresh();
+      await until('the catch-up', () => episodeNamed('The Thing (while down)'), Boolean);
+      assert.deepEqual(
+        rec.queued.map((j) => [j.reason, j.changed]),
+        [['poll', ['200']]],
+      );
+    });
+
     it('the deletion sweep marks missing what Plex no longer lists (a whole show with its episodes)', async () => {
       const { tv, movies } = await plexSource(plex, true);
       await client().ingest.collection.mutate({ collectionId: movies.id });

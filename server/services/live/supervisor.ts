@@ -219,7 +219,13 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
       run.timers.push(timer);
     };
     for (const c of group.collections) {
-      if (group.adapter.live.changedSince) every(c.live.pollSeconds, () => this.poll(run, c.id));
+      if (group.adapter.live.changedSince) {
+        every(c.live.pollSeconds, () => this.poll(run, c.id));
+        // What changed while nobody listened: a poll from the start of the collection's last finished ingest.
+        void this.catchUp(run, c.id).catch((err: unknown) =>
+          this.log.warn({ err: mapError(err).message }, 'live: catch-up failed'),
+        );
+      }
       every(c.live.sweepSeconds, () => this.sweep(run, c.id));
       // A folder changed while nobody watched: a full scan (skips what is unchanged) catches it up.
       if (!group.adapter.live.changedSince)
@@ -318,6 +324,16 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
       this.log.info({ collectionId, changed: changed.length }, 'live: poll found changes');
       await this.send({ collectionId, changed, deleted: [], reason: 'poll' });
     }
+  }
+
+  private async catchUp(run: Running, collectionId: string): Promise<void> {
+    const last = (await this.db('ingest_jobs')
+      .where({ collection_id: collectionId, state: 'done' })
+      .max({ at: 'started_at' })
+      .first()) as { at: Date | string | null } | undefined;
+    if (!last?.at) return;
+    run.pollSince.set(collectionId, Math.min(run.pollSince.get(collectionId) ?? Infinity, new Date(last.at).getTime() / 1000));
+    await this.poll(run, collectionId);
   }
 
   /** Plex: the section's full listing against the catalogue's locators; folders: a full scan. */

@@ -247,6 +247,8 @@ async function* pullFiles({ config, collection, keys }: PullItemsInput<Filesyste
     } else if (abs.toLowerCase().endsWith('.nfo')) want(path.dirname(abs), 'all');
     else if (VIDEO_EXTENSIONS.has(path.extname(abs).toLowerCase())) want(path.dirname(abs), path.basename(abs));
   }
+  // An unmounted or emptied folder is not a deletion of everything in it.
+  if (gone.length) await checkRoot(root, 1);
   const nfo = new NfoReader();
   const batch: PullBatch = { items: [], extras: 0, notices: [], gone };
   for (const [dir, videos] of wanted) {
