@@ -133,6 +133,10 @@ describe('live sync', function () {
     await live.stop();
     await plex.close();
   });
+  /** The start-up catch-up poll is over (a manual poll queues behind it and finds nothing new). */
+  const caughtUp = async (...collectionIds: string[]) => {
+    for (const id of collectionIds) await live.backstop(id, 'poll');
+  };
 
   describe('Plex notifications', () => {
     it('reads real-shaped timeline messages and ignores everything else', () => {
@@ -187,6 +191,7 @@ describe('live sync', function () {
       await client().ingest.collection.mutate({ collectionId: movies.id });
       await client().ingest.collection.mutate({ collectionId: tv.id });
       await live.refresh();
+      await caughtUp(movies.id, tv.id);
       assert.equal(live.held().length, 1, 'one socket for the server, both sections on it');
       await until(
         'the socket',
@@ -234,6 +239,7 @@ describe('live sync', function () {
       const { tv } = await plexSource(plex, true);
       await client().ingest.collection.mutate({ collectionId: tv.id });
       await live.refresh();
+      await caughtUp(tv.id);
       await until(
         'the socket',
         () => plex.sockets,

@@ -43,8 +43,9 @@ interface Running {
   listener: LiveListener | null;
   timers: NodeJS.Timeout[];
   state: ListenState;
-  /** Per collection: epoch seconds the next poll looks back from. */
+  /** Per collection: epoch seconds the next poll looks back from, and the poll running or last run. */
   pollSince: Map<string, number>;
+  polls: Map<string, Promise<void>>;
   everClosed: boolean;
 }
 
@@ -187,7 +188,15 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   }
 
   private startGroup(group: Group): void {
-    const run: Running = { group, listener: null, timers: [], state: 'connecting', pollSince: new Map(), everClosed: false };
+    const run: Running = {
+      group,
+      listener: null,
+      timers: [],
+      state: 'connecting',
+      pollSince: new Map(),
+      polls: new Map(),
+      everClosed: false,
+    };
     this.running.set(group.key, run);
     const now = Date.now() / 1000;
     for (const c of group.collections) run.pollSince.set(c.id, now);
@@ -306,8 +315,21 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   // ---------------------------------------------------------------------------------------------
   // backstops
 
+  /** One poll of a collection at a time (timer, catch-up, reconnect and manual polls queue behind each other). */
+  private poll(run: Running, collectionId: string, prepare?: () => Promise<void>): Promise<void> {
+    const previous = run.polls.get(collectionId) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        await prepare?.();
+        await this.pollOnce(run, collectionId);
+      });
+    run.polls.set(collectionId, next);
+    return next;
+  }
+
   /** Items updated since the last poll (minus the overlap) whose version differs from the stored one. */
-  private async poll(run: Running, collectionId: string): Promise<void> {
+  private async pollOnce(run: Running, collectionId: string): Promise<void> {
     const collection = run.group.collections.find((c) => c.id === collectionId);
     if (!collection || !run.group.adapter.live.changedSince || this.stopped) return;
     const startedAt = Date.now() / 1000;
@@ -326,14 +348,18 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
     }
   }
 
-  private async catchUp(run: Running, collectionId: string): Promise<void> {
-    const last = (await this.db('ingest_jobs')
-      .where({ collection_id: collectionId, state: 'done' })
-      .max({ at: 'started_at' })
-      .first()) as { at: Date | string | null } | undefined;
-    if (!last?.at) return;
-    run.pollSince.set(collectionId, Math.min(run.pollSince.get(collectionId) ?? Infinity, new Date(last.at).getTime() / 1000));
-    await this.poll(run, collectionId);
+  private catchUp(run: Running, collectionId: string): Promise<void> {
+    return this.poll(run, collectionId, async () => {
+      const last = (await this.db('ingest_jobs')
+        .where({ collection_id: collectionId, state: 'done' })
+        .max({ at: 'started_at' })
+        .first()) as { at: Date | string | null } | undefined;
+      if (last?.at)
+        run.pollSince.set(
+          collectionId,
+          Math.min(run.pollSince.get(collectionId) ?? Infinity, new Date(last.at).getTime() / 1000),
+        );
+    });
   }
 
   /** Plex: the section's full listing against the catalogue's locators; folders: a full scan. */
