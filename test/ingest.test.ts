@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { RouterInputs } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
-import { FairGate, writesWaiting } from '../server/services/ingest/writeGate.js';
+import { FairGate, readsWaiting, throughWriteGate, writesWaiting } from '../server/services/ingest/writeGate.js';
 import { client, db } from './support/harness.js';
 
 type Item = RouterInputs['ingest']['items']['items'][number];
@@ -353,6 +353,33 @@ describe('the write gate of the embedded database (order only, no timings)', () 
 describe('the embedded database under ingest load', () => {
   before(function () {
     if (process.env.DATABASE_URL) this.skip(); // PostgreSQL has a pool: readers do not wait in line
+  });
+
+  it('a query over HTTP that arrives while an ingest write runs goes before the next write', async () => {
+    const log: string[] = [];
+    let endFirst!: () => void;
+    // A write transaction holding the one connection until the test ends it.
+    const first = throughWriteGate(db(), () =>
+      db().transaction(async (trx) => {
+        await trx.raw('SELECT 1');
+        log.push('write 1');
+        await new Promise<void>((resolve) => (endFirst = resolve));
+      }),
+    );
+    while (!endFirst) await new Promise((resolve) => setImmediate(resolve));
+    const read = client()
+      .titles.list.query({ limit: 5 })
+      .then(() => log.push('read'));
+    while (readsWaiting(db()) === 0) await new Promise((resolve) => setImmediate(resolve));
+    const second = throughWriteGate(db(), () =>
+      db().transaction(async (trx) => {
+        await trx.raw('SELECT 1');
+        log.push('write 2');
+      }),
+    );
+    endFirst();
+    await Promise.all([first, read, second]);
+    assert.deepEqual(log, ['write 1', 'read', 'write 2']);
   });
 
   it('readers wait for at most the running ingest, not a queue of them; health.check reports saturation', async function () {
