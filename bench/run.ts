@@ -17,7 +17,7 @@ import { BENCH_LIBRARY, insertSyntheticLibrary, type SyntheticSize } from '../se
 import { createLogger } from '../server/logger.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import { IngestItem } from '../server/domain/items.js';
-import { EMBEDDED_WRITE_BATCH } from '../server/services/ingest/writeGate.js';
+import { EMBEDDED_WRITE_BATCH, writeGateOf } from '../server/services/ingest/writeGate.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 import { plexBench } from './plex.js';
 
@@ -183,14 +183,29 @@ async function readsDuringIngest(db: Knex, batchSize: number) {
   const stopTitles = startReader(url, 'titles');
   const stopHealth = startReader(url, 'health');
   await new Promise((resolve) => setTimeout(resolve, 3000)); // the readers have started
+  // How long each write transaction held the embedded connection: what a read waits for at most.
+  const writes: number[] = [];
+  const gate = writeGateOf(db);
+  if (gate) gate.onWriteEnd = (ms) => writes.push(ms);
   const run = new IngestRun(db, { batchSize });
   const { ms } = await timed(async () => {
     for (const chunk of libraryItems()) await run.push(chunk.map((item) => IngestItem.parse(item)));
   });
+  if (gate) gate.onWriteEnd = null;
   const titles = await stopTitles();
   const health = await stopHealth();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return { batchSize, ingestSeconds: seconds(ms), ...titles, health };
+  writes.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  const writeTransactions = writes.length
+    ? {
+        count: writes.length,
+        medianMs: round(percentile(writes, 0.5)),
+        p99Ms: round(percentile(writes, 0.99)),
+        maxMs: round(writes.at(-1)!),
+      }
+    : null;
+  return { batchSize, ingestSeconds: seconds(ms), ...titles, health, writeTransactions };
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -41,6 +41,9 @@ export class FairGate {
   private readonly open = new Set<number>();
   private readonly drains: Array<{ before: number; resolve: () => void }> = [];
 
+  /** Told how long each write held the gate, in ms (the benchmark compares reads with it). */
+  onWriteEnd: ((ms: number) => void) | null = null;
+
   constructor(private readonly pause: Pause = toEventLoop) {}
 
   /** Writes waiting for their turn (not the running one). */
@@ -77,10 +80,12 @@ export class FairGate {
       this.queuedWrites--;
       let end!: () => void;
       this.running = new Promise<void>((resolve) => (end = resolve));
+      const started = performance.now();
       try {
         return await fn();
       } finally {
         this.running = null;
+        this.onWriteEnd?.(performance.now() - started);
         end();
       }
     };
@@ -129,6 +134,9 @@ function gateOf(db: Knex): FairGate | null {
   if (!gate) gates.set(db, (gate = new FairGate()));
   return gate;
 }
+
+/** The embedded database's gate (null on PostgreSQL, which has none). */
+export const writeGateOf = (db: Knex): FairGate | null => gateOf(db);
 
 /** One ingest transaction; on the embedded database, through the fair gate. */
 export function throughWriteGate<T>(db: Knex, write: () => Promise<T>): Promise<T> {
