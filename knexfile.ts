@@ -5,11 +5,20 @@
  */
 import { loadConfig } from './server/config.js';
 import { knexConfig, targetFrom } from './server/db/knex.js';
-import { acquireOwnerLock } from './server/db/ownerLock.js';
+import { acquireOwnerLock, DirectoryInUseError } from './server/db/ownerLock.js';
 
 const config = loadConfig();
 const target = targetFrom(config.databaseUrl, config.pgliteDir);
-// The embedded database has one owner: refuse at once while a server (or another command) holds it.
-if (target.kind === 'pglite') acquireOwnerLock(target.dir);
+// The embedded database has one owner: refuse at once while a server (or another command) holds it,
+// with that one message (the knex CLI would wrap a thrown error in "Failed to read config" and a stack).
+if (target.kind === 'pglite') {
+  try {
+    acquireOwnerLock(target.dir);
+  } catch (err) {
+    if (!(err instanceof DirectoryInUseError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
 
 export default knexConfig(target);

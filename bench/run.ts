@@ -17,6 +17,7 @@ import { BENCH_LIBRARY, insertSyntheticLibrary, type SyntheticSize } from '../se
 import { createLogger } from '../server/logger.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import { IngestItem } from '../server/domain/items.js';
+import { EMBEDDED_WRITE_BATCH, writeGateOf } from '../server/services/ingest/writeGate.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 import { plexBench } from './plex.js';
 
@@ -129,45 +130,82 @@ function rssSlope(rss: number[]): number {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
+/** A reader process (bench/reader.ts) calling `titles.list` or `health.check` in a loop. */
+function startReader(url: string, procedure: 'titles' | 'health') {
+  const reader = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, 'reader.ts'), url, procedure], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  reader.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => reader.once('exit', () => resolve()));
+  return async () => {
+    reader.kill('SIGTERM');
+    await exited;
+    const { samples, saturated } = JSON.parse(output || '{"samples":[],"saturated":0}') as {
+      samples: number[];
+      saturated: number;
+    };
+    samples.sort((a, b) => a - b);
+    const round = (x: number) => Math.round(x * 10) / 10;
+    return {
+      reads: samples.length,
+      medianMs: round(percentile(samples, 0.5)),
+      p99Ms: round(percentile(samples, 0.99)),
+      maxMs: round(samples[samples.length - 1] ?? 0),
+      ...(procedure === 'health' ? { saturated } : {}),
+    };
+  };
+}
+
+/** The whole library through the core in batches of `batchSize`, timed (no readers). */
+async function ingestAlone(batchSize: number) {
+  const scratch = await createScratchDatabase('bench_load_alone');
+  const run = new IngestRun(scratch.db, { batchSize });
+  const { ms } = await timed(async () => {
+    for (const chunk of libraryItems()) await run.push(chunk.map((item) => IngestItem.parse(item)));
+  });
+  await scratch.drop();
+  return { batchSize, ingestSeconds: seconds(ms) };
+}
+
 /**
- * `titles.list` over HTTP while the whole library is ingested with the batch size collection jobs
- * use on this driver (issue 10: on the embedded database one ingest must not stall readers).
+ * `titles.list` and `health.check` over HTTP, each from its own process, while the whole library
+ * is ingested with the batch size collection jobs use on this driver (issue 10: on the embedded
+ * database one ingest must not stall readers).
  */
 async function readsDuringIngest(db: Knex, batchSize: number) {
   const app = createApp({ db, log: createLogger('silent'), apiTokens: [] });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as { port: number };
-  // The reader runs in its own process, as a client would; this one serves and ingests.
-  const reader = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.resolve(import.meta.dirname, 'reader.ts'), `http://127.0.0.1:${port}/trpc`],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  reader.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => reader.once('exit', () => resolve()));
-  await new Promise((resolve) => setTimeout(resolve, 3000)); // the reader has started
+  // The readers run in their own processes, as clients would; this one serves and ingests.
+  const url = `http://127.0.0.1:${port}/trpc`;
+  const stopTitles = startReader(url, 'titles');
+  const stopHealth = startReader(url, 'health');
+  await new Promise((resolve) => setTimeout(resolve, 3000)); // the readers have started
+  // How long each write transaction held the embedded connection: what a read waits for at most.
+  const writes: number[] = [];
+  const gate = writeGateOf(db);
+  if (gate) gate.onWriteEnd = (ms) => writes.push(ms);
   const run = new IngestRun(db, { batchSize });
   const { ms } = await timed(async () => {
     for (const chunk of libraryItems()) await run.push(chunk.map((item) => IngestItem.parse(item)));
   });
-  reader.kill('SIGTERM');
-  await exited;
+  if (gate) gate.onWriteEnd = null;
+  const titles = await stopTitles();
+  const health = await stopHealth();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  const samples = JSON.parse(output || '[]') as number[];
-  samples.sort((a, b) => a - b);
+  writes.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
-  return {
-    batchSize,
-    ingestSeconds: seconds(ms),
-    reads: samples.length,
-    medianMs: round(percentile(samples, 0.5)),
-    p99Ms: round(percentile(samples, 0.99)),
-    maxMs: round(samples[samples.length - 1] ?? 0),
-  };
+  const writeTransactions = writes.length
+    ? {
+        count: writes.length,
+        medianMs: round(percentile(writes, 0.5)),
+        p99Ms: round(percentile(writes, 0.99)),
+        maxMs: round(writes.at(-1)!),
+      }
+    : null;
+  return { batchSize, ingestSeconds: seconds(ms), ...titles, health, writeTransactions };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -292,10 +330,22 @@ async function main(): Promise<void> {
     `Retrovue bench: ${episodesTotal.toLocaleString()} episodes (${size.shows} shows x ${size.seasonsPerShow} x ${size.episodesPerSeason}) on ${driver}\n`,
   );
 
+  const jobBatch = Number(process.env.BENCH_BATCH ?? (driver === 'pglite' ? EMBEDDED_WRITE_BATCH : 500));
   if (process.env.BENCH_PHASE === 'load') {
-    // Only the reads-under-ingest phase (quick to iterate on).
+    // Only the reads-under-ingest phase (quick to iterate on), with the ingest's own cost in the
+    // same run: alone in batches of 100 (the embedded default before issue 10 point 6), alone in
+    // the jobs' batches, and under the readers (BENCH_LOAD_BASELINES=0 skips the first two).
+    const uptime = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`load average before: ${uptime()}`);
+    if (process.env.BENCH_LOAD_BASELINES !== '0') {
+      console.log('ingest alone:', await ingestAlone(100));
+      console.log(`load average: ${uptime()}`);
+      console.log('ingest alone:', await ingestAlone(jobBatch));
+      console.log(`load average: ${uptime()}`);
+    }
     const loadDb = await createScratchDatabase('bench_load');
-    console.log(await readsDuringIngest(loadDb.db, Number(process.env.BENCH_BATCH ?? (driver === 'pglite' ? 100 : 500))));
+    console.log('ingest with readers:', await readsDuringIngest(loadDb.db, jobBatch));
+    console.log(`load average after: ${uptime()}`);
     await loadDb.drop();
     return;
   }
@@ -357,10 +407,10 @@ async function main(): Promise<void> {
   await ingestDb.drop();
 
   const loadDb = await createScratchDatabase('bench_load');
-  const underLoad = await readsDuringIngest(loadDb.db, driver === 'pglite' ? 100 : 500);
+  const underLoad = await readsDuringIngest(loadDb.db, jobBatch);
   await loadDb.drop();
   console.log(
-    `titles.list during a ${episodesTotal.toLocaleString()}-episode ingest (batches of ${underLoad.batchSize}, ${underLoad.ingestSeconds} s): ${underLoad.reads} reads, median ${underLoad.medianMs} ms, p99 ${underLoad.p99Ms} ms, max ${underLoad.maxMs} ms`,
+    `titles.list during a ${episodesTotal.toLocaleString()}-episode ingest (batches of ${underLoad.batchSize}, ${underLoad.ingestSeconds} s): ${underLoad.reads} reads, median ${underLoad.medianMs} ms, p99 ${underLoad.p99Ms} ms, max ${underLoad.maxMs} ms; health.check: median ${underLoad.health.medianMs} ms, p99 ${underLoad.health.p99Ms} ms, ${underLoad.health.saturated} of ${underLoad.health.reads} saturated`,
   );
 
   const byName = (n: string) => latencies.find((l) => l.name.startsWith(n))!;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LiveEnv, liveSettingsFrom, type LiveSettings } from './services/live/settings.js';
+import { EMBEDDED_WRITE_BATCH } from './services/ingest/writeGate.js';
 
 /** Process configuration, read once from the environment. Every variable is documented in the README. */
 const EnvSchema = z
@@ -91,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pollSeconds: e.RETROVUE_JOB_POLL_SECONDS,
       staleSeconds: e.RETROVUE_JOB_STALE_SECONDS,
       scheduleTickSeconds: e.RETROVUE_SCHEDULE_TICK_SECONDS,
-      batchSize: e.RETROVUE_INGEST_BATCH_SIZE ?? (e.DATABASE_URL ? 500 : 100),
+      batchSize: e.RETROVUE_INGEST_BATCH_SIZE ?? (e.DATABASE_URL ? 500 : EMBEDDED_WRITE_BATCH),
     },
     live: liveSettingsFrom(e),
   };

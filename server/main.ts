@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -33,10 +33,24 @@ async function main(): Promise<void> {
   await live?.start();
 
   const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes, queue });
-  const server: Server = app.listen(config.port, config.host, () => {
-    const { port } = server.address() as AddressInfo;
-    log.info({ url: `http://${config.host}:${port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
-  });
+  const server: Server = http.createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    // One clear line naming the port and what to do, instead of a crash (issue: a TypeError).
+    console.error(`retrovue-library failed to start: ${listenProblem(err, config.host, config.port)}`);
+    await queue.stop(0).catch(() => undefined);
+    await db.destroy().catch(() => undefined);
+    process.exit(1);
+  }
+  const { port } = server.address() as AddressInfo;
+  log.info({ url: `http://${config.host}:${port}/trpc`, auth: config.apiTokens.length > 0 }, 'listening');
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -61,6 +75,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Why the server could not listen, and what to do about it, in one line. */
+function listenProblem(err: unknown, host: string, port: number): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return `port ${port} on ${host} is already in use (another server is listening there); stop that process or choose another port, e.g. PORT=${port === 3000 ? 3001 : 3000} npm start`;
+  if (code === 'EACCES')
+    return `no permission to listen on port ${port} on ${host}; choose a port above 1023, e.g. PORT=3000 npm start`;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return `cannot listen on host ${host} (not an address of this machine); set HOST to one, e.g. HOST=127.0.0.1`;
+  return `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)} (set PORT or HOST)`;
 }
 
 main().catch((err: unknown) => {

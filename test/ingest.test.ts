@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { RouterInputs } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
-import { writesWaiting } from '../server/services/ingest/writeGate.js';
+import { FairGate, readsWaiting, throughWriteGate, writesWaiting } from '../server/services/ingest/writeGate.js';
 import { client, db } from './support/harness.js';
 
 type Item = RouterInputs['ingest']['items']['items'][number];
@@ -258,9 +258,128 @@ describe('ingest.items', () => {
   });
 });
 
+describe('the write gate of the embedded database (order only, no timings)', () => {
+  /** A read or write the test ends by hand; the log records when each starts and ends. */
+  const task = (name: string, log: string[]) => {
+    let finish!: () => void;
+    let fail!: (err: Error) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    const run = async () => {
+      log.push(`${name} start`);
+      try {
+        await done;
+      } finally {
+        log.push(`${name} end`);
+      }
+    };
+    return { run, finish, fail };
+  };
+  // Every continuation in the gate is a promise callback: one turn of the event loop settles them all.
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  const gate = () => new FairGate(async () => undefined);
+
+  it('reads that arrive while a write runs go before the next write; a read waits for the running write only', async () => {
+    const g = gate();
+    const log: string[] = [];
+    const [w1, w2, r1, r2] = [task('w1', log), task('w2', log), task('r1', log), task('r2', log)];
+    const writes = [g.write(w1.run), g.write(w2.run)];
+    await settle();
+    assert.deepEqual(log, ['w1 start'], 'one write at a time');
+    const reads = [g.read(r1.run), g.read(r2.run)];
+    await settle();
+    assert.equal(g.readsWaiting, 2, 'both reads wait for the running write');
+    assert.equal(g.writesWaiting, 1);
+    w1.finish();
+    await settle();
+    assert.deepEqual(log, ['w1 start', 'w1 end', 'r1 start', 'r2 start'], 'the reads go first, not the queued write');
+    assert.equal(g.readsWaiting, 0);
+    r1.finish();
+    await settle();
+    assert.ok(!log.includes('w2 start'), 'the next write waits for every read that came before it');
+    r2.finish();
+    await settle();
+    assert.equal(log.at(-1), 'w2 start');
+    w2.finish();
+    await Promise.all([...writes, ...reads]);
+  });
+
+  it('a write is not starved: it waits for the reads before its turn, not for later ones', async () => {
+    const g = gate();
+    const log: string[] = [];
+    const [w1, w2, r1, r2] = [task('w1', log), task('w2', log), task('r1', log), task('r2', log)];
+    const first = g.write(w1.run);
+    await settle();
+    const read1 = g.read(r1.run);
+    w1.finish();
+    await first;
+    await settle();
+    const second = g.write(w2.run);
+    await settle();
+    const read2 = g.read(r2.run); // after w2's turn came: w2 does not wait for it
+    await settle();
+    assert.deepEqual(log, ['w1 start', 'w1 end', 'r1 start', 'r2 start']);
+    r1.finish();
+    await settle();
+    assert.equal(log.at(-1), 'w2 start', 'w2 ran while the later read was still open');
+    r2.finish();
+    w2.finish();
+    await Promise.all([second, read1, read2]);
+  });
+
+  it('a failed write neither blocks the next write nor the reads behind it', async () => {
+    const g = gate();
+    const log: string[] = [];
+    const [w1, w2, r1] = [task('w1', log), task('w2', log), task('r1', log)];
+    const failed = g.write(w1.run);
+    const next = g.write(w2.run);
+    await settle();
+    const read = g.read(r1.run);
+    w1.fail(new Error('rolled back'));
+    await assert.rejects(failed, /rolled back/);
+    await settle();
+    assert.deepEqual(log, ['w1 start', 'w1 end', 'r1 start']);
+    r1.finish();
+    await settle();
+    assert.equal(log.at(-1), 'w2 start');
+    w2.finish();
+    await Promise.all([next, read]);
+    assert.equal(g.writesWaiting + g.readsWaiting, 0);
+  });
+});
+
 describe('the embedded database under ingest load', () => {
   before(function () {
     if (process.env.DATABASE_URL) this.skip(); // PostgreSQL has a pool: readers do not wait in line
+  });
+
+  it('a query over HTTP that arrives while an ingest write runs goes before the next write', async () => {
+    const log: string[] = [];
+    let endFirst!: () => void;
+    // A write transaction holding the one connection until the test ends it.
+    const first = throughWriteGate(db(), () =>
+      db().transaction(async (trx) => {
+        await trx.raw('SELECT 1');
+        log.push('write 1');
+        await new Promise<void>((resolve) => (endFirst = resolve));
+      }),
+    );
+    while (!endFirst) await new Promise((resolve) => setImmediate(resolve));
+    const read = client()
+      .titles.list.query({ limit: 5 })
+      .then(() => log.push('read'));
+    while (readsWaiting(db()) === 0) await new Promise((resolve) => setImmediate(resolve));
+    const second = throughWriteGate(db(), () =>
+      db().transaction(async (trx) => {
+        await trx.raw('SELECT 1');
+        log.push('write 2');
+      }),
+    );
+    endFirst();
+    await Promise.all([first, read, second]);
+    assert.deepEqual(log, ['write 1', 'read', 'write 2']);
   });
 
   it('readers wait for at most the running ingest, not a queue of them; health.check reports saturation', async function () {

@@ -56,6 +56,8 @@ describe('the embedded database has one owner', function () {
       assert.ok(Date.now() - t0 < 30_000);
       assert.match(second.output(), new RegExp(`in use by process ${holder}`));
       assert.match(second.output(), /stop that process first/);
+      // Only that message: no "Failed to read config" from the knex CLI, no stack trace.
+      assert.doesNotMatch(second.output(), /Failed to read config|DirectoryInUseError|^\s+at /m, second.output());
     }
 
     // A crash leaves the lock file behind; the next owner takes it over instead of waiting forever.

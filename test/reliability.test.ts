@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -51,6 +52,24 @@ describe('reliability', function () {
       const { child, output } = startServer({ HOST: '0.0.0.0', RETROVUE_API_TOKEN: '', RETROVUE_DATA_DIR: dataDir });
       assert.equal(await exitCode(child), 1);
       assert.match(output(), /refusing to listen on a non-loopback host without RETROVUE_API_TOKEN/);
+    });
+
+    it('a port already in use: one clear line naming the port and PORT, exit code 1, no crash', async () => {
+      const taken = net.createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as AddressInfo;
+      try {
+        const { child, output } = startServer({ PORT: String(port), HOST: '127.0.0.1', RETROVUE_DATA_DIR: dataDir });
+        assert.equal(await exitCode(child), 1, output());
+        assert.match(output(), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*PORT=\\d+ npm start`));
+        assert.doesNotMatch(output(), /TypeError|^\s+at /m, output());
+        const lines = output()
+          .split('\n')
+          .filter((line) => line && !line.startsWith('{'));
+        assert.equal(lines.length, 1, `one line besides the JSON logs: ${output()}`);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
     });
 
     it('SIGTERM lets an in-flight mutation finish, closes the pool and exits 0', async () => {

@@ -3,7 +3,7 @@ import { conflict, notFound } from '../errors.js';
 import { Asset, EpisodeAsset } from '../models/index.js';
 import { assertDurationCoversMarkers } from './assetUpdate.js';
 import { byIdOf } from './crud.js';
-import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
+import { paginate, sortKeys, type Page, type PageRequest } from './pagination.js';
 
 export interface AssetInput {
   uri: string;
@@ -112,15 +112,9 @@ export async function unlinkEpisode(db: Knex, { assetId, episodeId }: { assetId:
 }
 
 /** Newest discoveries last; the default order. */
-const BY_DISCOVERY: SortKey[] = [
-  { sql: 'assets.discovered_at', type: 'timestamptz' },
-  { sql: 'assets.id', type: 'uuid' },
-];
+const BY_DISCOVERY = sortKeys('assets', ['discovered_at', 'timestamptz']);
 /** With a duration range, ordered by duration so the range is one index scan. */
-const BY_DURATION: SortKey[] = [
-  { sql: 'assets.duration_ms', type: 'int' },
-  { sql: 'assets.id', type: 'uuid' },
-];
+const BY_DURATION = sortKeys('assets', ['duration_ms', 'int']);
 
 export interface AssetFilters {
   canonical?: boolean | undefined;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { writesWaiting } from './ingest/writeGate.js';
+import { readsWaiting, writesWaiting } from './ingest/writeGate.js';
 
 export interface HealthReport {
   status: 'ok' | 'unhealthy';
@@ -23,7 +23,8 @@ const SATURATED_WAITING = 4;
 
 function waitingQueries(db: Knex): number {
   const pool = (db.client as { pool?: { numPendingAcquires?(): number } }).pool;
-  return (pool?.numPendingAcquires?.() ?? 0) + writesWaiting(db);
+  // On the embedded database: ingest writes in line, and reads held behind the running write.
+  return (pool?.numPendingAcquires?.() ?? 0) + writesWaiting(db) + readsWaiting(db);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -12,6 +12,11 @@ export interface SortKey {
   type: 'uuid' | 'text' | 'int' | 'timestamptz';
 }
 
+/** Keys that order rows of `table` by `columns`, then by its id (unique: every row has one place). */
+export function sortKeys(table: string, ...columns: Array<[column: string, type: SortKey['type']]>): SortKey[] {
+  return [...columns.map(([column, type]) => ({ sql: `${table}.${column}`, type })), { sql: `${table}.id`, type: 'uuid' }];
+}
+
 export interface PageRequest {
   cursor?: string | undefined;
   limit: number;

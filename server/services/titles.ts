@@ -5,7 +5,7 @@ import { titleAvailability, type TitleAvailability } from './availability.js';
 import { byIdOf } from './crud.js';
 import { patchLocking, TITLE_LOCKABLE } from './metadata.js';
 import { searchTitlesPage } from './search.js';
-import { paginate, type Page, type PageRequest, type SortKey } from './pagination.js';
+import { paginate, sortKeys, type Page, type PageRequest } from './pagination.js';
 
 export const TITLE_INCLUDES = [
   'seasons',
@@ -20,10 +20,7 @@ export const TITLE_INCLUDES = [
   'providerRefs',
 ] as const;
 
-const BY_NAME: SortKey[] = [
-  { sql: 'titles.name', type: 'text' },
-  { sql: 'titles.id', type: 'uuid' },
-];
+const BY_NAME = sortKeys('titles', ['name', 'text']);
 
 export interface TitleFilters {
   kind?: TitleKind | undefined;

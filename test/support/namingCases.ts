@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { nameKey } from '../../server/sources/filesystem/naming/parsePath.js';
-import type { ParsedPath } from '../../server/sources/filesystem/naming/parsePath.js';
+import { foldText, nameKey, type ParsedPath } from '../../server/sources/filesystem/naming/parsePath.js';
 
 /**
  * The naming cases (shared/fixtures/naming/cases.json, taken from the test suites of Jellyfin,
@@ -9,19 +8,14 @@ import type { ParsedPath } from '../../server/sources/filesystem/naming/parsePat
  */
 export interface NamingCase {
   path: string;
-  expect: {
+  /** The fields a case states, as a parse names them (`name` is a movie's title; `part`: any part). */
+  expect: Pick<
+    ParsedPath,
+    'show' | 'year' | 'season' | 'episode' | 'episodeEnd' | 'airDate' | 'absolute' | 'episodeTitle' | 'edition'
+  > & {
     kind: 'episode' | 'movie' | 'extra' | 'none';
-    show?: string;
     name?: string;
     nameAlt?: string[];
-    year?: number;
-    season?: number;
-    episode?: number;
-    episodeEnd?: number;
-    airDate?: string;
-    absolute?: number;
-    episodeTitle?: string;
-    edition?: string;
     part?: boolean;
   };
   category: 'a' | 'b' | 'c';
@@ -55,10 +49,7 @@ function sameName(expected: string, got: string | undefined, gotYear: number | u
 /** Edition words without `edition`/`cut`/`version` and plurals: `Director's Cut` = `DC` read as Director's Cut. */
 function editionWords(s: string | undefined): Set<string> {
   return new Set(
-    (s ?? '')
-      .normalize('NFKD')
-      .replace(/\p{M}/gu, '')
-      .toLowerCase()
+    foldText(s ?? '')
       .replace(/'s\b/g, '')
       .split(/[^\p{L}\p{N}]+/u)
       .filter((w) => w && !['edition', 'cut', 'version', 's'].includes(w))

@@ -305,11 +305,12 @@ export function looksObfuscated(stem: string): boolean {
   return !/\p{L}/u.test(stem) && /\d{5,}/.test(stem);
 }
 
+/** Case- and accent-free form (punctuation kept). */
+export function foldText(s: string): string {
+  return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
 /** Case-, accent- and punctuation-free form, for comparing names. */
 export function nameKey(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
+  return foldText(s).replace(/[^\p{L}\p{N}]+/gu, '');
 }

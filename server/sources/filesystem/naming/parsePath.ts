@@ -5,6 +5,7 @@ import {
   findEditions,
   isYear,
   looksObfuscated,
+  foldText,
   nameKey,
   spaced,
   splitTrailingYear,
@@ -441,4 +442,4 @@ function episodeFrom(
   });
 }
 
-export { nameKey };
+export { foldText, nameKey };
