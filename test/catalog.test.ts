@@ -156,6 +156,17 @@ describe('catalog.query', () => {
     assert.deepEqual(await labels({ genres: { include: ['Comedy', 'Horror'], exclude: ['Sci-Fi'] }, kind: 'movie' }), [
       'Airplane!',
     ]);
+    // Genres ignore case, both ways: the filter's spelling and the stored one.
+    assert.deepEqual(await labels({ genres: { include: ['sci-fi'] } }), await labels({ genres: { include: ['Sci-Fi'] } }));
+    assert.deepEqual(await labels({ genres: { include: ['COMEDY', 'horror'], exclude: ['SCI-FI'] }, kind: 'movie' }), [
+      'Airplane!',
+    ]);
+    await client().titles.update.mutate({
+      id: (await client().titles.list.query({ search: 'Airplane!' })).items[0]!.id,
+      genres: ['comedy'],
+    });
+    assert.deepEqual(await labels({ genres: { include: ['Comedy'] }, kind: 'movie' }), ['Airplane!']);
+    assert.deepEqual(await labels({ genres: { exclude: ['Comedy'] }, kind: 'movie' }), ['Alien']);
     assert.deepEqual(await labels({ contentRatings: { include: ['R', 'PG'] } }), ['Airplane!', 'Alien']);
     assert.equal((await labels({ contentRatings: { exclude: ['TV-PG', 'TV-14'] } })).length, 2);
     assert.deepEqual(await labels({ minYear: 1980, maxYear: 1990 }), [
@@ -212,6 +223,24 @@ describe('catalog.query', () => {
     assert.deepEqual(paged, BROADCAST);
     assert.deepEqual(new Set(totals), new Set([13]));
     const uncounted = await walk({ limit: 5, withTotal: false });
+    // The total is counted once per filter and catalogue version: any write makes the next first page count again.
+    assert.equal(
+      (await client().catalog.query.query({ limit: 3, order: 'random', seed: 5 })).total,
+      13,
+      'the order does not change it',
+    );
+    await client().ingest.items.mutate({
+      items: [
+        {
+          title: { kind: 'movie', name: 'Brazil', year: 1985 },
+          assets: [{ uri: 'file:///media/brazil.mkv', size: 1, durationMs: 90 * MIN }],
+        },
+      ],
+    });
+    assert.equal((await client().catalog.query.query({ limit: 3 })).total, 14);
+    const brazil = (await client().catalog.query.query({ titleNames: ['Brazil'] })).items[0]!;
+    await db()('assets').where({ id: brazil.assetId! }).update({ missing_since: new Date() });
+    assert.equal((await client().catalog.query.query({ limit: 3 })).total, 13, 'a file gone: counted again');
     assert.deepEqual([uncounted.labels, new Set(uncounted.totals)], [BROADCAST, new Set([null])]);
     const page = await client().catalog.query.query({ limit: 3 });
     await expectError(client().catalog.query.query({ limit: 3, kind: 'show', cursor: page.nextCursor! }), 'BAD_REQUEST');

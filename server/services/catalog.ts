@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
 import { badRequest, notFound } from '../errors.js';
 import type { CatalogQueryInput, CatalogRow } from '../schemas.js';
+import { type ProgrammeColumns, programmeNames } from './programme.js';
 
 /**
  * Programming queries for the scheduler, answered by the database: episodes and movies matching a
@@ -72,14 +74,8 @@ const YEAR = `coalesce(extract(year FROM e.originally_available_at)::int, t.year
 const playable = (parts: boolean) =>
   `c.id IS NOT NULL AND c.duration_ms IS NOT NULL AND c.missing_since IS NULL${partsOk(parts)}`;
 
-interface RawRow {
+interface RawRow extends ProgrammeColumns {
   episode_id: string;
-  title_id: string;
-  kind: 'movie' | 'show';
-  title_name: string;
-  season_number: number | null;
-  episode_number: number | null;
-  episode_name: string | null;
   asset_id: string | null;
   duration_ms: number | null;
   content_rating: string | null;
@@ -92,19 +88,21 @@ interface RawRow {
 
 const toRow = (r: RawRow): CatalogRow => ({
   episodeId: r.episode_id,
-  titleId: r.title_id,
-  kind: r.kind,
-  titleName: r.title_name,
-  seasonNumber: r.season_number,
-  episodeNumber: r.episode_number,
-  episodeName: r.episode_name,
+  ...programmeNames(r),
   assetId: r.asset_id,
   durationMs: r.duration_ms,
   contentRating: r.content_rating,
-  genres: [...new Set([...r.title_genres, ...r.episode_genres])],
+  genres: unionIgnoringCase(r.title_genres, r.episode_genres),
   year: r.year,
   playable: r.playable,
 });
+
+/** The title's genres, then the episode's own, each once whatever its case (first spelling kept). */
+function unionIgnoringCase(...lists: string[][]): string[] {
+  const seen = new Map<string, string>();
+  for (const genre of lists.flat()) if (!seen.has(genre.toLowerCase())) seen.set(genre.toLowerCase(), genre);
+  return [...seen.values()];
+}
 
 /** `2..10` -> [2, 10]; `3..` -> [3, null]; 5 -> [5, 5]. */
 function rangeOf(range: number | string): [number | null, number | null] {
@@ -138,10 +136,11 @@ function filterConditions(f: CatalogQueryInput, parts: boolean): Sql[] {
   }
   if (f.minDurationMs !== undefined) where.push(sql('c.duration_ms >= ?', f.minDurationMs));
   if (f.maxDurationMs !== undefined) where.push(sql('c.duration_ms <= ?', f.maxDurationMs));
-  if (f.genres?.include?.length)
-    where.push(sql('(t.genres && ?::text[] OR e.genres && ?::text[])', f.genres.include, f.genres.include));
-  if (f.genres?.exclude?.length)
-    where.push(sql('NOT (t.genres && ?::text[] OR e.genres && ?::text[])', f.genres.exclude, f.genres.exclude));
+  // Genres ignoring case: "comedy" finds "Comedy" (GIN indexes on the lower-cased arrays).
+  const genres = (list: string[]) => [...new Set(list.map((g) => g.toLowerCase()))];
+  const anyGenre = '(retrovue_lower_genres(t.genres) && ?::text[] OR retrovue_lower_genres(e.genres) && ?::text[])';
+  if (f.genres?.include?.length) where.push(sql(anyGenre, genres(f.genres.include), genres(f.genres.include)));
+  if (f.genres?.exclude?.length) where.push(sql(`NOT ${anyGenre}`, genres(f.genres.exclude), genres(f.genres.exclude)));
   if (f.contentRatings?.include?.length)
     where.push(sql('coalesce(e.content_rating, t.content_rating) = ANY(?::text[])', f.contentRatings.include));
   if (f.contentRatings?.exclude?.length)
@@ -266,11 +265,67 @@ function randomPage(parts: boolean, where: Sql[], offset: number, after: Array<s
   return join([sql('SELECT * FROM ('), join(branches, ' UNION ALL '), sql(') page LIMIT ?', limit + 1)], ' ');
 }
 
-export async function countMatching(db: Knex, input: CatalogQueryInput): Promise<number> {
+/**
+ * Pool totals, counted once per filter and catalogue version. A count is a pass over the whole
+ * pool (about 0.2 s at 100,000 episodes); the first page carries it, later pages carry it in their
+ * cursor, and another first page of the same filter reuses it while `retrovue_catalog_version`
+ * (bumped by every statement writing a table the pool reads) has not moved. A count is kept only
+ * when no writing transaction was in flight at its snapshot: such a writer may have bumped the
+ * version before it was read and commit after the count, which would leave a stale total cached.
+ * Per server process, at most TOTALS_KEPT filters (least recently used dropped).
+ */
+const TOTALS_KEPT = 1000;
+const totalsCache = new WeakMap<Knex, LRUCache<string, { version: string; total: number }>>();
+
+function totalsOf(db: Knex): LRUCache<string, { version: string; total: number }> {
+  let cache = totalsCache.get(db);
+  if (!cache) {
+    cache = new LRUCache({ max: TOTALS_KEPT });
+    totalsCache.set(db, cache);
+  }
+  return cache;
+}
+
+/** The catalogue version: moves with every statement that writes what a catalog query reads. */
+export async function catalogVersion(db: Knex): Promise<string> {
+  const result = (await db.raw(`SELECT last_value::text AS v, is_called FROM retrovue_catalog_version`)) as {
+    rows: Array<{ v: string; is_called: boolean }>;
+  };
+  const row = result.rows[0]!;
+  return row.is_called ? row.v : '0';
+}
+
+/** What a total depends on: the filter, not the order, the page or the cursor. */
+function filterKey(input: CatalogQueryInput): string {
+  const { cursor: _c, limit: _l, order: _o, seed: _s, withTotal: _w, ...filter } = input;
+  return createHash('sha256').update(JSON.stringify(filter)).digest('base64url');
+}
+
+/** Counts the pool now (one pass); `settled` when no writer was in flight at the count's snapshot. */
+export async function countMatching(db: Knex, input: CatalogQueryInput): Promise<{ total: number; settled: boolean }> {
   const parts = await hasAssetParts(db);
-  const query = join([sql(`SELECT count(*)::int AS n FROM ${FROM}`), whereClause(filterConditions(input, parts))], ' ');
-  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number }> };
-  return result.rows[0]!.n;
+  const query = join(
+    [
+      sql(
+        `SELECT count(*)::int AS n, (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))::int AS writers FROM ${FROM}`,
+      ),
+      whereClause(filterConditions(input, parts)),
+    ],
+    ' ',
+  );
+  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number; writers: number }> };
+  return { total: result.rows[0]!.n, settled: result.rows[0]!.writers === 0 };
+}
+
+/** The pool's total, from the cache when counted at the current catalogue version. */
+async function totalOf(db: Knex, input: CatalogQueryInput, version: string): Promise<number> {
+  const cache = totalsOf(db);
+  const key = filterKey(input);
+  const known = cache.get(key);
+  if (known && known.version === version) return known.total;
+  const { total, settled } = await countMatching(db, input);
+  if (settled) cache.set(key, { version, total });
+  return total;
 }
 
 /** The SQL of a catalog page (for EXPLAIN in the benchmark). */
@@ -294,7 +349,9 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
 async function pageRows(db: Knex, input: CatalogQueryInput, query: Sql): Promise<RawRow[]> {
   if (input.titleIds?.length || input.titleNames?.length) return rows(db, query);
   return db.transaction(async (trx) => {
-    await trx.raw(`SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true)`);
+    await trx.raw(
+      `SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`,
+    );
     return rows(trx, query);
   });
 }
@@ -306,8 +363,13 @@ export async function queryCatalog(
   const scope = scopeOf(input);
   const types = input.order === 'random' ? ['int', 'int', 'uuid'] : BROADCAST_TYPES;
   const cursor = input.cursor ? decode(input.cursor, scope, types) : undefined;
-  const total = cursor ? cursor.n : input.withTotal ? await countMatching(db, input) : null;
-  const found = await pageRows(db, input, await catalogPageSql(db, input));
+  const counting = !cursor && input.withTotal;
+  // The version is read before the count's snapshot is taken (see totalsCache).
+  const [version, found] = await Promise.all([
+    counting ? catalogVersion(db) : null,
+    catalogPageSql(db, input).then((query) => pageRows(db, input, query)),
+  ]);
+  const total = cursor ? cursor.n : version !== null ? await totalOf(db, input, version) : null;
   const items = found.slice(0, input.limit);
   const last = found.length > input.limit ? items[items.length - 1] : undefined;
   const nextCursor = last

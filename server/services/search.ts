@@ -3,6 +3,7 @@ import { badRequest } from '../errors.js';
 import { Title } from '../models/index.js';
 import { containsPattern } from './crud.js';
 import type { Page } from './pagination.js';
+import { type ProgrammeColumns, type ProgrammeNames, programmeNames } from './programme.js';
 
 /**
  * Search that forgives typos: pg_trgm word similarity over title and episode names (GIN trigram
@@ -41,27 +42,15 @@ async function firstFinding<T extends unknown[]>(
   return { found: await atThreshold(db, 1, work), stage: 1 };
 }
 
-export interface SearchHit {
+export interface SearchHit extends ProgrammeNames {
   type: 'title' | 'episode';
   id: string;
-  titleId: string;
-  kind: 'movie' | 'show';
-  titleName: string;
-  seasonNumber: number | null;
-  episodeNumber: number | null;
-  episodeName: string | null;
   score: number;
 }
 
-interface HitRow {
+interface HitRow extends ProgrammeColumns {
   type: 'title' | 'episode';
   id: string;
-  title_id: string;
-  kind: 'movie' | 'show';
-  title_name: string;
-  season_number: number | null;
-  episode_number: number | null;
-  episode_name: string | null;
   score: number;
 }
 
@@ -102,12 +91,7 @@ export async function searchCatalog(
     items: rows.map((r) => ({
       type: r.type,
       id: r.id,
-      titleId: r.title_id,
-      kind: r.kind,
-      titleName: r.title_name,
-      seasonNumber: r.season_number,
-      episodeNumber: r.episode_number,
-      episodeName: r.episode_name,
+      ...programmeNames(r),
       score: Math.round(r.score * 1000) / 1000,
     })),
   };
