@@ -27,8 +27,9 @@ const BUMPED = [
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`DROP INDEX IF EXISTS ix_titles_name_trgm`);
   await knex.raw(`DROP INDEX IF EXISTS ix_episodes_name_trgm`);
-  await knex.raw(`CREATE INDEX ix_titles_name_trgm_gist ON titles USING gist (name gist_trgm_ops)`);
-  await knex.raw(`CREATE INDEX ix_episodes_name_trgm_gist ON episodes USING gist (name gist_trgm_ops)`);
+  // 128-byte signatures (the default is 12): far fewer false candidates to recheck on 100,000 names.
+  await knex.raw(`CREATE INDEX ix_titles_name_trgm_gist ON titles USING gist (name gist_trgm_ops(siglen = 128))`);
+  await knex.raw(`CREATE INDEX ix_episodes_name_trgm_gist ON episodes USING gist (name gist_trgm_ops(siglen = 128))`);
 
   await knex.raw(`CREATE FUNCTION retrovue_lower_genres(genres text[]) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(array_agg(lower(g)), '{}'::text[]) FROM unnest(genres) AS g $$`);

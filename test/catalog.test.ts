@@ -249,6 +249,33 @@ describe('catalog.query', () => {
     await expectError(client().catalog.query.query({ episodes: ['2..x'] }), 'BAD_REQUEST');
   });
 
+  it('never keeps a total counted while a writer that moved the catalogue version was still in flight', async function () {
+    // Two connections at once: PostgreSQL only (the embedded database has one, a writer would block the read).
+    if (!process.env.DATABASE_URL) this.skip();
+    await library();
+    assert.equal((await client().catalog.query.query({ limit: 1 })).total, 13);
+    const trx = await db().transaction();
+    try {
+      // The writer bumps the version with its first statement and commits only after the count.
+      const [title] = (await trx('titles').insert({ kind: 'movie', name: 'Brazil', year: 1985 }).returning('id')) as Array<{
+        id: string;
+      }>;
+      const [episode] = (await trx('episodes').insert({ title_id: title!.id, name: 'Brazil' }).returning('id')) as Array<{
+        id: string;
+      }>;
+      const [asset] = (await trx('assets')
+        .insert({ uri: 'file:///media/brazil.mkv', size: 1, duration_ms: 90 * MIN, canonical: true })
+        .returning('id')) as Array<{ id: string }>;
+      await trx('episode_assets').insert({ episode_id: episode!.id, asset_id: asset!.id });
+      assert.equal((await client().catalog.query.query({ limit: 1 })).total, 13, 'the uncommitted movie is not counted');
+      await trx.commit();
+    } catch (e) {
+      await trx.rollback();
+      throw e;
+    }
+    assert.equal((await client().catalog.query.query({ limit: 1 })).total, 14, 'the count taken during the write was not kept');
+  });
+
   it('stays stable when episodes are added elsewhere while paging', async () => {
     await library();
     const first = await client().catalog.query.query({ limit: 4 });

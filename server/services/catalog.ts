@@ -267,11 +267,14 @@ function randomPage(parts: boolean, where: Sql[], offset: number, after: Array<s
 
 /**
  * Pool totals, counted once per filter and catalogue version. A count is a pass over the whole
- * pool (about 0.2 s at 100,000 episodes); the first page carries it, later pages carry it in their
- * cursor, and another first page of the same filter reuses it while `retrovue_catalog_version`
- * (bumped by every statement writing a table the pool reads) has not moved. A count is kept only
- * when no writing transaction was in flight at its snapshot: such a writer may have bumped the
- * version before it was read and commit after the count, which would leave a stale total cached.
+ * pool (0.2 s and more at 100,000 episodes); the first page carries it, later pages carry it in
+ * their cursor, and another first page of the same filter reuses it while `retrovue_catalog_version`
+ * (a sequence bumped by every statement writing a table the pool reads) has not moved.
+ * One race is closed by hand: a writer may bump the version, the version be read, and the count
+ * take its snapshot before that writer commits (a sequence is not transactional). Such a writer
+ * is in flight in this database when the version is read (it has an xid by its first write) and
+ * still in flight at the count's snapshot: a count whose snapshot has one of those writers in
+ * progress is returned but not kept. Writers in other databases of the server do not matter.
  * Per server process, at most TOTALS_KEPT filters (least recently used dropped).
  */
 const TOTALS_KEPT = 1000;
@@ -286,13 +289,22 @@ function totalsOf(db: Knex): LRUCache<string, { version: string; total: number }
   return cache;
 }
 
-/** The catalogue version: moves with every statement that writes what a catalog query reads. */
-export async function catalogVersion(db: Knex): Promise<string> {
-  const result = (await db.raw(`SELECT last_value::text AS v, is_called FROM retrovue_catalog_version`)) as {
-    rows: Array<{ v: string; is_called: boolean }>;
-  };
-  const row = result.rows[0]!;
-  return row.is_called ? row.v : '0';
+interface CatalogVersion {
+  version: string;
+  /** Transactions writing in this database when the version was read (their xids). */
+  writers: string[];
+}
+
+/** The catalogue version, then (after it: the order matters) the writers in flight in this database. */
+export async function catalogVersion(db: Knex): Promise<CatalogVersion> {
+  const result = (await db.raw(
+    `WITH v AS MATERIALIZED (SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM retrovue_catalog_version)
+     SELECT v.n::text AS version,
+            ARRAY(SELECT backend_xid::text FROM pg_stat_activity
+                  WHERE v.n IS NOT NULL AND datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()) AS writers
+     FROM v`,
+  )) as { rows: CatalogVersion[] };
+  return result.rows[0]!;
 }
 
 /** What a total depends on: the filter, not the order, the page or the cursor. */
@@ -301,29 +313,43 @@ function filterKey(input: CatalogQueryInput): string {
   return createHash('sha256').update(JSON.stringify(filter)).digest('base64url');
 }
 
-/** Counts the pool now (one pass); `settled` when no writer was in flight at the count's snapshot. */
-export async function countMatching(db: Knex, input: CatalogQueryInput): Promise<{ total: number; settled: boolean }> {
+/**
+ * How many of the writers (32-bit xids) were in progress at this statement's snapshot: listed in
+ * progress, or at or past its xmax (which is the latest completed xid + 1, so a running writer
+ * may be past it and not listed). Compared modulo 2^32, as PostgreSQL compares xids.
+ */
+const UNSETTLED = `SELECT count(*) FROM unnest(?::bigint[]) w, pg_current_snapshot() s
+  WHERE w IN (SELECT x::text::bigint & 4294967295 FROM pg_snapshot_xip(s) x)
+     OR (w - (pg_snapshot_xmax(s)::text::bigint & 4294967295) + 4294967296) % 4294967296 < 2147483648`;
+
+/**
+ * Counts the pool now (one pass). `settled`: none of `writers` was still in flight at the count's
+ * snapshot, so the count includes everything the version it goes with says.
+ */
+export async function countMatching(
+  db: Knex,
+  input: CatalogQueryInput,
+  writers: string[] = [],
+): Promise<{ total: number; settled: boolean }> {
   const parts = await hasAssetParts(db);
   const query = join(
     [
-      sql(
-        `SELECT count(*)::int AS n, (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()))::int AS writers FROM ${FROM}`,
-      ),
+      sql(`SELECT count(*)::int AS n, (${UNSETTLED})::int AS unsettled FROM ${FROM}`, writers),
       whereClause(filterConditions(input, parts)),
     ],
     ' ',
   );
-  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number; writers: number }> };
-  return { total: result.rows[0]!.n, settled: result.rows[0]!.writers === 0 };
+  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number; unsettled: number }> };
+  return { total: result.rows[0]!.n, settled: result.rows[0]!.unsettled === 0 };
 }
 
 /** The pool's total, from the cache when counted at the current catalogue version. */
-async function totalOf(db: Knex, input: CatalogQueryInput, version: string): Promise<number> {
+async function totalOf(db: Knex, input: CatalogQueryInput, { version, writers }: CatalogVersion): Promise<number> {
   const cache = totalsOf(db);
   const key = filterKey(input);
   const known = cache.get(key);
   if (known && known.version === version) return known.total;
-  const { total, settled } = await countMatching(db, input);
+  const { total, settled } = await countMatching(db, input, writers);
   if (settled) cache.set(key, { version, total });
   return total;
 }
@@ -345,12 +371,17 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
  * or the shuffle keys) that stops after `limit` rows. The planner, misjudging how many rows a
  * metadata filter keeps, may prefer to sort the whole pool; this transaction rules sorts and hash
  * joins out. With titles named, the pool is small and the planner's own choice is best.
+ * Also off for a page: parallel workers (their start-up costs more than a page) and JIT compiling
+ * (a selective shuffled pool's cost estimate passes jit_above_cost: ~40 ms of compiling for a
+ * 5 ms walk).
  */
+const PAGE_SETTINGS = ['enable_sort', 'enable_hashjoin', 'max_parallel_workers_per_gather', 'jit'] as const;
+
 async function pageRows(db: Knex, input: CatalogQueryInput, query: Sql): Promise<RawRow[]> {
   if (input.titleIds?.length || input.titleNames?.length) return rows(db, query);
   return db.transaction(async (trx) => {
     await trx.raw(
-      `SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`,
+      `SELECT ${PAGE_SETTINGS.map((name) => `set_config('${name}', '${name === 'max_parallel_workers_per_gather' ? '0' : 'off'}', true)`).join(', ')}`,
     );
     return rows(trx, query);
   });
