@@ -296,6 +296,14 @@ describe('catalog.query', () => {
     const once = await labels({ order: 'random', seed: 7 });
     const paged = await walk({ order: 'random', seed: 7, limit: 2 });
     assert.deepEqual(paged.labels, once);
+    // Pages across the point where the stored shuffle wraps (a page of two statements), whatever the seed.
+    for (const seed of [11, 12, 13, 14, 15])
+      for (const limit of [3, 5])
+        assert.deepEqual(
+          (await walk({ order: 'random', seed, limit })).labels,
+          await labels({ order: 'random', seed }),
+          `seed ${seed}, pages of ${limit}`,
+        );
     assert.deepEqual([...once].sort(), [...BROADCAST].sort(), 'the same items, shuffled');
     assert.deepEqual(await labels({ order: 'random', seed: 7 }), once);
     const others = await Promise.all([1, 2, 3, 4].map((seed) => labels({ order: 'random', seed })));

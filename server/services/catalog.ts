@@ -245,24 +245,31 @@ function broadcastPage(parts: boolean, where: Sql[], after: Array<string | numbe
 
 /**
  * A shuffled page: keys from the seed's offset up, then (phase 1) the keys below it. Each phase is
- * one range scan of ix_episodes_shuffle, so any page costs what the first one does.
+ * one range scan of ix_episodes_shuffle, so any page costs what the first one does. Two statements,
+ * the second run only when the first leaves the page short (once per walk, where it wraps): one
+ * statement of two branches would be planned whole for every page (twice a broadcast page's planning).
  */
-function randomPage(parts: boolean, where: Sql[], offset: number, after: Array<string | number> | undefined, limit: number): Sql {
+function randomPage(
+  parts: boolean,
+  where: Sql[],
+  offset: number,
+  after: Array<string | number> | undefined,
+  limit: number,
+): Sql[] {
   const [phase, key, id] = after ?? [0, undefined, undefined];
   const branch = (p: 0 | 1) => {
     const conditions = [...where, p === 0 ? sql('e.shuffle_key >= ?', offset) : sql('e.shuffle_key < ?', offset)];
     if (after && phase === p) conditions.push(sql('(e.shuffle_key, e.id) > (?::int, ?::uuid)', key!, id!));
     return join(
       [
-        sql(`(SELECT ${columns(parts)}, json_build_array(${p}, e.shuffle_key, e.id) AS k FROM ${FROM}`),
+        sql(`SELECT ${columns(parts)}, json_build_array(${p}, e.shuffle_key, e.id) AS k FROM ${FROM}`),
         whereClause(conditions),
-        sql('ORDER BY e.shuffle_key, e.id LIMIT ?)', limit + 1),
+        sql('ORDER BY e.shuffle_key, e.id LIMIT ?', limit + 1),
       ],
       ' ',
     );
   };
-  const branches = phase === 0 ? [branch(0), branch(1)] : [branch(1)];
-  return join([sql('SELECT * FROM ('), join(branches, ' UNION ALL '), sql(') page LIMIT ?', limit + 1)], ' ');
+  return phase === 0 ? [branch(0), branch(1)] : [branch(1)];
 }
 
 /**
@@ -354,8 +361,8 @@ async function totalOf(db: Knex, input: CatalogQueryInput, { version, writers }:
   return total;
 }
 
-/** The SQL of a catalog page (for EXPLAIN in the benchmark). */
-export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promise<Sql> {
+/** The statements of a catalog page, in order: each runs only while the page is still short. */
+export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promise<Sql[]> {
   const parts = await hasAssetParts(db);
   const where = filterConditions(input, parts);
   const random = input.order === 'random';
@@ -363,7 +370,7 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
   const after = input.cursor ? decode(input.cursor, scopeOf(input), types).k : undefined;
   return random
     ? randomPage(parts, where, seedOffset(input.seed!), after, input.limit)
-    : broadcastPage(parts, where, after, input.limit);
+    : [broadcastPage(parts, where, after, input.limit)];
 }
 
 /**
@@ -377,13 +384,22 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
  */
 const PAGE_SETTINGS = ['enable_sort', 'enable_hashjoin', 'max_parallel_workers_per_gather', 'jit'] as const;
 
-async function pageRows(db: Knex, input: CatalogQueryInput, query: Sql): Promise<RawRow[]> {
-  if (input.titleIds?.length || input.titleNames?.length) return rows(db, query);
+async function pageRows(db: Knex, input: CatalogQueryInput, queries: Sql[]): Promise<RawRow[]> {
+  // limit + 1 rows tell whether there is a next page.
+  const run = async (conn: Knex): Promise<RawRow[]> => {
+    const found: RawRow[] = [];
+    for (const query of queries) {
+      if (found.length > input.limit) break;
+      found.push(...(await rows(conn, query)));
+    }
+    return found;
+  };
+  if (input.titleIds?.length || input.titleNames?.length) return run(db);
   return db.transaction(async (trx) => {
     await trx.raw(
       `SELECT ${PAGE_SETTINGS.map((name) => `set_config('${name}', '${name === 'max_parallel_workers_per_gather' ? '0' : 'off'}', true)`).join(', ')}`,
     );
-    return rows(trx, query);
+    return run(trx);
   });
 }
 
@@ -398,7 +414,7 @@ export async function queryCatalog(
   // The version is read before the count's snapshot is taken (see totalsCache).
   const [version, found] = await Promise.all([
     counting ? catalogVersion(db) : null,
-    catalogPageSql(db, input).then((query) => pageRows(db, input, query)),
+    catalogPageSql(db, input).then((queries) => pageRows(db, input, queries)),
   ]);
   const total = cursor ? cursor.n : version !== null ? await totalOf(db, input, version) : null;
   const items = found.slice(0, input.limit);
