@@ -202,7 +202,7 @@ describe('naming: NFO sidecars', () => {
 
   it('drops NFO values the catalogue cannot hold, says so, and keeps the rest', () => {
     const odd = parseNfo(
-      `<movie><title>Odd</title><premiered>1979-02-30</premiered><genre>${'x'.repeat(101)}</genre><genre> </genre>
+      `<movie><title>Odd</title><premiered>1979-02-30</premiered><genre>${'x'.repeat(101)}</genre><genre>${'w'.repeat(120)}</genre><genre> </genre>
        <genre>Drama</genre><mpaa>${'y'.repeat(60)}</mpaa><plot>${'z'.repeat(25_000)}</plot><studio>${'s'.repeat(300)}</studio></movie>`,
       'movie',
     );
@@ -213,7 +213,7 @@ describe('naming: NFO sidecars', () => {
       [['Drama'], undefined, undefined, 20_000, 255],
     );
     const { problems } = applyNfo(parseMediaPath('Odd (1979)/Odd (1979).mkv'), { movie: odd }, { movie: 'Odd (1979)/movie.nfo' });
-    assert.equal(problems.length, 3);
+    assert.equal(problems.length, 3, 'each kind of problem said once');
     assert.match(problems.join('\n'), /movie\.nfo: <premiered>1979-02-30<\/premiered> is not a date/);
   });
 

@@ -239,7 +239,7 @@ export function applyNfo(
       problems.push(`${file ?? 'nfo'}: ${r.reason}; the file name was used`);
       return null;
     }
-    for (const why of r.info.ignored ?? []) problems.push(`${file ?? 'nfo'}: ${why}`);
+    for (const why of new Set(r.info.ignored ?? [])) problems.push(`${file ?? 'nfo'}: ${why}`);
     return r.info;
   };
   const out: ParsedPath = { ...parsed, ...(parsed.providerIds && { providerIds: { ...parsed.providerIds } }) };
