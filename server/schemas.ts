@@ -342,6 +342,7 @@ export const CatalogFilter = {
   episodes: z.array(EpisodeRange).max(50).optional(),
   minDurationMs: NonNegativeInt.optional(),
   maxDurationMs: NonNegativeInt.optional(),
+  /** Compared ignoring case, on the title's and the episode's genres. */
   genres: IncludeExclude.optional(),
   contentRatings: IncludeExclude.optional(),
   minYear: Year.optional(),
@@ -360,7 +361,10 @@ export const CatalogQueryInput = z
     order: z.enum(['broadcast', 'random']).default('broadcast'),
     /** With `order: 'random'`: the same seed gives the same order. */
     seed: z.number().int().min(0).max(2_147_483_647).optional(),
-    /** Count the whole pool with the first page (default). It costs a pass over the pool: skip it when not needed. */
+    /**
+     * Count the whole pool with the first page (default). A pass over the pool, kept per filter until
+     * the catalogue changes (services/catalog.ts); skip it when not needed.
+     */
     withTotal: z.boolean().default(true),
     ...PageInput,
   })

@@ -283,6 +283,68 @@ describe('ingest.collection: folders named as people name them', function () {
     assert.equal((await client().episodes.get.query({ id: pilot!.id })).name, 'Pilot (Extended)');
   });
 
+  it("takes metadata from Kodi NFOs, keeps a person's edit on the next scan, and ingests past a malformed one", async () => {
+    const nfo = (name: string) => fs.readFileSync(path.join(FIXTURES, '../nfo', name), 'utf8');
+    link('Cheers/Season 01/Cheers - S01E02.mkv');
+    fs.writeFileSync(path.join(root, 'Cheers/tvshow.nfo'), nfo('tvshow.nfo'));
+    fs.writeFileSync(path.join(root, 'Cheers/Season 01/Cheers - S01E02.nfo'), nfo('episode.nfo'));
+    link('Alien (1979)/Alien (1979).mkv');
+    fs.writeFileSync(path.join(root, 'Alien (1979)/movie.nfo'), nfo('movie.nfo'));
+    link('Heat (1995)/Heat (1995).mkv');
+    fs.writeFileSync(
+      path.join(root, 'Heat (1995)/Heat (1995).nfo'),
+      '<movie><title>Heat</title><genre>Crime</genre><mpaa>R</movie>',
+    );
+    link('Brazil (1985)/Brazil (1985).mkv');
+    fs.writeFileSync(
+      path.join(root, 'Brazil (1985)/movie.nfo'),
+      '<movie><title>Brazil</title><premiered>1985-02-30</premiered></movie>',
+    );
+    const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });
+    const report = (await client().ingest.collection.mutate({ collectionId: collection.id })).report!;
+    const notices = report.notices.join('\n');
+    assert.match(notices, /Heat \(1995\)\.nfo: malformed XML.*file name was used/);
+    assert.match(notices, /Brazil \(1985\)\/movie\.nfo: <premiered>1985-02-30<\/premiered> is not a date/);
+
+    const title = async (name: string) =>
+      (await client().titles.list.query({ search: name })).items.find((t) => t.name === name)!;
+    const cheers = await title('Cheers');
+    assert.deepEqual(
+      [cheers.genres, cheers.contentRating, cheers.studio, cheers.originallyAvailableAt, cheers.summary?.slice(0, 10)],
+      [['Comedy', 'Sitcom'], 'TV-PG', 'NBC', '1982-09-30', 'Sam Malone'],
+    );
+    const [episode] = (await client().episodes.list.query({ titleId: cheers.id })).items;
+    assert.deepEqual(
+      [episode!.name, episode!.contentRating, episode!.originallyAvailableAt, episode!.summary?.slice(0, 10)],
+      ["Sam's Women", 'TV-PG', '1982-10-07', "When Sam's"],
+    );
+    const alien = await title('Alien');
+    assert.deepEqual(
+      [alien.genres, alien.contentRating, alien.studio, alien.originallyAvailableAt],
+      [['Horror', 'Science Fiction'], 'R', 'Brandywine Productions', '1979-05-25'],
+    );
+    // A malformed NFO or an unusable value: the item is still there, by its file name.
+    assert.deepEqual([(await title('Heat')).genres, (await title('Heat')).year], [[], 1995]);
+    assert.equal((await title('Brazil')).originallyAvailableAt, null);
+    // Found by the scheduler's filters, genres whatever their case.
+    const pool = await client().catalog.query.query({ genres: { include: ['science fiction'] }, playableOnly: false });
+    assert.deepEqual(
+      pool.items.map((r) => r.titleName),
+      ['Alien'],
+    );
+
+    // A person's edit is locked: the next scan (the NFO edited) updates the rest, not what was edited.
+    await client().titles.update.mutate({ id: cheers.id, genres: ['Classic Sitcom'] });
+    const edited = nfo('tvshow.nfo').replace('<studio>NBC</studio>', '<studio>NBC Studios</studio>');
+    fs.writeFileSync(path.join(root, 'Cheers/tvshow.nfo'), edited);
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(root, 'Cheers/tvshow.nfo'), later, later);
+    const again = (await client().ingest.collection.mutate({ collectionId: collection.id })).report!;
+    assert.equal(again.items, 1);
+    const after = await client().titles.get.query({ id: cheers.id });
+    assert.deepEqual([after.genres, after.studio, after.lockedFields], [['Classic Sitcom'], 'NBC Studios', ['genres']]);
+  });
+
   it('a missing or emptied root fails the ingest and reports nothing removed', async () => {
     link('Alien (1979)/Alien (1979).mkv');
     const collection = await enabledCollection({ kind: 'filesystem', config: { paths: [root] } });

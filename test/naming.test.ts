@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { applyNfo, parseNfo } from '../server/sources/filesystem/naming/nfo.js';
 import { parseMediaPath } from '../server/sources/filesystem/naming/parsePath.js';
 import { caseFiles, loadCases, pct, scoreCases, scoreTable } from './support/namingCases.js';
@@ -129,6 +131,7 @@ describe('naming: NFO sidecars', () => {
         episodeEnd: 2,
         airDate: '2005-03-24',
         ids: { tvdb: '110413' },
+        metadata: { originallyAvailableAt: '2005-03-24' },
       },
     });
     const movie = parseNfo(
@@ -137,7 +140,13 @@ describe('naming: NFO sidecars', () => {
     );
     assert.deepEqual(movie, {
       ok: true,
-      info: { kind: 'movie', title: 'The Matrix', year: 1999, ids: { tmdb: '603', imdb: 'tt0133093' } },
+      info: {
+        kind: 'movie',
+        title: 'The Matrix',
+        year: 1999,
+        ids: { tmdb: '603', imdb: 'tt0133093' },
+        metadata: { originallyAvailableAt: '1999-03-31' },
+      },
     });
     assert.deepEqual(parseNfo('https://www.imdb.com/title/tt0133093/', 'movie'), {
       ok: true,
@@ -157,6 +166,55 @@ describe('naming: NFO sidecars', () => {
       ['The Office (US)', 2005, 1, 1, 2, 'Pilot', '2005-03-24', '73244'],
     );
     assert.deepEqual([episodeIds, problems], [{ tvdb: '110413' }, []]);
+  });
+
+  it("reads Kodi's metadata: genres, mpaa, plot, aired/premiered, studio", () => {
+    const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, 'fixtures/nfo', name), 'utf8');
+    const show = parseNfo(fixture('tvshow.nfo'), 'show');
+    const episode = parseNfo(fixture('episode.nfo'), 'episode');
+    const movie = parseNfo(fixture('movie.nfo'), 'movie');
+    assert.ok(show.ok && episode.ok && movie.ok);
+    assert.deepEqual(show.info.metadata, {
+      genres: ['Comedy', 'Sitcom'],
+      contentRating: 'TV-PG',
+      summary: 'Sam Malone, a former relief pitcher for the Boston Red Sox, owns a bar in Boston & its regulars drop by.',
+      originallyAvailableAt: '1982-09-30',
+      studio: 'NBC',
+    });
+    assert.deepEqual(episode.info.metadata, {
+      contentRating: 'TV-PG',
+      summary: "When Sam's date calls him shallow, he asks Diane to set him up with a smart woman.",
+      originallyAvailableAt: '1982-10-07',
+      studio: 'NBC',
+    });
+    // `Horror / Science Fiction` split, `horror` once whatever its case; `Rated R` -> R; the first studio.
+    assert.deepEqual(movie.info.metadata, {
+      genres: ['Horror', 'Science Fiction'],
+      contentRating: 'R',
+      summary:
+        'During its return to the earth, commercial spaceship Nostromo intercepts a distress signal from a distant planet.',
+      originallyAvailableAt: '1979-05-25',
+      studio: 'Brandywine Productions',
+    });
+    const applied = applyNfo(parseMediaPath('Cheers/Season 1/Cheers - S01E02.mkv'), { show, episode });
+    assert.deepEqual([applied.titleMetadata.studio, applied.episodeMetadata.originallyAvailableAt], ['NBC', '1982-10-07']);
+  });
+
+  it('drops NFO values the catalogue cannot hold, says so, and keeps the rest', () => {
+    const odd = parseNfo(
+      `<movie><title>Odd</title><premiered>1979-02-30</premiered><genre>${'x'.repeat(101)}</genre><genre>${'w'.repeat(120)}</genre><genre> </genre>
+       <genre>Drama</genre><mpaa>${'y'.repeat(60)}</mpaa><plot>${'z'.repeat(25_000)}</plot><studio>${'s'.repeat(300)}</studio></movie>`,
+      'movie',
+    );
+    assert.ok(odd.ok);
+    const m = odd.info.metadata!;
+    assert.deepEqual(
+      [m.genres, m.contentRating, m.originallyAvailableAt, m.summary!.length, m.studio!.length],
+      [['Drama'], undefined, undefined, 20_000, 255],
+    );
+    const { problems } = applyNfo(parseMediaPath('Odd (1979)/Odd (1979).mkv'), { movie: odd }, { movie: 'Odd (1979)/movie.nfo' });
+    assert.equal(problems.length, 3, 'each kind of problem said once');
+    assert.match(problems.join('\n'), /movie\.nfo: <premiered>1979-02-30<\/premiered> is not a date/);
   });
 
   it('falls back to the name on a malformed NFO and reports it', () => {

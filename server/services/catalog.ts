@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
 import { badRequest, notFound } from '../errors.js';
 import type { CatalogQueryInput, CatalogRow } from '../schemas.js';
+import { type ProgrammeColumns, programmeNames } from './programme.js';
 
 /**
  * Programming queries for the scheduler, answered by the database: episodes and movies matching a
@@ -72,14 +74,8 @@ const YEAR = `coalesce(extract(year FROM e.originally_available_at)::int, t.year
 const playable = (parts: boolean) =>
   `c.id IS NOT NULL AND c.duration_ms IS NOT NULL AND c.missing_since IS NULL${partsOk(parts)}`;
 
-interface RawRow {
+interface RawRow extends ProgrammeColumns {
   episode_id: string;
-  title_id: string;
-  kind: 'movie' | 'show';
-  title_name: string;
-  season_number: number | null;
-  episode_number: number | null;
-  episode_name: string | null;
   asset_id: string | null;
   duration_ms: number | null;
   content_rating: string | null;
@@ -92,19 +88,21 @@ interface RawRow {
 
 const toRow = (r: RawRow): CatalogRow => ({
   episodeId: r.episode_id,
-  titleId: r.title_id,
-  kind: r.kind,
-  titleName: r.title_name,
-  seasonNumber: r.season_number,
-  episodeNumber: r.episode_number,
-  episodeName: r.episode_name,
+  ...programmeNames(r),
   assetId: r.asset_id,
   durationMs: r.duration_ms,
   contentRating: r.content_rating,
-  genres: [...new Set([...r.title_genres, ...r.episode_genres])],
+  genres: unionIgnoringCase(r.title_genres, r.episode_genres),
   year: r.year,
   playable: r.playable,
 });
+
+/** The title's genres, then the episode's own, each once whatever its case (first spelling kept). */
+function unionIgnoringCase(...lists: string[][]): string[] {
+  const seen = new Map<string, string>();
+  for (const genre of lists.flat()) if (!seen.has(genre.toLowerCase())) seen.set(genre.toLowerCase(), genre);
+  return [...seen.values()];
+}
 
 /** `2..10` -> [2, 10]; `3..` -> [3, null]; 5 -> [5, 5]. */
 function rangeOf(range: number | string): [number | null, number | null] {
@@ -138,10 +136,11 @@ function filterConditions(f: CatalogQueryInput, parts: boolean): Sql[] {
   }
   if (f.minDurationMs !== undefined) where.push(sql('c.duration_ms >= ?', f.minDurationMs));
   if (f.maxDurationMs !== undefined) where.push(sql('c.duration_ms <= ?', f.maxDurationMs));
-  if (f.genres?.include?.length)
-    where.push(sql('(t.genres && ?::text[] OR e.genres && ?::text[])', f.genres.include, f.genres.include));
-  if (f.genres?.exclude?.length)
-    where.push(sql('NOT (t.genres && ?::text[] OR e.genres && ?::text[])', f.genres.exclude, f.genres.exclude));
+  // Genres ignoring case: "comedy" finds "Comedy" (GIN indexes on the lower-cased arrays).
+  const genres = (list: string[]) => [...new Set(list.map((g) => g.toLowerCase()))];
+  const anyGenre = '(retrovue_lower_genres(t.genres) && ?::text[] OR retrovue_lower_genres(e.genres) && ?::text[])';
+  if (f.genres?.include?.length) where.push(sql(anyGenre, genres(f.genres.include), genres(f.genres.include)));
+  if (f.genres?.exclude?.length) where.push(sql(`NOT ${anyGenre}`, genres(f.genres.exclude), genres(f.genres.exclude)));
   if (f.contentRatings?.include?.length)
     where.push(sql('coalesce(e.content_rating, t.content_rating) = ANY(?::text[])', f.contentRatings.include));
   if (f.contentRatings?.exclude?.length)
@@ -246,35 +245,124 @@ function broadcastPage(parts: boolean, where: Sql[], after: Array<string | numbe
 
 /**
  * A shuffled page: keys from the seed's offset up, then (phase 1) the keys below it. Each phase is
- * one range scan of ix_episodes_shuffle, so any page costs what the first one does.
+ * one range scan of ix_episodes_shuffle, so any page costs what the first one does. Two statements,
+ * the second run only when the first leaves the page short (once per walk, where it wraps): one
+ * statement of two branches would be planned whole for every page (twice a broadcast page's planning).
  */
-function randomPage(parts: boolean, where: Sql[], offset: number, after: Array<string | number> | undefined, limit: number): Sql {
+function randomPage(
+  parts: boolean,
+  where: Sql[],
+  offset: number,
+  after: Array<string | number> | undefined,
+  limit: number,
+): Sql[] {
   const [phase, key, id] = after ?? [0, undefined, undefined];
   const branch = (p: 0 | 1) => {
     const conditions = [...where, p === 0 ? sql('e.shuffle_key >= ?', offset) : sql('e.shuffle_key < ?', offset)];
     if (after && phase === p) conditions.push(sql('(e.shuffle_key, e.id) > (?::int, ?::uuid)', key!, id!));
     return join(
       [
-        sql(`(SELECT ${columns(parts)}, json_build_array(${p}, e.shuffle_key, e.id) AS k FROM ${FROM}`),
+        sql(`SELECT ${columns(parts)}, json_build_array(${p}, e.shuffle_key, e.id) AS k FROM ${FROM}`),
         whereClause(conditions),
-        sql('ORDER BY e.shuffle_key, e.id LIMIT ?)', limit + 1),
+        sql('ORDER BY e.shuffle_key, e.id LIMIT ?', limit + 1),
       ],
       ' ',
     );
   };
-  const branches = phase === 0 ? [branch(0), branch(1)] : [branch(1)];
-  return join([sql('SELECT * FROM ('), join(branches, ' UNION ALL '), sql(') page LIMIT ?', limit + 1)], ' ');
+  return phase === 0 ? [branch(0), branch(1)] : [branch(1)];
 }
 
-export async function countMatching(db: Knex, input: CatalogQueryInput): Promise<number> {
+/**
+ * Pool totals, counted once per filter and catalogue version. A count is a pass over the whole
+ * pool (0.2 s and more at 100,000 episodes); the first page carries it, later pages carry it in
+ * their cursor, and another first page of the same filter reuses it while `retrovue_catalog_version`
+ * (a sequence bumped by every statement writing a table the pool reads) has not moved.
+ * One race is closed by hand: a writer may bump the version, the version be read, and the count
+ * take its snapshot before that writer commits (a sequence is not transactional). Such a writer
+ * is in flight in this database when the version is read (it has an xid by its first write) and
+ * still in flight at the count's snapshot: a count whose snapshot has one of those writers in
+ * progress is returned but not kept. Writers in other databases of the server do not matter.
+ * Per server process, at most TOTALS_KEPT filters (least recently used dropped).
+ */
+const TOTALS_KEPT = 1000;
+const totalsCache = new WeakMap<Knex, LRUCache<string, { version: string; total: number }>>();
+
+function totalsOf(db: Knex): LRUCache<string, { version: string; total: number }> {
+  let cache = totalsCache.get(db);
+  if (!cache) {
+    cache = new LRUCache({ max: TOTALS_KEPT });
+    totalsCache.set(db, cache);
+  }
+  return cache;
+}
+
+interface CatalogVersion {
+  version: string;
+  /** Transactions writing in this database when the version was read (their xids). */
+  writers: string[];
+}
+
+/** The catalogue version, then (after it: the order matters) the writers in flight in this database. */
+export async function catalogVersion(db: Knex): Promise<CatalogVersion> {
+  const result = (await db.raw(
+    `WITH v AS MATERIALIZED (SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM retrovue_catalog_version)
+     SELECT v.n::text AS version,
+            ARRAY(SELECT backend_xid::text FROM pg_stat_activity
+                  WHERE v.n IS NOT NULL AND datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()) AS writers
+     FROM v`,
+  )) as { rows: CatalogVersion[] };
+  return result.rows[0]!;
+}
+
+/** What a total depends on: the filter, not the order, the page or the cursor. */
+function filterKey(input: CatalogQueryInput): string {
+  const { cursor: _c, limit: _l, order: _o, seed: _s, withTotal: _w, ...filter } = input;
+  return createHash('sha256').update(JSON.stringify(filter)).digest('base64url');
+}
+
+/**
+ * How many of the writers (32-bit xids) were in progress at this statement's snapshot: listed in
+ * progress, or at or past its xmax (which is the latest completed xid + 1, so a running writer
+ * may be past it and not listed). Compared modulo 2^32, as PostgreSQL compares xids.
+ */
+const UNSETTLED = `SELECT count(*) FROM unnest(?::bigint[]) w, pg_current_snapshot() s
+  WHERE w IN (SELECT x::text::bigint & 4294967295 FROM pg_snapshot_xip(s) x)
+     OR (w - (pg_snapshot_xmax(s)::text::bigint & 4294967295) + 4294967296) % 4294967296 < 2147483648`;
+
+/**
+ * Counts the pool now (one pass). `settled`: none of `writers` was still in flight at the count's
+ * snapshot, so the count includes everything the version it goes with says.
+ */
+export async function countMatching(
+  db: Knex,
+  input: CatalogQueryInput,
+  writers: string[] = [],
+): Promise<{ total: number; settled: boolean }> {
   const parts = await hasAssetParts(db);
-  const query = join([sql(`SELECT count(*)::int AS n FROM ${FROM}`), whereClause(filterConditions(input, parts))], ' ');
-  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number }> };
-  return result.rows[0]!.n;
+  const query = join(
+    [
+      sql(`SELECT count(*)::int AS n, (${UNSETTLED})::int AS unsettled FROM ${FROM}`, writers),
+      whereClause(filterConditions(input, parts)),
+    ],
+    ' ',
+  );
+  const result = (await db.raw(query.text, query.bindings)) as { rows: Array<{ n: number; unsettled: number }> };
+  return { total: result.rows[0]!.n, settled: result.rows[0]!.unsettled === 0 };
 }
 
-/** The SQL of a catalog page (for EXPLAIN in the benchmark). */
-export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promise<Sql> {
+/** The pool's total, from the cache when counted at the current catalogue version. */
+async function totalOf(db: Knex, input: CatalogQueryInput, { version, writers }: CatalogVersion): Promise<number> {
+  const cache = totalsOf(db);
+  const key = filterKey(input);
+  const known = cache.get(key);
+  if (known && known.version === version) return known.total;
+  const { total, settled } = await countMatching(db, input, writers);
+  if (settled) cache.set(key, { version, total });
+  return total;
+}
+
+/** The statements of a catalog page, in order: each runs only while the page is still short. */
+export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promise<Sql[]> {
   const parts = await hasAssetParts(db);
   const where = filterConditions(input, parts);
   const random = input.order === 'random';
@@ -282,7 +370,7 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
   const after = input.cursor ? decode(input.cursor, scopeOf(input), types).k : undefined;
   return random
     ? randomPage(parts, where, seedOffset(input.seed!), after, input.limit)
-    : broadcastPage(parts, where, after, input.limit);
+    : [broadcastPage(parts, where, after, input.limit)];
 }
 
 /**
@@ -290,12 +378,28 @@ export async function catalogPageSql(db: Knex, input: CatalogQueryInput): Promis
  * or the shuffle keys) that stops after `limit` rows. The planner, misjudging how many rows a
  * metadata filter keeps, may prefer to sort the whole pool; this transaction rules sorts and hash
  * joins out. With titles named, the pool is small and the planner's own choice is best.
+ * Also off for a page: parallel workers (their start-up costs more than a page) and JIT compiling
+ * (a selective shuffled pool's cost estimate passes jit_above_cost: ~40 ms of compiling for a
+ * 5 ms walk).
  */
-async function pageRows(db: Knex, input: CatalogQueryInput, query: Sql): Promise<RawRow[]> {
-  if (input.titleIds?.length || input.titleNames?.length) return rows(db, query);
+const PAGE_SETTINGS = ['enable_sort', 'enable_hashjoin', 'max_parallel_workers_per_gather', 'jit'] as const;
+
+async function pageRows(db: Knex, input: CatalogQueryInput, queries: Sql[]): Promise<RawRow[]> {
+  // limit + 1 rows tell whether there is a next page.
+  const run = async (conn: Knex): Promise<RawRow[]> => {
+    const found: RawRow[] = [];
+    for (const query of queries) {
+      if (found.length > input.limit) break;
+      found.push(...(await rows(conn, query)));
+    }
+    return found;
+  };
+  if (input.titleIds?.length || input.titleNames?.length) return run(db);
   return db.transaction(async (trx) => {
-    await trx.raw(`SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true)`);
-    return rows(trx, query);
+    await trx.raw(
+      `SELECT ${PAGE_SETTINGS.map((name) => `set_config('${name}', '${name === 'max_parallel_workers_per_gather' ? '0' : 'off'}', true)`).join(', ')}`,
+    );
+    return run(trx);
   });
 }
 
@@ -306,8 +410,13 @@ export async function queryCatalog(
   const scope = scopeOf(input);
   const types = input.order === 'random' ? ['int', 'int', 'uuid'] : BROADCAST_TYPES;
   const cursor = input.cursor ? decode(input.cursor, scope, types) : undefined;
-  const total = cursor ? cursor.n : input.withTotal ? await countMatching(db, input) : null;
-  const found = await pageRows(db, input, await catalogPageSql(db, input));
+  const counting = !cursor && input.withTotal;
+  // The version is read before the count's snapshot is taken (see totalsCache).
+  const [version, found] = await Promise.all([
+    counting ? catalogVersion(db) : null,
+    catalogPageSql(db, input).then((queries) => pageRows(db, input, queries)),
+  ]);
+  const total = cursor ? cursor.n : version !== null ? await totalOf(db, input, version) : null;
   const items = found.slice(0, input.limit);
   const last = found.length > input.limit ? items[items.length - 1] : undefined;
   const nextCursor = last

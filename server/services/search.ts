@@ -3,12 +3,13 @@ import { badRequest } from '../errors.js';
 import { Title } from '../models/index.js';
 import { containsPattern } from './crud.js';
 import type { Page } from './pagination.js';
+import { type ProgrammeColumns, type ProgrammeNames, programmeNames } from './programme.js';
 
 /**
- * Search that forgives typos: pg_trgm word similarity over title and episode names (GIN trigram
+ * Search that forgives typos: pg_trgm word similarity over title and episode names (GiST trigram
  * indexes serve both the substring and the similarity test), best match first.
  * A name matches when it contains the term, or when part of it is similar enough to it
- * (`<%`: word_similarity >= pg_trgm.word_similarity_threshold, set to SIMILARITY_THRESHOLD here).
+ * (`<%`: word_similarity >= pg_trgm.word_similarity_threshold, at SIMILARITY_THRESHOLDS here).
  */
 
 /**
@@ -18,50 +19,49 @@ import type { Page } from './pagination.js';
  */
 export const SIMILARITY_THRESHOLDS = [0.6, 0.3] as const;
 
-const MATCH = (column: string) => `(${column} ILIKE ? OR ? <% ${column})`;
+/**
+ * A name matches when it contains the term or is similar enough to it. The threshold is both in
+ * the index condition (`<%`, pg_trgm.word_similarity_threshold) and spelled out, so that a stage
+ * at pg_trgm's default (0.6) needs no setting: one statement, no transaction around it.
+ */
+const MATCH = (column: string, stage: number) =>
+  `(${column} ILIKE ? OR (? <% ${column} AND word_similarity(?, ${column}) >= ${SIMILARITY_THRESHOLDS[stage]}))`;
 const SCORE = (column: string) =>
   `greatest(word_similarity(?, ${column}), CASE WHEN ${column} ILIKE ? THEN 1 ELSE 0 END)::float8`;
-const matchBindings = (q: string) => [containsPattern(q), q];
+const matchBindings = (q: string) => [containsPattern(q), q, q];
 const scoreBindings = (q: string) => [q, containsPattern(q)];
 
-/** Runs `work` with the given threshold set for its transaction only. */
-const atThreshold = <T>(db: Knex, stage: number, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> =>
-  db.transaction(async (trx) => {
-    await trx.raw(`SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)`, [String(SIMILARITY_THRESHOLDS[stage])]);
-    return work(trx);
-  });
+/** pg_trgm's own default word similarity threshold. */
+const PG_TRGM_DEFAULT = 0.6;
+
+/** Runs `work` at a stage's threshold: set for a transaction of its own unless it is pg_trgm's default. */
+const atThreshold = <T>(db: Knex, stage: number, work: (db: Knex, stage: number) => Promise<T>): Promise<T> =>
+  SIMILARITY_THRESHOLDS[stage] === PG_TRGM_DEFAULT
+    ? work(db, stage)
+    : db.transaction(async (trx) => {
+        await trx.raw(`SELECT set_config('pg_trgm.word_similarity_threshold', ?, true)`, [String(SIMILARITY_THRESHOLDS[stage])]);
+        return work(trx, stage);
+      });
 
 /** Tries each threshold until one finds something; returns what it found and which stage that was. */
 async function firstFinding<T extends unknown[]>(
   db: Knex,
-  work: (trx: Knex.Transaction) => Promise<T>,
+  work: (db: Knex, stage: number) => Promise<T>,
 ): Promise<{ found: T; stage: number }> {
   const strict = await atThreshold(db, 0, work);
   if (strict.length > 0) return { found: strict, stage: 0 };
   return { found: await atThreshold(db, 1, work), stage: 1 };
 }
 
-export interface SearchHit {
+export interface SearchHit extends ProgrammeNames {
   type: 'title' | 'episode';
   id: string;
-  titleId: string;
-  kind: 'movie' | 'show';
-  titleName: string;
-  seasonNumber: number | null;
-  episodeNumber: number | null;
-  episodeName: string | null;
   score: number;
 }
 
-interface HitRow {
+interface HitRow extends ProgrammeColumns {
   type: 'title' | 'episode';
   id: string;
-  title_id: string;
-  kind: 'movie' | 'show';
-  title_name: string;
-  season_number: number | null;
-  episode_number: number | null;
-  episode_name: string | null;
   score: number;
 }
 
@@ -76,38 +76,39 @@ export async function searchCatalog(
 ): Promise<{ items: SearchHit[] }> {
   const kindFilter = kind ? ' AND t.kind = ?' : '';
   const kindBindings = kind ? [kind] : [];
-  const parts: Array<{ text: string; bindings: Knex.RawBinding[] }> = [];
-  if (where !== 'episodes')
-    parts.push({
-      text: `(SELECT 'title' AS type, t.id, t.id AS title_id, t.kind, t.name AS title_name, NULL::int AS season_number,
+  const statement = (stage: number) => {
+    const parts: Array<{ text: string; bindings: Knex.RawBinding[] }> = [];
+    if (where !== 'episodes')
+      parts.push({
+        text: `(SELECT 'title' AS type, t.id, t.id AS title_id, t.kind, t.name AS title_name, NULL::int AS season_number,
                      NULL::int AS episode_number, NULL::text AS episode_name, ${SCORE('t.name')} AS score
-              FROM titles t WHERE ${MATCH('t.name')}${kindFilter} ORDER BY score DESC, t.name, t.id LIMIT ?)`,
-      bindings: [...scoreBindings(q), ...matchBindings(q), ...kindBindings, limit],
-    });
-  if (where !== 'titles')
-    parts.push({
-      // A movie's one episode carries the movie's name: found as a title, not again as an episode.
-      text: `(SELECT 'episode' AS type, e.id, t.id AS title_id, t.kind, t.name AS title_name, s.number AS season_number,
+              FROM titles t WHERE ${MATCH('t.name', stage)}${kindFilter} ORDER BY score DESC, t.name, t.id LIMIT ?)`,
+        bindings: [...scoreBindings(q), ...matchBindings(q), ...kindBindings, limit],
+      });
+    if (where !== 'titles')
+      parts.push({
+        // A movie's one episode carries the movie's name: found as a title, not again as an episode.
+        text: `(SELECT 'episode' AS type, e.id, t.id AS title_id, t.kind, t.name AS title_name, s.number AS season_number,
                      e.number AS episode_number, e.name AS episode_name, ${SCORE('e.name')} AS score
               FROM episodes e JOIN titles t ON t.id = e.title_id LEFT JOIN seasons s ON s.id = e.season_id
-              WHERE ${MATCH('e.name')} AND t.kind = 'show'${kindFilter} ORDER BY score DESC, e.name, e.id LIMIT ?)`,
-      bindings: [...scoreBindings(q), ...matchBindings(q), ...kindBindings, limit],
-    });
-  const text = `SELECT * FROM (${parts.map((p) => p.text).join(' UNION ALL ')}) hits ORDER BY score DESC, title_name, id LIMIT ?`;
-  const { found: rows } = await firstFinding(db, async (trx) => {
-    const result = (await trx.raw(text, [...parts.flatMap((p) => p.bindings), limit])) as { rows: HitRow[] };
+              WHERE ${MATCH('e.name', stage)} AND t.kind = 'show'${kindFilter} ORDER BY score DESC, e.name, e.id LIMIT ?)`,
+        bindings: [...scoreBindings(q), ...matchBindings(q), ...kindBindings, limit],
+      });
+    return {
+      text: `SELECT * FROM (${parts.map((p) => p.text).join(' UNION ALL ')}) hits ORDER BY score DESC, title_name, id LIMIT ?`,
+      bindings: [...parts.flatMap((p) => p.bindings), limit],
+    };
+  };
+  const { found: rows } = await firstFinding(db, async (trx, stage) => {
+    const { text, bindings } = statement(stage);
+    const result = (await trx.raw(text, bindings)) as { rows: HitRow[] };
     return result.rows;
   });
   return {
     items: rows.map((r) => ({
       type: r.type,
       id: r.id,
-      titleId: r.title_id,
-      kind: r.kind,
-      titleName: r.title_name,
-      seasonNumber: r.season_number,
-      episodeNumber: r.episode_number,
-      episodeName: r.episode_name,
+      ...programmeNames(r),
       score: Math.round(r.score * 1000) / 1000,
     })),
   };
@@ -129,7 +130,7 @@ export async function searchTitlesPage(
 ): Promise<Page<Title>> {
   const scope = `titles:search:${search}`;
   const after = cursor ? decodeSearchCursor(cursor, scope) : undefined;
-  const page = (trx: Knex.Transaction) => titlesPage(trx, { search, kind, year, after, limit });
+  const page = (trx: Knex, stage: number) => titlesPage(trx, { search, kind, year, after, limit, stage });
   // A query keeps the net its first page was caught with, so its pages never overlap.
   const { found, stage } = after
     ? { found: await atThreshold(db, after.stage, page), stage: after.stage }
@@ -159,11 +160,19 @@ async function titlesPage(
     year,
     after,
     limit,
-  }: { search: string; kind?: string | undefined; year?: number | undefined; after?: SearchCursor | undefined; limit: number },
+    stage,
+  }: {
+    search: string;
+    kind?: string | undefined;
+    year?: number | undefined;
+    after?: SearchCursor | undefined;
+    limit: number;
+    stage: number;
+  },
 ): Promise<Title[]> {
   const query = Title.query(db)
     .select('titles.*', db.raw(`${SCORE('titles.name')} AS score`, scoreBindings(search)))
-    .whereRaw(MATCH('titles.name'), matchBindings(search));
+    .whereRaw(MATCH('titles.name', stage), matchBindings(search));
   if (kind) query.where('titles.kind', kind);
   if (year !== undefined) query.where('titles.year', year);
   if (after)

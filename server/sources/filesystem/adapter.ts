@@ -9,7 +9,8 @@ import { ServiceError } from '../../errors.js';
 import { joinVersion, type PullBatch, type PullInput, type PullItemsInput, type SourceAdapter } from '../port.js';
 import { itemsForFile, partGroupKey } from './catalogItems.js';
 import { FilesystemSourceConfig } from './config.js';
-import { applyNfo, parseNfo, type NfoResult, type Sidecars } from './naming/nfo.js';
+import type { ProviderIds } from './naming/names.js';
+import { applyNfo, parseNfo, type NfoMetadata, type NfoResult, type Sidecars } from './naming/nfo.js';
 import { parseMediaPath, type ParsedPath } from './naming/parsePath.js';
 import { VIDEO_EXTENSIONS } from './naming/vocabulary.js';
 import { probeFile, type ProbeResult } from './probe.js';
@@ -157,6 +158,10 @@ interface ScannedFile {
   mtimeMs: number;
   parsed: ParsedPath;
   sidecars: { show?: Sidecar; episode?: Sidecar; movie?: Sidecar };
+  /** Set once the NFOs are applied. */
+  episodeIds?: ProviderIds;
+  titleMetadata?: NfoMetadata;
+  episodeMetadata?: NfoMetadata;
 }
 
 function assetFor(scanned: ScannedFile, probe: ProbeResult | null, hash: string | null): IngestAssetItem {
@@ -349,7 +354,9 @@ async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConf
     batch.notices!.push(...applied.problems);
     const group = partGroupKey(path.dirname(scanned.file), scanned.parsed) ?? scanned.key;
     groups.set(group, [...(groups.get(group) ?? []), scanned]);
-    (scanned as ScannedFile & { episodeIds?: object }).episodeIds = applied.episodeIds;
+    scanned.episodeIds = applied.episodeIds;
+    scanned.titleMetadata = applied.titleMetadata;
+    scanned.episodeMetadata = applied.episodeMetadata;
   }
   for (const members of groups.values()) {
     members.sort((a, b) => (a.parsed.part ?? 0) - (b.parsed.part ?? 0));
@@ -364,14 +371,21 @@ async function addFolderItems(files: ScannedFile[], config: FilesystemSourceConf
       if (doubt) doubts.push(doubt);
     }
     const review = doubts[0];
-    const episodeIds = (first as ScannedFile & { episodeIds?: Record<string, string> }).episodeIds;
+    const { episodeIds, titleMetadata, episodeMetadata } = first!;
     // Parts (`cd1`, `cd2`, ...) are one version: the first file is the version, the rest its parts in play order.
     const version: IngestAssetItem = {
       ...assets[0]!,
       ...(first!.parsed.edition && { edition: first!.parsed.edition.slice(0, 100) }),
       ...(rest.length && { parts: assets.slice(1).map(({ canonical: _canonical, ...part }) => part) }),
     };
-    batch.items.push(...itemsForFile(first!.parsed, version, { ...(review && { review }), ...(episodeIds && { episodeIds }) }));
+    batch.items.push(
+      ...itemsForFile(first!.parsed, version, {
+        ...(review && { review }),
+        ...(episodeIds && { episodeIds }),
+        ...(titleMetadata && { titleMetadata }),
+        ...(episodeMetadata && { episodeMetadata }),
+      }),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import type { IngestAssetItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import type { ProviderIds } from './naming/names.js';
+import type { NfoMetadata } from './naming/nfo.js';
 import type { ParsedPath } from './naming/parsePath.js';
 
 /**
@@ -36,6 +37,10 @@ export interface ItemExtras {
   review?: IngestItem['review'];
   /** Ids found for the episode itself (an episode NFO's uniqueid). */
   episodeIds?: ProviderIds;
+  /** The title's metadata from its NFO (tvshow.nfo, movie.nfo): genres, rating, plot, date, studio. */
+  titleMetadata?: NfoMetadata;
+  /** The episode's own, from its NFO. */
+  episodeMetadata?: NfoMetadata;
 }
 
 /** Catalogue items for one parsed video file; none for extras and ignored files. */
@@ -54,14 +59,20 @@ export function itemsForFile(parsed: ParsedPath, asset: IngestAssetItem, extras:
     const name = parsed.title!;
     return [
       {
-        title: { kind: 'movie', name, year: parsed.year ?? null, ...refs(parsed.providerIds) },
+        title: { kind: 'movie', name, year: parsed.year ?? null, ...refs(parsed.providerIds), ...extras.titleMetadata },
         episode: { number: null, name },
         assets: [asset],
         ...review,
       },
     ];
   }
-  const title = { kind: 'show' as const, name: parsed.show!, year: parsed.year ?? null, ...refs(parsed.providerIds) };
+  const title = {
+    kind: 'show' as const,
+    name: parsed.show!,
+    year: parsed.year ?? null,
+    ...refs(parsed.providerIds),
+    ...extras.titleMetadata,
+  };
   const episodeRefs = refs(extras.episodeIds);
   const externalIds = {
     ...episodeRefs.externalIds,
@@ -69,6 +80,7 @@ export function itemsForFile(parsed: ParsedPath, asset: IngestAssetItem, extras:
     ...(parsed.absolute !== undefined && { absolute: parsed.absolute }),
   };
   const episodeExtras = {
+    ...extras.episodeMetadata,
     ...(Object.keys(externalIds).length && { externalIds }),
     ...(episodeRefs.providerRefs && { providerRefs: episodeRefs.providerRefs }),
   };

@@ -19,6 +19,19 @@ export interface NfoInfo {
   airDate?: string;
   edition?: string;
   ids: ProviderIds;
+  /** What a scheduler programs with: genres, content rating, plot, air/release date, studio or network. */
+  metadata?: NfoMetadata;
+  /** Values the NFO holds that cannot be used (a date that is none, a genre too long), each said once. */
+  ignored?: string[];
+}
+
+/** The ingest item's metadata fields, as an NFO fills them (absent: the NFO did not say). */
+export interface NfoMetadata {
+  genres?: string[];
+  contentRating?: string;
+  summary?: string;
+  originallyAvailableAt?: string;
+  studio?: string;
 }
 
 export type NfoResult = { ok: true; info: NfoInfo } | { ok: false; reason: string };
@@ -28,7 +41,7 @@ const parser = new XMLParser({
   attributeNamePrefix: '@',
   parseTagValue: false,
   trimValues: true,
-  isArray: (name) => ['uniqueid', 'episodedetails'].includes(name),
+  isArray: (name) => ['uniqueid', 'episodedetails', 'genre', 'studio', 'mpaa'].includes(name),
   processEntities: true,
 });
 
@@ -80,6 +93,62 @@ function yearOf(node: Node): number | undefined {
   return y !== undefined && isYear(y) ? y : undefined;
 }
 
+/** The item schema's bounds (server/domain/fields.ts): what is beyond them is dropped or cut, and said. */
+const LIMITS = { genre: 100, genres: 50, rating: 50, summary: 20_000, studio: 255 };
+
+/** A real calendar date `YYYY-MM-DD` (Kodi writes `aired`/`premiered` so; `2005-02-30` is none). */
+function calendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+/**
+ * Kodi's `<genre>` (one element each, or `Comedy / Drama` in one), `<mpaa>` (`Rated PG-13`,
+ * `US:TV-14 / GB:15`: the first rating, prefixes dropped), `<plot>`, the date (`<aired>` for an
+ * episode, `<premiered>` (or `<releasedate>`) for a show or movie) and the first `<studio>`.
+ */
+function metadataOf(node: Node, dateTags: string[], ignored: string[]): NfoMetadata | undefined {
+  const out: NfoMetadata = {};
+  const seen = new Map<string, string>();
+  for (const raw of list(node.genre).flatMap((g) => (text(g) ?? '').split(/\s*[/|]\s*/))) {
+    const genre = raw.trim();
+    if (!genre) continue;
+    if (genre.length > LIMITS.genre) {
+      ignored.push(`a <genre> longer than ${LIMITS.genre} characters was ignored`);
+      continue;
+    }
+    if (!seen.has(genre.toLowerCase())) seen.set(genre.toLowerCase(), genre);
+  }
+  if (seen.size) out.genres = [...seen.values()].slice(0, LIMITS.genres);
+  const mpaa = list(node.mpaa).map(text).find(Boolean);
+  if (mpaa) {
+    const rating = mpaa
+      .split(/\s*\/\s*/)[0]!
+      .replace(/^[A-Za-z]{2,3}\s*:\s*/, '')
+      .replace(/^Rated\s+/i, '')
+      .trim();
+    if (rating && rating.length <= LIMITS.rating) out.contentRating = rating;
+    else if (rating) ignored.push(`<mpaa> longer than ${LIMITS.rating} characters was ignored`);
+  }
+  const plot = text(node.plot) ?? text(node.outline);
+  if (plot) out.summary = plot.slice(0, LIMITS.summary);
+  for (const tag of dateTags) {
+    const value = text(node[tag]);
+    if (!value) continue;
+    if (calendarDate(value)) {
+      out.originallyAvailableAt = value;
+      break;
+    }
+    ignored.push(`<${tag}>${value.slice(0, 40)}</${tag}> is not a date (YYYY-MM-DD) and was ignored`);
+  }
+  const studio = list(node.studio).map(text).find(Boolean);
+  if (studio) out.studio = studio.slice(0, LIMITS.studio);
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** A plain-text NFO that only links the title (`https://www.imdb.com/title/tt0133093/`), as Kodi allows. */
 function fromLinks(content: string, kind: NfoInfo['kind']): NfoResult | null {
   const imdb = /imdb\.com\/title\/(tt\d{7,9})/i.exec(content)?.[1];
@@ -110,6 +179,7 @@ export function parseNfo(content: string, expected: NfoInfo['kind']): NfoResult 
     if (!first) return { ok: false, reason: 'no <episodedetails> element' };
     const last = episodes.at(-1)!;
     const [episode, lastEpisode] = [int(first.episode), int(last.episode)];
+    const ignored: string[] = [];
     const info: NfoInfo = {
       kind: 'episode',
       title: text(first.title),
@@ -118,14 +188,26 @@ export function parseNfo(content: string, expected: NfoInfo['kind']): NfoResult 
       ...(lastEpisode !== undefined && episode !== undefined && lastEpisode > episode && { episodeEnd: lastEpisode }),
       airDate: date(first.aired),
       ids: ids(first),
+      metadata: metadataOf(first, ['aired', 'premiered'], ignored),
+      ...(ignored.length && { ignored }),
     };
     return { ok: true, info: prune(info) };
   }
   const node = (expected === 'show' ? root.tvshow : root.movie) as Node | undefined;
   if (!node || typeof node !== 'object') return { ok: false, reason: `no <${expected === 'show' ? 'tvshow' : 'movie'}> element` };
+  const ignored: string[] = [];
+  const metadata = metadataOf(node, ['premiered', 'releasedate', 'aired'], ignored);
   return {
     ok: true,
-    info: prune({ kind: expected, title: text(node.title), year: yearOf(node), edition: text(node.edition), ids: ids(node) }),
+    info: prune({
+      kind: expected,
+      title: text(node.title),
+      year: yearOf(node),
+      edition: text(node.edition),
+      ids: ids(node),
+      metadata,
+      ...(ignored.length && { ignored }),
+    }),
   };
 }
 
@@ -157,6 +239,7 @@ export function applyNfo(
       problems.push(`${file ?? 'nfo'}: ${r.reason}; the file name was used`);
       return null;
     }
+    for (const why of new Set(r.info.ignored ?? [])) problems.push(`${file ?? 'nfo'}: ${why}`);
     return r.info;
   };
   const out: ParsedPath = { ...parsed, ...(parsed.providerIds && { providerIds: { ...parsed.providerIds } }) };
@@ -202,5 +285,9 @@ export function applyNfo(
       }
     }
   }
-  return { parsed: out, episodeIds: episode?.ids ?? {}, problems };
+  // Metadata: the show's (tvshow.nfo) or the movie's on the title, the episode's own on the episode.
+  const isEpisode = out.kind === 'episode';
+  const titleMetadata = (isEpisode ? show?.metadata : out.kind === 'movie' ? movie?.metadata : undefined) ?? {};
+  const episodeMetadata = (isEpisode ? episode?.metadata : undefined) ?? {};
+  return { parsed: out, episodeIds: episode?.ids ?? {}, titleMetadata, episodeMetadata, problems };
 }
