@@ -38,6 +38,14 @@ function library(): FakePlexLibrary {
     ],
     Chapter: [{ tag: 'Part 1', index: 1, startTimeOffset: 0, endTimeOffset: duration + 1 }],
   });
+  // Scheduler metadata as real servers send it (listings show the first two genres only).
+  const GENRES = ['Comedy', 'Drama', 'Crime', 'Family', 'Western'];
+  const meta = (n: number) => ({
+    Genre: [0, 1, 2].map((k) => ({ id: 100 + ((n + k) % 5), filter: `genre=${100 + ((n + k) % 5)}`, tag: GENRES[(n + k) % 5]! })),
+    contentRating: n % 2 ? 'TV-PG' : 'PG-13',
+    summary: `Summary of item ${n}.`,
+    originallyAvailableAt: `${1950 + (n % 70)}-09-30`,
+  });
   const file = (path: string, duration: number, id: number) => [
     {
       id,
@@ -57,6 +65,8 @@ function library(): FakePlexLibrary {
       year: 1950 + (s % 70),
       updatedAt: 1_700_000_000,
       Guid: [{ id: `tvdb://${s}` }],
+      ...meta(s),
+      studio: 'NBC',
     };
     lib.items['1']!.push(show);
     const leaves: FakeItem[] = [];
@@ -74,6 +84,9 @@ function library(): FakePlexLibrary {
           updatedAt: 1_700_000_000,
           duration,
           Guid: [{ id: `tvdb://${id}` }],
+          contentRating: 'TV-PG',
+          summary: `Episode ${e} of season ${season}.`,
+          originallyAvailableAt: `${1950 + (s % 70)}-0${season}-${String(e).padStart(2, '0')}`,
           Media: file(`D:\\TV\\Bench Show ${s}\\Season ${season}\\S${season}E${e}.mkv`, duration, id),
           ...markers(duration),
         });
@@ -92,6 +105,8 @@ function library(): FakePlexLibrary {
       updatedAt: 1_700_000_000,
       duration,
       Guid: [{ id: `tmdb://${m}` }],
+      ...meta(m),
+      studio: 'Universal Pictures',
       Media: file(`D:\\Movies\\Bench Movie ${m}.mkv`, duration, id),
       ...markers(duration),
     });
@@ -130,13 +145,17 @@ export async function plexBench(): Promise<Record<string, unknown>> {
     }
     const pullMs = performance.now() - pullStart;
 
-    // Core only: the same items, straight into the ingest core.
+    // Core only: the same items, straight into the ingest core (episodes, then movies).
     const coreDb = await createScratchDatabase('bench_plex_core');
-    const coreStart = performance.now();
-    const run = new IngestRun(coreDb.db, { batchSize: 500 });
-    await run.push(items);
-    await run.finish();
-    const coreMs = performance.now() - coreStart;
+    const coreBySection: number[] = [];
+    for (const part of [items.filter((i) => i.title?.kind === 'show'), items.filter((i) => i.title?.kind !== 'show')]) {
+      const start = performance.now();
+      const run = new IngestRun(coreDb.db, { batchSize: 500 });
+      await run.push(part);
+      await run.finish();
+      coreBySection.push(performance.now() - start);
+    }
+    const coreMs = coreBySection[0]! + coreBySection[1]!;
     await coreDb.drop();
     items.length = 0;
 
@@ -171,8 +190,11 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         let items = 0;
         let rows = 0;
         let markerRequests = 0;
+        const bySection: number[] = [];
         for (const id of collections) {
+          const sectionStart = performance.now();
           const report = await runCollectionAttempt(db, id);
+          bySection.push(seconds(performance.now() - sectionStart));
           items += report.items;
           rows += report.rowsWritten;
           markerRequests += report.source?.markerRequests ?? 0;
@@ -187,6 +209,8 @@ export async function plexBench(): Promise<Record<string, unknown>> {
           items,
           itemsPerSecond: Math.round((items / ms) * 1000),
           rowsWritten: rows,
+          episodesSeconds: bySection[0]!,
+          moviesSeconds: bySection[1]!,
         };
         console.log(line);
         return line;
@@ -202,9 +226,14 @@ export async function plexBench(): Promise<Record<string, unknown>> {
       }
       for (const movie of plex.library.items['2']!.filter((_, i) => i % 100 === 0)) movie.updatedAt = 1_800_000_000;
       const touched = await sync('1% touched re-sync');
-      const ratio = Math.round((first.seconds / (coreMs / 1000)) * 100) / 100;
+      const ratioOf = (s: number, ms: number) => Math.round((s / (ms / 1000)) * 100) / 100;
+      const ratio = ratioOf(first.seconds, coreMs);
+      const episodesRatio = ratioOf(first.episodesSeconds, coreBySection[0]!);
+      const moviesRatio = ratioOf(first.moviesSeconds, coreBySection[1]!);
       console.log(
-        `pull only (no database): ${seconds(pullMs)} s, ${pullRequests} requests; core only, same items: ${seconds(coreMs)} s; first import = ${ratio}x the core`,
+        `pull only (no database): ${seconds(pullMs)} s, ${pullRequests} requests; core only, same items: ${seconds(coreMs)} s ` +
+          `(episodes ${seconds(coreBySection[0]!)} s, movies ${seconds(coreBySection[1]!)} s); first import = ${ratio}x the core ` +
+          `(episodes ${episodesRatio}x, movies ${moviesRatio}x)`,
       );
       return {
         driver,
@@ -214,7 +243,11 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         pullSeconds: seconds(pullMs),
         pullRequests,
         coreSeconds: seconds(coreMs),
+        coreEpisodesSeconds: seconds(coreBySection[0]!),
+        coreMoviesSeconds: seconds(coreBySection[1]!),
         firstImportRatio: ratio,
+        episodesRatio,
+        moviesRatio,
         first,
         unchanged,
         touched,

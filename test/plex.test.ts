@@ -123,10 +123,17 @@ describe('ingest.collection: Plex', () => {
     );
     // Listings never ask for markers; markers come from batched metadata requests.
     const metadata = plex.requests.filter((r) => /^\/library\/metadata\/[\d,]+$/.test(r.path));
-    assert.ok(metadata.length >= 1);
-    assert.ok(metadata.every((r) => r.query.includeMarkers === '1' && r.query.includeChapters === '1'));
+    assert.ok(metadata.length >= 2);
+    // One request for the changed shows' own metadata (their full genre lists), without markers...
+    assert.deepEqual(
+      metadata.filter((r) => r.query.includeMarkers !== '1').map((r) => r.path),
+      ['/library/metadata/100,150'],
+    );
+    // ...and the episodes' with markers and chapters.
+    const episodes = metadata.filter((r) => r.query.includeMarkers === '1');
+    assert.ok(episodes.every((r) => r.query.includeChapters === '1'));
     assert.ok(
-      metadata.some((r) => r.path.includes(',')),
+      episodes.some((r) => r.path.includes(',')),
       'several items per request',
     );
     assert.equal(report.source!.requests, plex.requests.length);
@@ -163,7 +170,8 @@ describe('ingest.collection: Plex', () => {
     const metadata = plex.requests.filter((r) => /^\/library\/metadata\/[\d,]+$/.test(r.path));
     assert.deepEqual(
       metadata.map((r) => r.path),
-      ['/library/metadata/102'],
+      ['/library/metadata/100', '/library/metadata/102'],
+      'the changed show (for its genres), then the changed episode (for its markers)',
     );
     assert.equal(report.byKind.markers.updated, 1);
     assert.equal(report.removed, 1);

@@ -116,10 +116,17 @@ export interface FakePlex {
 
 const LISTING_ONLY = new Set(['Marker', 'Chapter']);
 
-/** What an endpoint shows of an item: Guid only when asked, Marker/Chapter only on full metadata when asked. */
+/** Tags a listing carries at most of each kind (real listings show the first two `Genre`, `Country`, ... tags). */
+const LISTING_TAGS = 2;
+
+/**
+ * What an endpoint shows of an item: Guid only when asked, Marker/Chapter only on full metadata
+ * when asked, the first few `Genre` tags on listings (all of them on full metadata).
+ */
 function view(item: FakeItem, q: URLSearchParams, full: boolean): FakeItem {
   const out: FakeItem = { ...item };
   if (q.get('includeGuids') !== '1') delete out.Guid;
+  if (!full && Array.isArray(item.Genre)) out.Genre = (item.Genre as unknown[]).slice(0, LISTING_TAGS);
   for (const field of LISTING_ONLY) delete out[field];
   if (full && q.get('includeMarkers') === '1' && item.Marker) out.Marker = item.Marker;
   if (full && q.get('includeChapters') === '1' && item.Chapter) out.Chapter = item.Chapter;

@@ -78,13 +78,15 @@ export class PlexHttp {
     return this.pages(`/library/metadata/${encodeURIComponent(ratingKey)}/allLeaves`, { includeGuids: '1' });
   }
 
-  /** Several items in full, markers and chapters included: the one place Plex serves them. */
-  async metadata(ratingKeys: readonly string[]): Promise<PlexPage> {
+  /**
+   * Several items in full: every `Genre` tag (listings carry the first few), and with `markers`
+   * their markers and chapters, the one place Plex serves them.
+   */
+  async metadata(ratingKeys: readonly string[], { markers = true } = {}): Promise<PlexPage> {
     const ids = ratingKeys.map(encodeURIComponent).join(',');
     const container = await this.get(`/library/metadata/${ids}`, {
       includeGuids: '1',
-      includeMarkers: '1',
-      includeChapters: '1',
+      ...(markers ? { includeMarkers: '1', includeChapters: '1' } : {}),
     });
     return validateItems(container.Metadata);
   }

@@ -8,6 +8,7 @@ import { emptyMarkerStats, type MarkerStats } from './markers.js';
  * One Plex library section, pulled at a cost that follows what changed:
  * - one paged listing of its shows or movies; those whose `updatedAt` (and episode count) are as
  *   stored are skipped with everything under them;
+ * - changed shows' own metadata, several per request, for their full `Genre` lists;
  * - episodes of changed shows: per show (`allLeaves`) when few changed, else the whole section's
  *   episodes in one paged listing (`type=4`), whichever takes fewer requests;
  * - markers and chapters, which Plex serves only on an item's own metadata, for new or changed
@@ -117,8 +118,24 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
     if (batch) yield batch;
   }
 
-  // 3. Episodes of changed shows.
-  const titles = new Map([...changedShows].map(([rk, show]) => [rk, showTitle(show, ctx)]));
+  // 3. Episodes of changed shows. Their titles from the shows' own metadata, several per request:
+  //    a listing carries only a show's first few genres.
+  const fullShows = new Map<string, PlexMetadata>();
+  const showKeys = [...changedShows.keys()];
+  for (let i = 0; i < showKeys.length; i += metadataBatch) {
+    const page = await http.metadata(showKeys.slice(i, i + metadataBatch), { markers: false });
+    reject(page);
+    for (const show of page.items) if (show.type === 'show') fullShows.set(show.ratingKey, show);
+  }
+  const titles = new Map(
+    [...changedShows].map(([rk, show]) => {
+      const full = fullShows.get(rk);
+      return [
+        rk,
+        full ? showTitle({ ...full, leafCount: show.leafCount, updatedAt: show.updatedAt }, ctx, true) : showTitle(show, ctx),
+      ];
+    }),
+  );
   // A show's version (its locator ref, whose raw holds updatedAt) is written only after all of its
   // episodes: a run stopped part-way through a show must not mark the show as ingested, or the
   // resumed run would skip the episodes it had not reached. Episodes go out with the title minus
