@@ -275,6 +275,55 @@ describe('ingest.collection: Plex', () => {
     assert.equal(third.rowsWritten, 0);
   });
 
+  it('a re-keyed library whose items also lost their Plex match still matches them by file path', async () => {
+    const tvCollection = await tv();
+    const found2 = await client().collections.discover.mutate({ sourceId: tvCollection.sourceId });
+    const movieCollection = found2.find((c) => c.externalId === '2')!;
+    await client().collections.update.mutate({ id: movieCollection.id, enabled: true });
+    await client().pathMappings.create.mutate({
+      collectionId: movieCollection.id,
+      plexPath: 'D:\\Media\\Movies',
+      localPath: '/mnt/movies',
+    });
+    await ingest(tvCollection.id);
+    await ingest(movieCollection.id);
+    const before = await snapshotCounts(db());
+    const amelie = (await client().titles.list.query({ search: 'Fabuleux' })).items[0]!;
+    const pokemon = (await client().titles.list.query({ search: 'Pok' })).items[0]!;
+
+    plex.rekey(10_000);
+    // Unmatched in Plex (the local agent): no guid, no Guid[], the name read from the file, no year.
+    const film = plex.library.items['2']!.find((i) => i.title!.startsWith('Le Fabuleux'))!;
+    Object.assign(film, { guid: `local://${film.ratingKey}`, title: 'Amélie', Guid: undefined, updatedAt: 1_800_000_000 });
+    const show = plex.library.items['1']!.find((i) => i.title === 'Pokémon')!;
+    Object.assign(show, { guid: `local://${show.ratingKey}`, title: 'Pokemon', year: undefined, updatedAt: 1_800_000_000 });
+    const [episode] = plex.library.leaves[show.ratingKey]!;
+    Object.assign(episode!, { guid: `local://${episode!.ratingKey}`, title: 'Episode 1', updatedAt: 1_800_000_000 });
+
+    const reports = [await ingest(tvCollection.id), await ingest(movieCollection.id)];
+    for (const report of reports) {
+      assert.equal(report.byKind.titles.created, 0);
+      assert.equal(report.byKind.episodes.created, 0);
+      assert.equal(report.byKind.assets.created, 0);
+      assert.equal(report.queuedForReview, 0);
+    }
+    const after = await snapshotCounts(db());
+    assert.deepEqual({ ...after, provider_refs: 0 }, { ...before, provider_refs: 0 });
+    // The titles keep their names; the new locators point at them.
+    assert.equal((await client().titles.get.query({ id: amelie.id })).name, 'Le Fabuleux Destin d’Amélie Poulain');
+    assert.equal((await client().titles.get.query({ id: pokemon.id })).name, 'Pokémon');
+    const found = await client().providerRefs.findPlex.query({
+      machineIdentifier: plex.library.machineIdentifier,
+      ratingKey: film.ratingKey,
+    });
+    assert.equal(found.title!.id, amelie.id);
+    const foundEpisode = await client().providerRefs.findPlex.query({
+      machineIdentifier: plex.library.machineIdentifier,
+      ratingKey: episode!.ratingKey,
+    });
+    assert.equal(foundEpisode.episode!.titleId, pokemon.id);
+  });
+
   it('one title for the same show in two libraries, one asset per file, one canonical', async () => {
     withUhdLibrary(plex.library);
     const hd = await tv(200);
