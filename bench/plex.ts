@@ -20,7 +20,7 @@ const SHOWS = Number(process.env.BENCH_PLEX_SHOWS ?? 1000);
 const MOVIES = Number(process.env.BENCH_PLEX_MOVIES ?? 2000);
 const PAGE_SIZE = 200;
 
-function library(): FakePlexLibrary {
+export function benchLibrary(): FakePlexLibrary {
   const lib: FakePlexLibrary = {
     machineIdentifier: 'bench0000000000000000000000000000000000',
     sections: [
@@ -118,7 +118,7 @@ const seconds = (ms: number) => Math.round(ms) / 1000;
 
 export async function plexBench(): Promise<Record<string, unknown>> {
   const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
-  const plex = await startFakePlex(library());
+  const plex = await startFakePlex(benchLibrary());
   const episodes = SHOWS * 100;
   console.log(`\nPlex sync: ${SHOWS} shows (${episodes.toLocaleString()} episodes) + ${MOVIES} movies on ${driver}`);
   try {

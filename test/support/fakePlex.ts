@@ -212,12 +212,12 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
       failures.count--;
       return send(failures.status, null, failures.status === 429 ? { 'retry-after': '0' } : {});
     }
-    // Paging fields only on paged answers, as real servers do.
-    const page = (all: FakeItem[], extra: Record<string, unknown> = {}) => {
-      if (start === undefined && size === undefined) return { size: all.length, ...extra, Metadata: all };
+    // Paging fields only on paged answers, as real servers do. `shape` runs on the page's items only.
+    const page = <T>(all: T[], shape: (item: T) => FakeItem, extra: Record<string, unknown> = {}) => {
+      if (start === undefined && size === undefined) return { size: all.length, ...extra, Metadata: all.map(shape) };
       const from = start ? Number(start) : 0;
       const items = size ? all.slice(from, from + Number(size)) : all.slice(from);
-      return { size: items.length, totalSize: all.length, offset: from, ...extra, Metadata: items };
+      return { size: items.length, totalSize: all.length, offset: from, ...extra, Metadata: items.map(shape) };
     };
     let match: RegExpExecArray | null;
     if (url.pathname === '/identity')
@@ -234,33 +234,37 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
       if (!section) return send(404, null);
       const items = library.items[section.key] ?? [];
       const type = q.get('type');
-      const listed =
-        type === '4'
-          ? items.flatMap((show) => (library.leaves[show.ratingKey] ?? []).map((e) => episodeOf(show, e)))
-          : items.map(withLeafCount);
+      const extra = {
+        librarySectionID: Number(section.key),
+        librarySectionTitle: section.title,
+        viewGroup: type === '4' ? 'episode' : section.type,
+      };
+      if (type === '4') {
+        const leaves = items.flatMap((show) => (library.leaves[show.ratingKey] ?? []).map((e) => [show, e] as const));
+        return send(
+          200,
+          page(leaves, ([show, e]) => view(episodeOf(show, e), q, false), extra),
+        );
+      }
       return send(
         200,
-        page(
-          listed.map((i) => view(i, q, false)),
-          {
-            librarySectionID: Number(section.key),
-            librarySectionTitle: section.title,
-            viewGroup: type === '4' ? 'episode' : section.type,
-          },
-        ),
+        page(items, (i) => view(withLeafCount(i), q, false), extra),
       );
     }
     if ((match = /^\/library\/metadata\/([^/]+)\/allLeaves$/.exec(url.pathname))) {
       const show = allItems().find((i) => i.ratingKey === match![1] && i.type === 'show');
       if (!show) return send(404, null);
-      return send(200, page((library.leaves[show.ratingKey] ?? []).map((e) => view(episodeOf(show, e), q, false))));
+      return send(
+        200,
+        page(library.leaves[show.ratingKey] ?? [], (e) => view(episodeOf(show, e), q, false)),
+      );
     }
     if ((match = /^\/library\/metadata\/([\d,]+)$/.exec(url.pathname))) {
-      const wanted = match[1]!.split(',');
+      const wanted = new Set(match[1]!.split(','));
       const found: FakeItem[] = [];
       for (const show of Object.values(library.items).flat()) {
-        if (wanted.includes(show.ratingKey)) found.push(withLeafCount(show));
-        for (const e of library.leaves[show.ratingKey] ?? []) if (wanted.includes(e.ratingKey)) found.push(episodeOf(show, e));
+        if (wanted.has(show.ratingKey)) found.push(withLeafCount(show));
+        for (const e of library.leaves[show.ratingKey] ?? []) if (wanted.has(e.ratingKey)) found.push(episodeOf(show, e));
       }
       if (found.length === 0) return send(404, null);
       return send(200, { size: found.length, Metadata: found.map((i) => view(i, q, true)) });
