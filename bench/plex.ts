@@ -3,122 +3,66 @@
  * with BENCH_PLEX_SHOWS shows x 100 episodes (default 1000: 100,000 episodes) and
  * BENCH_PLEX_MOVIES movies (default 2000), each with markers and chapters, synced into a fresh
  * database (DATABASE_URL or PGlite):
+ * The test server runs in a process of its own (plexServer.ts), as a real Plex server runs elsewhere.
  * - pull only: fetching and parsing every page and marker batch, no database;
  * - core only: the same items straight into the ingest core (batches of 500), the bound to beat;
  * - first import, unchanged re-sync, and a re-sync with 1% of shows and movies touched:
  *   requests to Plex, seconds, items per second.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../server/db/scratch.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import type { IngestItem } from '../server/domain/items.js';
 import { runCollectionAttempt } from '../server/services/ingest/jobs.js';
 import { PlexHttp } from '../server/sources/plex/http.js';
 import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
-import { startFakePlex, type FakeItem, type FakePlexLibrary } from '../test/support/fakePlex.js';
 
 const SHOWS = Number(process.env.BENCH_PLEX_SHOWS ?? 1000);
 const MOVIES = Number(process.env.BENCH_PLEX_MOVIES ?? 2000);
 const PAGE_SIZE = 200;
 
-export function benchLibrary(): FakePlexLibrary {
-  const lib: FakePlexLibrary = {
-    machineIdentifier: 'bench0000000000000000000000000000000000',
-    sections: [
-      { key: '1', type: 'show', title: 'TV', Location: [{ id: 1, path: 'D:\\TV' }] },
-      { key: '2', type: 'movie', title: 'Movies', Location: [{ id: 2, path: 'D:\\Movies' }] },
-    ],
-    items: { '1': [], '2': [] },
-    leaves: {},
-  };
-  let rk = 1;
-  const markers = (duration: number) => ({
-    Marker: [
-      { type: 'intro', startTimeOffset: 5000, endTimeOffset: 35_000 },
-      { type: 'credits', startTimeOffset: duration - 40_000, endTimeOffset: duration },
-    ],
-    Chapter: [{ tag: 'Part 1', index: 1, startTimeOffset: 0, endTimeOffset: duration + 1 }],
-  });
-  // Scheduler metadata as real servers send it (listings show the first two genres only).
-  const GENRES = ['Comedy', 'Drama', 'Crime', 'Family', 'Western'];
-  const meta = (n: number) => ({
-    Genre: [0, 1, 2].map((k) => ({ id: 100 + ((n + k) % 5), filter: `genre=${100 + ((n + k) % 5)}`, tag: GENRES[(n + k) % 5]! })),
-    contentRating: n % 2 ? 'TV-PG' : 'PG-13',
-    summary: `Summary of item ${n}.`,
-    originallyAvailableAt: `${1950 + (n % 70)}-09-30`,
-  });
-  const file = (path: string, duration: number, id: number) => [
-    {
-      id,
-      duration,
-      videoCodec: 'h264',
-      audioCodec: 'aac',
-      container: 'mkv',
-      Part: [{ id, file: path, size: 5_000_000_000 + id, duration }],
-    },
-  ];
-  for (let s = 1; s <= SHOWS; s++) {
-    const show: FakeItem = {
-      ratingKey: String(rk++),
-      guid: `plex://show/bench${s}`,
-      type: 'show',
-      title: `Bench Show ${s}`,
-      year: 1950 + (s % 70),
-      updatedAt: 1_700_000_000,
-      Guid: [{ id: `tvdb://${s}` }],
-      ...meta(s),
-      studio: 'NBC',
-    };
-    lib.items['1']!.push(show);
-    const leaves: FakeItem[] = [];
-    for (let season = 1; season <= 5; season++)
-      for (let e = 1; e <= 20; e++) {
-        const id = rk++;
-        const duration = 1_320_000 + e * 1000;
-        leaves.push({
-          ratingKey: String(id),
-          guid: `plex://episode/bench${id}`,
-          type: 'episode',
-          title: `Episode ${e}`,
-          index: e,
-          parentIndex: season,
-          updatedAt: 1_700_000_000,
-          duration,
-          Guid: [{ id: `tvdb://${id}` }],
-          contentRating: 'TV-PG',
-          summary: `Episode ${e} of season ${season}.`,
-          originallyAvailableAt: `${1950 + (s % 70)}-0${season}-${String(e).padStart(2, '0')}`,
-          Media: file(`D:\\TV\\Bench Show ${s}\\Season ${season}\\S${season}E${e}.mkv`, duration, id),
-          ...markers(duration),
-        });
-      }
-    lib.leaves[show.ratingKey] = leaves;
-  }
-  for (let m = 1; m <= MOVIES; m++) {
-    const id = rk++;
-    const duration = 5_400_000 + m;
-    lib.items['2']!.push({
-      ratingKey: String(id),
-      guid: `plex://movie/bench${m}`,
-      type: 'movie',
-      title: `Bench Movie ${m}`,
-      year: 1950 + (m % 70),
-      updatedAt: 1_700_000_000,
-      duration,
-      Guid: [{ id: `tmdb://${m}` }],
-      ...meta(m),
-      studio: 'Universal Pictures',
-      Media: file(`D:\\Movies\\Bench Movie ${m}.mkv`, duration, id),
-      ...markers(duration),
-    });
-  }
-  return lib;
-}
-
 const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** The test Plex server in a process of its own (see plexServer.ts), and the messages the bench sends it. */
+async function startPlexServer(shows: number, movies: number) {
+  const child = fork(fileURLToPath(new URL('./plexServer.ts', import.meta.url)), [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, BENCH_PLEX_SHOWS: String(shows), BENCH_PLEX_MOVIES: String(movies) },
+  });
+  const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string; token: string }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the test Plex server exited (${code})`)));
+  });
+  let next = 0;
+  const ask = (cmd: 'requests' | 'touch' | 'close') =>
+    new Promise<number>((resolve) => {
+      const id = ++next;
+      const onMessage = (raw: unknown) => {
+        const m = raw as { id?: number; requests: number };
+        if (m.id !== id) return;
+        child.off('message', onMessage);
+        resolve(m.requests);
+      };
+      child.on('message', onMessage);
+      child.send({ id, cmd });
+    });
+  return {
+    url,
+    token,
+    requests: () => ask('requests'),
+    touch: () => ask('touch').then(() => undefined),
+    close: async () => {
+      child.removeAllListeners('exit');
+      await ask('close');
+    },
+  };
+}
 
 export async function plexBench(): Promise<Record<string, unknown>> {
   const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
-  const plex = await startFakePlex(benchLibrary());
+  const plex = await startPlexServer(SHOWS, MOVIES);
   const episodes = SHOWS * 100;
   console.log(`\nPlex sync: ${SHOWS} shows (${episodes.toLocaleString()} episodes) + ${MOVIES} movies on ${driver}`);
   try {
@@ -185,7 +129,7 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         collections.push(c.id as string);
       }
       const sync = async (label: string) => {
-        const before = plex.requests.length;
+        const before = await plex.requests();
         const start = performance.now();
         let items = 0;
         let rows = 0;
@@ -200,7 +144,7 @@ export async function plexBench(): Promise<Record<string, unknown>> {
           markerRequests += report.source?.markerRequests ?? 0;
         }
         const ms = performance.now() - start;
-        const requests = plex.requests.length - before;
+        const requests = (await plex.requests()) - before;
         const line = {
           scenario: label,
           requests,
@@ -217,14 +161,7 @@ export async function plexBench(): Promise<Record<string, unknown>> {
       };
       const first = await sync('first import');
       const unchanged = await sync('unchanged re-sync');
-      const touchedShows = plex.library.items['1']!.filter((_, i) => i % 100 === 0);
-      for (const show of touchedShows) {
-        show.updatedAt = 1_800_000_000;
-        const leaf = plex.library.leaves[show.ratingKey]![0]!;
-        leaf.updatedAt = 1_800_000_000;
-        leaf.Marker = [{ type: 'intro', startTimeOffset: 6000, endTimeOffset: 36_000 }];
-      }
-      for (const movie of plex.library.items['2']!.filter((_, i) => i % 100 === 0)) movie.updatedAt = 1_800_000_000;
+      await plex.touch();
       const touched = await sync('1% touched re-sync');
       const ratioOf = (s: number, ms: number) => Math.round((s / (ms / 1000)) * 100) / 100;
       const ratio = ratioOf(first.seconds, coreMs);
