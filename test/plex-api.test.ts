@@ -14,6 +14,7 @@ import {
   type ItemContext,
 } from '../server/sources/plex/items.js';
 import { emptyMarkerStats, markersOf } from '../server/sources/plex/markers.js';
+import { sampleLibrary, startFakePlex, type FakePlex } from './support/fakePlex.js';
 
 const fixture = (name: string) => fs.readFileSync(path.resolve(import.meta.dirname, 'fixtures', 'plex', name), 'utf8');
 const read = (name: string, type: string) => containerOf(parsePlexBody(fixture(name), type))!;
@@ -251,5 +252,72 @@ describe('Plex responses at the boundary (captured from real servers: test/fixtu
       assert.equal(canonicalFileUri(form), 'file:///mnt/tv/Caf%C3%A9%20x.mkv', form);
     assert.equal(canonicalFileUri('D:\\Media\\TV\\x.mkv'), 'file:///D:/Media/TV/x.mkv');
     assert.equal(canonicalFileUri('http://host/x.mkv'), 'http://host/x.mkv');
+  });
+});
+
+/**
+ * Every field the test server sends that a real capture also has must have the capture's type
+ * (string vs number vs boolean, list vs object), at every depth: the fake server must not be kinder
+ * than Plex.
+ */
+function typeMismatches(fake: unknown, real: unknown, at = ''): string[] {
+  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
+  if (real === undefined) return [];
+  if (kind(fake) !== kind(real)) return [`${at}: ${kind(fake)} where Plex sends ${kind(real)}`];
+  if (Array.isArray(fake)) {
+    const sample = (real as unknown[])[0];
+    return fake.flatMap((f, i) => typeMismatches(f, sample, `${at}[${i}]`));
+  }
+  if (kind(fake) !== 'object') return [];
+  return Object.entries(fake as Record<string, unknown>).flatMap(([k, v]) =>
+    typeMismatches(v, (real as Record<string, unknown>)[k], at ? `${at}.${k}` : k),
+  );
+}
+
+describe('the test Plex server answers in the shapes real servers use', () => {
+  let plex: FakePlex;
+  before(async () => {
+    plex = await startFakePlex(sampleLibrary());
+  });
+  after(() => plex.close());
+
+  const get = async (path: string, accept = 'application/json') => {
+    const response = await fetch(plex.url + path, {
+      headers: { 'X-Plex-Token': plex.token, Accept: accept, 'X-Plex-Container-Start': '0', 'X-Plex-Container-Size': '50' },
+    });
+    return { type: response.headers.get('content-type'), body: await response.text() };
+  };
+  const captured = (name: string) => JSON.parse(fixture(name)) as { MediaContainer: Record<string, unknown> };
+
+  it('JSON: the same field types as the captures', async () => {
+    const cases: Array<[string, string]> = [
+      ['/identity', 'identity.json'],
+      ['/library/sections', 'sections.json'],
+      ['/library/sections/2/all?includeGuids=1', 'section-all-movies-multipart.json'],
+      ['/library/sections/1/all?includeGuids=1', 'section-all-shows-legacy.json'],
+      ['/library/sections/1/all?type=4&includeGuids=1', 'section-all-episodes-type4.json'],
+      ['/library/metadata/101?includeMarkers=1&includeChapters=1&includeGuids=1', 'metadata-episode-markers-chapters.json'],
+      ['/library/metadata/100?includeGuids=1', 'metadata-show.json'],
+      ['/library/metadata/200?includeMarkers=1&includeChapters=1&includeGuids=1', 'metadata-movie.json'],
+    ];
+    for (const [path, name] of cases) {
+      const fake = JSON.parse((await get(path)).body) as unknown;
+      assert.deepEqual(typeMismatches(fake, captured(name)), [], `${path} against ${name}`);
+    }
+    // Chapters and markers as the episode capture has them (the movie capture has none).
+    const episode = JSON.parse((await get('/library/metadata/200?includeMarkers=1&includeChapters=1')).body) as unknown;
+    assert.deepEqual(typeMismatches(episode, captured('metadata-episode-markers-chapters.json')), []);
+  });
+
+  it('XML by default, in the forms of the XML capture, read back the same as JSON', async () => {
+    const xml = await get('/library/sections/2/all?includeGuids=1', '*/*');
+    assert.match(xml.type!, /xml/);
+    assert.match(xml.body, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<MediaContainer /);
+    assert.match(xml.body, /<Video ratingKey="200" [^>]*year="1982"/);
+    assert.match(xml.body, /<Genre [^>]*tag="Horror" \/>/);
+    const json = await get('/library/sections/2/all?includeGuids=1');
+    const fromXml = validateItems(containerOf(parsePlexBody(xml.body, xml.type))!.Metadata);
+    const fromJson = validateItems(containerOf(parsePlexBody(json.body, json.type))!.Metadata);
+    assert.deepEqual(fromXml, fromJson);
   });
 });

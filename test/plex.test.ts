@@ -105,6 +105,57 @@ describe('ingest.collection: Plex', () => {
     assert.equal(full.assets![0]!.uri, uri('/mnt/tv/Pokémon/Staffel 1/Pokémon - S01E01.mkv'));
   });
 
+  it("brings the metadata a scheduler filters on, every genre from the items' own metadata, and keeps what a person edited", async () => {
+    const collection = await tv();
+    await ingest(collection.id);
+    const cheers = (await client().titles.list.query({ search: 'Cheers' })).items[0]!;
+    assert.deepEqual(
+      [cheers.genres, cheers.contentRating, cheers.studio, cheers.originallyAvailableAt, cheers.summary],
+      [
+        'Comedy,Romance,Sitcom'.split(','),
+        'TV-PG',
+        'NBC',
+        '1982-09-30',
+        'Sam Malone, a former baseball player, runs a Boston bar.',
+      ],
+      'all three genres, though the listing carries two',
+    );
+    const episodes = await client().episodes.list.query({ titleId: cheers.id });
+    const pilot = await client().episodes.get.query({ id: episodes.items.find((e) => e.name === 'Give Me a Ring Sometime')!.id });
+    assert.deepEqual(
+      [pilot.contentRating, pilot.originallyAvailableAt, pilot.summary],
+      ['TV-PG', '1982-10-01', 'Give Me a Ring Sometime: an episode of Cheers.'],
+    );
+
+    // A person edits the genres and the pilot's air date; Plex then changes the show and the pilot.
+    await client().titles.update.mutate({ id: cheers.id, genres: ['Sitcom'] });
+    await client().episodes.update.mutate({ id: pilot.id, originallyAvailableAt: '1982-09-30' });
+    const show = plex.library.items['1']![0]!;
+    Object.assign(show, { updatedAt: 1_800_000_000, contentRating: 'TV-14', Genre: [{ tag: 'Drama' }] });
+    Object.assign(plex.library.leaves['100']![0]!, {
+      updatedAt: 1_800_000_000,
+      originallyAvailableAt: '1982-09-29',
+      summary: 'Diane Chambers arrives.',
+    });
+    await ingest(collection.id);
+    const after = await client().titles.get.query({ id: cheers.id });
+    assert.deepEqual(after.genres, ['Sitcom'], 'the edit stays');
+    assert.equal(after.contentRating, 'TV-14', 'an unedited field follows Plex');
+    const pilotAfter = await client().episodes.get.query({ id: pilot.id });
+    assert.equal(pilotAfter.originallyAvailableAt, '1982-09-30', 'the edit stays');
+    assert.equal(pilotAfter.summary, 'Diane Chambers arrives.');
+  });
+
+  it('gives movies their metadata from their own answer', async () => {
+    const collection = await movies();
+    await ingest(collection.id);
+    const thing = (await client().titles.list.query({ search: 'The Thing' })).items[0]!;
+    assert.deepEqual(
+      [thing.genres, thing.contentRating, thing.studio, thing.originallyAvailableAt],
+      [['Horror', 'Science Fiction', 'Mystery'], 'R', 'Universal Pictures', '1982-06-25'],
+    );
+  });
+
   it('asks for JSON, reads XML when the server ignores Accept, and only asks Plex where it answers', async () => {
     plex.ignoreAccept = true;
     const collection = await tv(200);

@@ -142,7 +142,7 @@ function element(name: string, value: Record<string, unknown>, indent = ''): str
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) for (const child of v) children.push(element(k, child as Record<string, unknown>, indent + '  '));
-    else if (typeof v === 'object') continue;
+    else if (typeof v === 'object') children.push(element(k, v as Record<string, unknown>, indent + '  '));
     else attrs.push(`${k}="${escapeXml(typeof v === 'boolean' ? (v ? '1' : '0') : String(v))}"`);
   }
   const open = `${indent}<${name}${attrs.length ? ' ' + attrs.join(' ') : ''}`;
@@ -344,6 +344,9 @@ const media = (id: number, parts: FakePart[], extra: Partial<FakeMedia> = {}): F
   ...extra,
 });
 
+/** A `Genre` tag list as Plex sends it (`{ id, filter, tag }`). */
+const genres = (...tags: string[]) => tags.map((tag, i) => ({ id: 100 + i, filter: `genre=${100 + i}`, tag }));
+
 /**
  * A Windows-hosted server with the shapes real libraries have: a show matched by the new agent
  * (`plex://` guids, `Guid[]`), a show from the legacy TVDB agent (ids only in `guid`, unicode
@@ -370,6 +373,9 @@ export function sampleLibrary(): FakePlexLibrary {
     year: 1982,
     updatedAt: 1_700_000_000,
     addedAt: 1_690_000_000,
+    contentRating: 'TV-PG',
+    summary: `${title}: an episode of Cheers.`,
+    originallyAvailableAt: `1982-10-${String(index).padStart(2, '0')}`,
     duration: versions[0]!.duration,
     Guid: [{ id: `imdb://tt0${ratingKey}000` }, { id: `tmdb://${ratingKey}00` }, { id: `tvdb://${ratingKey}0` }],
     Media: versions,
@@ -386,8 +392,15 @@ export function sampleLibrary(): FakePlexLibrary {
     guid: 'plex://show/5d9c086c46115600200aa2fe',
     type: 'show',
     title: 'Cheers',
+    studio: 'NBC',
+    contentRating: 'TV-PG',
+    summary: 'Sam Malone, a former baseball player, runs a Boston bar.',
     year: 1982,
+    originallyAvailableAt: '1982-09-30',
+    addedAt: 1_690_000_000,
     updatedAt: 1_700_000_000,
+    // Three genres: listings show the first two, the show's own metadata all three.
+    Genre: genres('Comedy', 'Romance', 'Sitcom'),
     Guid: [{ id: 'imdb://tt0083399' }, { id: 'tmdb://3943' }, { id: 'tvdb://77623' }],
   });
   const tv = 'D:\\Media\\TV\\Cheers\\';
@@ -430,8 +443,14 @@ export function sampleLibrary(): FakePlexLibrary {
           guid: 'plex://movie/5d776826880197001ec90ca5',
           type: 'movie',
           title: 'The Thing',
+          studio: 'Universal Pictures',
+          contentRating: 'R',
+          summary: 'A research team in Antarctica is hunted by a shape-shifting alien.',
           year: 1982,
+          originallyAvailableAt: '1982-06-25',
+          addedAt: 1_690_000_000,
           updatedAt: 1_700_000_000,
+          Genre: genres('Horror', 'Science Fiction', 'Mystery'),
           duration: 6_540_000,
           Guid: [{ id: 'imdb://tt0084787' }, { id: 'tmdb://1091' }, { id: 'tvdb://1181' }],
           Media: [media(20, [part(201, 'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv', 9_876_543_210, 6_540_000)])],
