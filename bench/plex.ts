@@ -15,6 +15,7 @@ import { createScratchDatabase } from '../server/db/scratch.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import type { IngestItem } from '../server/domain/items.js';
 import { runCollectionAttempt } from '../server/services/ingest/jobs.js';
+import { firstAnalyzeAt, refreshStatistics } from '../server/services/ingest/pull.js';
 import { PlexHttp } from '../server/sources/plex/http.js';
 import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
 
@@ -89,13 +90,22 @@ export async function plexBench(): Promise<Record<string, unknown>> {
     }
     const pullMs = performance.now() - pullStart;
 
-    // Core only: the same items, straight into the ingest core (episodes, then movies).
+    // Core only: the same items, straight into the ingest core (episodes, then movies), batch by
+    // batch, with the planner's statistics refreshed at the points a collection ingest refreshes
+    // them (pull.ts): the same plans on both sides of the ratio.
     const coreDb = await createScratchDatabase('bench_plex_core');
     const coreBySection: number[] = [];
     for (const part of [items.filter((i) => i.title?.kind === 'show'), items.filter((i) => i.title?.kind !== 'show')]) {
       const start = performance.now();
       const run = new IngestRun(coreDb.db, { batchSize: 500 });
-      await run.push(part);
+      let analyzeAt = await firstAnalyzeAt(coreDb.db);
+      for (let i = 0; i < part.length; i += 500) {
+        await run.push(part.slice(i, i + 500));
+        if (run.report.items >= analyzeAt) {
+          await refreshStatistics(coreDb.db);
+          analyzeAt *= 4;
+        }
+      }
       await run.finish();
       coreBySection.push(performance.now() - start);
     }

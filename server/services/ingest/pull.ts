@@ -91,7 +91,7 @@ const INGESTED_TABLES = ['provider_refs', 'assets', 'episodes', 'seasons', 'titl
 const ANALYZE_FIRST_AT = 1000;
 
 /** The first item count at which this run refreshes statistics: when it will have added about as many rows as the tables had. */
-async function firstAnalyzeAt(db: Knex): Promise<number> {
+export async function firstAnalyzeAt(db: Knex): Promise<number> {
   const rows = (await db.raw(`SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE relname = 'provider_refs'`)) as {
     rows: Array<{ n: string | number }>;
   };
