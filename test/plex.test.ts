@@ -3,6 +3,8 @@ import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, withUhdLibrary, type FakePlex } from './support/fakePlex.js';
 import { client, db } from './support/harness.js';
+import { PlexHttp } from '../server/sources/plex/http.js';
+import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
 
 async function plexCollection(plex: FakePlex, section: string, extra: Record<string, unknown> = {}) {
   const source = await client().sources.create.mutate({
@@ -413,6 +415,31 @@ describe('ingest.collection: Plex', () => {
       assets.map((a) => a.uri),
       [uri('/mnt/tv/Cheers/Season 01/Cheers - S01E02.mkv')],
     );
+  });
+
+  it('looks for removals only where something was stored: not under new movies or never-begun shows', async () => {
+    const scopesOf = async (section: string, storedEpisodes: Map<string, string>) => {
+      const http = new PlexHttp({ baseUrl: plex.url, token: plex.token, pageSize: 2 });
+      const scopes: string[] = [];
+      for await (const batch of pullPlexSection(
+        {
+          http,
+          collectionId: 'c',
+          sectionKey: section,
+          uriOf: (p) => p,
+          storedVersions: new Map([['c:999', '1|1']]),
+          episodeVersions: async (keys) => new Map([...storedEpisodes].filter(([k]) => keys.includes(k))),
+        },
+        emptyPullStats(),
+      ))
+        scopes.push(...batch.scopes);
+      return scopes.sort();
+    };
+    // A first import: nothing stored but a show that has vanished since.
+    assert.deepEqual(await scopesOf('2', new Map()), ['c:999:']);
+    assert.deepEqual(await scopesOf('1', new Map()), ['c:999:']);
+    // A run interrupted part-way through Cheers had stored its pilot: Cheers is looked under.
+    assert.deepEqual(await scopesOf('1', new Map([['c:101', '1700000000|']])), ['c:100:', 'c:999:']);
   });
 
   it('pages with the container headers, and fails cleanly on an outage', async () => {
