@@ -3,107 +3,67 @@
  * with BENCH_PLEX_SHOWS shows x 100 episodes (default 1000: 100,000 episodes) and
  * BENCH_PLEX_MOVIES movies (default 2000), each with markers and chapters, synced into a fresh
  * database (DATABASE_URL or PGlite):
+ * The test server runs in a process of its own (plexServer.ts), as a real Plex server runs elsewhere.
  * - pull only: fetching and parsing every page and marker batch, no database;
  * - core only: the same items straight into the ingest core (batches of 500), the bound to beat;
  * - first import, unchanged re-sync, and a re-sync with 1% of shows and movies touched:
  *   requests to Plex, seconds, items per second.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../server/db/scratch.js';
 import { IngestRun } from '../server/services/ingest/core.js';
 import type { IngestItem } from '../server/domain/items.js';
 import { runCollectionAttempt } from '../server/services/ingest/jobs.js';
+import { firstAnalyzeAt, refreshStatistics } from '../server/services/ingest/pull.js';
 import { PlexHttp } from '../server/sources/plex/http.js';
 import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
-import { startFakePlex, type FakeItem, type FakePlexLibrary } from '../test/support/fakePlex.js';
 
 const SHOWS = Number(process.env.BENCH_PLEX_SHOWS ?? 1000);
 const MOVIES = Number(process.env.BENCH_PLEX_MOVIES ?? 2000);
 const PAGE_SIZE = 200;
 
-function library(): FakePlexLibrary {
-  const lib: FakePlexLibrary = {
-    machineIdentifier: 'bench0000000000000000000000000000000000',
-    sections: [
-      { key: '1', type: 'show', title: 'TV', Location: [{ id: 1, path: 'D:\\TV' }] },
-      { key: '2', type: 'movie', title: 'Movies', Location: [{ id: 2, path: 'D:\\Movies' }] },
-    ],
-    items: { '1': [], '2': [] },
-    leaves: {},
-  };
-  let rk = 1;
-  const markers = (duration: number) => ({
-    Marker: [
-      { type: 'intro', startTimeOffset: 5000, endTimeOffset: 35_000 },
-      { type: 'credits', startTimeOffset: duration - 40_000, endTimeOffset: duration },
-    ],
-    Chapter: [{ tag: 'Part 1', index: 1, startTimeOffset: 0, endTimeOffset: duration + 1 }],
-  });
-  const file = (path: string, duration: number, id: number) => [
-    {
-      id,
-      duration,
-      videoCodec: 'h264',
-      audioCodec: 'aac',
-      container: 'mkv',
-      Part: [{ id, file: path, size: 5_000_000_000 + id, duration }],
-    },
-  ];
-  for (let s = 1; s <= SHOWS; s++) {
-    const show: FakeItem = {
-      ratingKey: String(rk++),
-      guid: `plex://show/bench${s}`,
-      type: 'show',
-      title: `Bench Show ${s}`,
-      year: 1950 + (s % 70),
-      updatedAt: 1_700_000_000,
-      Guid: [{ id: `tvdb://${s}` }],
-    };
-    lib.items['1']!.push(show);
-    const leaves: FakeItem[] = [];
-    for (let season = 1; season <= 5; season++)
-      for (let e = 1; e <= 20; e++) {
-        const id = rk++;
-        const duration = 1_320_000 + e * 1000;
-        leaves.push({
-          ratingKey: String(id),
-          guid: `plex://episode/bench${id}`,
-          type: 'episode',
-          title: `Episode ${e}`,
-          index: e,
-          parentIndex: season,
-          updatedAt: 1_700_000_000,
-          duration,
-          Guid: [{ id: `tvdb://${id}` }],
-          Media: file(`D:\\TV\\Bench Show ${s}\\Season ${season}\\S${season}E${e}.mkv`, duration, id),
-          ...markers(duration),
-        });
-      }
-    lib.leaves[show.ratingKey] = leaves;
-  }
-  for (let m = 1; m <= MOVIES; m++) {
-    const id = rk++;
-    const duration = 5_400_000 + m;
-    lib.items['2']!.push({
-      ratingKey: String(id),
-      guid: `plex://movie/bench${m}`,
-      type: 'movie',
-      title: `Bench Movie ${m}`,
-      year: 1950 + (m % 70),
-      updatedAt: 1_700_000_000,
-      duration,
-      Guid: [{ id: `tmdb://${m}` }],
-      Media: file(`D:\\Movies\\Bench Movie ${m}.mkv`, duration, id),
-      ...markers(duration),
-    });
-  }
-  return lib;
-}
-
 const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** The test Plex server in a process of its own (see plexServer.ts), and the messages the bench sends it. */
+async function startPlexServer(shows: number, movies: number) {
+  const child = fork(fileURLToPath(new URL('./plexServer.ts', import.meta.url)), [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, BENCH_PLEX_SHOWS: String(shows), BENCH_PLEX_MOVIES: String(movies) },
+  });
+  const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string; token: string }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the test Plex server exited (${code})`)));
+  });
+  let next = 0;
+  const ask = (cmd: 'requests' | 'touch' | 'close') =>
+    new Promise<number>((resolve) => {
+      const id = ++next;
+      const onMessage = (raw: unknown) => {
+        const m = raw as { id?: number; requests: number };
+        if (m.id !== id) return;
+        child.off('message', onMessage);
+        resolve(m.requests);
+      };
+      child.on('message', onMessage);
+      child.send({ id, cmd });
+    });
+  return {
+    url,
+    token,
+    requests: () => ask('requests'),
+    touch: () => ask('touch').then(() => undefined),
+    close: async () => {
+      child.removeAllListeners('exit');
+      await ask('close');
+    },
+  };
+}
 
 export async function plexBench(): Promise<Record<string, unknown>> {
   const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
-  const plex = await startFakePlex(library());
+  const plex = await startPlexServer(SHOWS, MOVIES);
   const episodes = SHOWS * 100;
   console.log(`\nPlex sync: ${SHOWS} shows (${episodes.toLocaleString()} episodes) + ${MOVIES} movies on ${driver}`);
   try {
@@ -130,13 +90,26 @@ export async function plexBench(): Promise<Record<string, unknown>> {
     }
     const pullMs = performance.now() - pullStart;
 
-    // Core only: the same items, straight into the ingest core.
+    // Core only: the same items, straight into the ingest core (episodes, then movies), batch by
+    // batch, with the planner's statistics refreshed at the points a collection ingest refreshes
+    // them (pull.ts): the same plans on both sides of the ratio.
     const coreDb = await createScratchDatabase('bench_plex_core');
-    const coreStart = performance.now();
-    const run = new IngestRun(coreDb.db, { batchSize: 500 });
-    await run.push(items);
-    await run.finish();
-    const coreMs = performance.now() - coreStart;
+    const coreBySection: number[] = [];
+    for (const part of [items.filter((i) => i.title?.kind === 'show'), items.filter((i) => i.title?.kind !== 'show')]) {
+      const start = performance.now();
+      const run = new IngestRun(coreDb.db, { batchSize: 500 });
+      let analyzeAt = await firstAnalyzeAt(coreDb.db);
+      for (let i = 0; i < part.length; i += 500) {
+        await run.push(part.slice(i, i + 500));
+        if (run.report.items >= analyzeAt) {
+          await refreshStatistics(coreDb.db);
+          analyzeAt *= 4;
+        }
+      }
+      await run.finish();
+      coreBySection.push(performance.now() - start);
+    }
+    const coreMs = coreBySection[0]! + coreBySection[1]!;
     await coreDb.drop();
     items.length = 0;
 
@@ -166,19 +139,22 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         collections.push(c.id as string);
       }
       const sync = async (label: string) => {
-        const before = plex.requests.length;
+        const before = await plex.requests();
         const start = performance.now();
         let items = 0;
         let rows = 0;
         let markerRequests = 0;
+        const bySection: number[] = [];
         for (const id of collections) {
+          const sectionStart = performance.now();
           const report = await runCollectionAttempt(db, id);
+          bySection.push(seconds(performance.now() - sectionStart));
           items += report.items;
           rows += report.rowsWritten;
           markerRequests += report.source?.markerRequests ?? 0;
         }
         const ms = performance.now() - start;
-        const requests = plex.requests.length - before;
+        const requests = (await plex.requests()) - before;
         const line = {
           scenario: label,
           requests,
@@ -187,24 +163,24 @@ export async function plexBench(): Promise<Record<string, unknown>> {
           items,
           itemsPerSecond: Math.round((items / ms) * 1000),
           rowsWritten: rows,
+          episodesSeconds: bySection[0]!,
+          moviesSeconds: bySection[1]!,
         };
         console.log(line);
         return line;
       };
       const first = await sync('first import');
       const unchanged = await sync('unchanged re-sync');
-      const touchedShows = plex.library.items['1']!.filter((_, i) => i % 100 === 0);
-      for (const show of touchedShows) {
-        show.updatedAt = 1_800_000_000;
-        const leaf = plex.library.leaves[show.ratingKey]![0]!;
-        leaf.updatedAt = 1_800_000_000;
-        leaf.Marker = [{ type: 'intro', startTimeOffset: 6000, endTimeOffset: 36_000 }];
-      }
-      for (const movie of plex.library.items['2']!.filter((_, i) => i % 100 === 0)) movie.updatedAt = 1_800_000_000;
+      await plex.touch();
       const touched = await sync('1% touched re-sync');
-      const ratio = Math.round((first.seconds / (coreMs / 1000)) * 100) / 100;
+      const ratioOf = (s: number, ms: number) => Math.round((s / (ms / 1000)) * 100) / 100;
+      const ratio = ratioOf(first.seconds, coreMs);
+      const episodesRatio = ratioOf(first.episodesSeconds, coreBySection[0]!);
+      const moviesRatio = ratioOf(first.moviesSeconds, coreBySection[1]!);
       console.log(
-        `pull only (no database): ${seconds(pullMs)} s, ${pullRequests} requests; core only, same items: ${seconds(coreMs)} s; first import = ${ratio}x the core`,
+        `pull only (no database): ${seconds(pullMs)} s, ${pullRequests} requests; core only, same items: ${seconds(coreMs)} s ` +
+          `(episodes ${seconds(coreBySection[0]!)} s, movies ${seconds(coreBySection[1]!)} s); first import = ${ratio}x the core ` +
+          `(episodes ${episodesRatio}x, movies ${moviesRatio}x)`,
       );
       return {
         driver,
@@ -214,7 +190,11 @@ export async function plexBench(): Promise<Record<string, unknown>> {
         pullSeconds: seconds(pullMs),
         pullRequests,
         coreSeconds: seconds(coreMs),
+        coreEpisodesSeconds: seconds(coreBySection[0]!),
+        coreMoviesSeconds: seconds(coreBySection[1]!),
         firstImportRatio: ratio,
+        episodesRatio,
+        moviesRatio,
         first,
         unchanged,
         touched,

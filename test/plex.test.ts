@@ -3,6 +3,8 @@ import { snapshotCounts } from './support/database.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { sampleLibrary, startFakePlex, withUhdLibrary, type FakePlex } from './support/fakePlex.js';
 import { client, db } from './support/harness.js';
+import { PlexHttp } from '../server/sources/plex/http.js';
+import { emptyPullStats, pullPlexSection } from '../server/sources/plex/sync.js';
 
 async function plexCollection(plex: FakePlex, section: string, extra: Record<string, unknown> = {}) {
   const source = await client().sources.create.mutate({
@@ -105,6 +107,57 @@ describe('ingest.collection: Plex', () => {
     assert.equal(full.assets![0]!.uri, uri('/mnt/tv/Pokémon/Staffel 1/Pokémon - S01E01.mkv'));
   });
 
+  it("brings the metadata a scheduler filters on, every genre from the items' own metadata, and keeps what a person edited", async () => {
+    const collection = await tv();
+    await ingest(collection.id);
+    const cheers = (await client().titles.list.query({ search: 'Cheers' })).items[0]!;
+    assert.deepEqual(
+      [cheers.genres, cheers.contentRating, cheers.studio, cheers.originallyAvailableAt, cheers.summary],
+      [
+        'Comedy,Romance,Sitcom'.split(','),
+        'TV-PG',
+        'NBC',
+        '1982-09-30',
+        'Sam Malone, a former baseball player, runs a Boston bar.',
+      ],
+      'all three genres, though the listing carries two',
+    );
+    const episodes = await client().episodes.list.query({ titleId: cheers.id });
+    const pilot = await client().episodes.get.query({ id: episodes.items.find((e) => e.name === 'Give Me a Ring Sometime')!.id });
+    assert.deepEqual(
+      [pilot.contentRating, pilot.originallyAvailableAt, pilot.summary],
+      ['TV-PG', '1982-10-01', 'Give Me a Ring Sometime: an episode of Cheers.'],
+    );
+
+    // A person edits the genres and the pilot's air date; Plex then changes the show and the pilot.
+    await client().titles.update.mutate({ id: cheers.id, genres: ['Sitcom'] });
+    await client().episodes.update.mutate({ id: pilot.id, originallyAvailableAt: '1982-09-30' });
+    const show = plex.library.items['1']![0]!;
+    Object.assign(show, { updatedAt: 1_800_000_000, contentRating: 'TV-14', Genre: [{ tag: 'Drama' }] });
+    Object.assign(plex.library.leaves['100']![0]!, {
+      updatedAt: 1_800_000_000,
+      originallyAvailableAt: '1982-09-29',
+      summary: 'Diane Chambers arrives.',
+    });
+    await ingest(collection.id);
+    const after = await client().titles.get.query({ id: cheers.id });
+    assert.deepEqual(after.genres, ['Sitcom'], 'the edit stays');
+    assert.equal(after.contentRating, 'TV-14', 'an unedited field follows Plex');
+    const pilotAfter = await client().episodes.get.query({ id: pilot.id });
+    assert.equal(pilotAfter.originallyAvailableAt, '1982-09-30', 'the edit stays');
+    assert.equal(pilotAfter.summary, 'Diane Chambers arrives.');
+  });
+
+  it('gives movies their metadata from their own answer', async () => {
+    const collection = await movies();
+    await ingest(collection.id);
+    const thing = (await client().titles.list.query({ search: 'The Thing' })).items[0]!;
+    assert.deepEqual(
+      [thing.genres, thing.contentRating, thing.studio, thing.originallyAvailableAt],
+      [['Horror', 'Science Fiction', 'Mystery'], 'R', 'Universal Pictures', '1982-06-25'],
+    );
+  });
+
   it('asks for JSON, reads XML when the server ignores Accept, and only asks Plex where it answers', async () => {
     plex.ignoreAccept = true;
     const collection = await tv(200);
@@ -123,10 +176,17 @@ describe('ingest.collection: Plex', () => {
     );
     // Listings never ask for markers; markers come from batched metadata requests.
     const metadata = plex.requests.filter((r) => /^\/library\/metadata\/[\d,]+$/.test(r.path));
-    assert.ok(metadata.length >= 1);
-    assert.ok(metadata.every((r) => r.query.includeMarkers === '1' && r.query.includeChapters === '1'));
+    assert.ok(metadata.length >= 2);
+    // One request for the changed shows' own metadata (their full genre lists), without markers...
+    assert.deepEqual(
+      metadata.filter((r) => r.query.includeMarkers !== '1').map((r) => r.path),
+      ['/library/metadata/100,150'],
+    );
+    // ...and the episodes' with markers and chapters.
+    const episodes = metadata.filter((r) => r.query.includeMarkers === '1');
+    assert.ok(episodes.every((r) => r.query.includeChapters === '1'));
     assert.ok(
-      metadata.some((r) => r.path.includes(',')),
+      episodes.some((r) => r.path.includes(',')),
       'several items per request',
     );
     assert.equal(report.source!.requests, plex.requests.length);
@@ -163,7 +223,8 @@ describe('ingest.collection: Plex', () => {
     const metadata = plex.requests.filter((r) => /^\/library\/metadata\/[\d,]+$/.test(r.path));
     assert.deepEqual(
       metadata.map((r) => r.path),
-      ['/library/metadata/102'],
+      ['/library/metadata/100', '/library/metadata/102'],
+      'the changed show (for its genres), then the changed episode (for its markers)',
     );
     assert.equal(report.byKind.markers.updated, 1);
     assert.equal(report.removed, 1);
@@ -267,6 +328,55 @@ describe('ingest.collection: Plex', () => {
     assert.equal(third.rowsWritten, 0);
   });
 
+  it('a re-keyed library whose items also lost their Plex match still matches them by file path', async () => {
+    const tvCollection = await tv();
+    const found2 = await client().collections.discover.mutate({ sourceId: tvCollection.sourceId });
+    const movieCollection = found2.find((c) => c.externalId === '2')!;
+    await client().collections.update.mutate({ id: movieCollection.id, enabled: true });
+    await client().pathMappings.create.mutate({
+      collectionId: movieCollection.id,
+      plexPath: 'D:\\Media\\Movies',
+      localPath: '/mnt/movies',
+    });
+    await ingest(tvCollection.id);
+    await ingest(movieCollection.id);
+    const before = await snapshotCounts(db());
+    const amelie = (await client().titles.list.query({ search: 'Fabuleux' })).items[0]!;
+    const pokemon = (await client().titles.list.query({ search: 'Pok' })).items[0]!;
+
+    plex.rekey(10_000);
+    // Unmatched in Plex (the local agent): no guid, no Guid[], the name read from the file, no year.
+    const film = plex.library.items['2']!.find((i) => i.title!.startsWith('Le Fabuleux'))!;
+    Object.assign(film, { guid: `local://${film.ratingKey}`, title: 'Amélie', Guid: undefined, updatedAt: 1_800_000_000 });
+    const show = plex.library.items['1']!.find((i) => i.title === 'Pokémon')!;
+    Object.assign(show, { guid: `local://${show.ratingKey}`, title: 'Pokemon', year: undefined, updatedAt: 1_800_000_000 });
+    const [episode] = plex.library.leaves[show.ratingKey]!;
+    Object.assign(episode!, { guid: `local://${episode!.ratingKey}`, title: 'Episode 1', updatedAt: 1_800_000_000 });
+
+    const reports = [await ingest(tvCollection.id), await ingest(movieCollection.id)];
+    for (const report of reports) {
+      assert.equal(report.byKind.titles.created, 0);
+      assert.equal(report.byKind.episodes.created, 0);
+      assert.equal(report.byKind.assets.created, 0);
+      assert.equal(report.queuedForReview, 0);
+    }
+    const after = await snapshotCounts(db());
+    assert.deepEqual({ ...after, provider_refs: 0 }, { ...before, provider_refs: 0 });
+    // The titles keep their names; the new locators point at them.
+    assert.equal((await client().titles.get.query({ id: amelie.id })).name, 'Le Fabuleux Destin d’Amélie Poulain');
+    assert.equal((await client().titles.get.query({ id: pokemon.id })).name, 'Pokémon');
+    const found = await client().providerRefs.findPlex.query({
+      machineIdentifier: plex.library.machineIdentifier,
+      ratingKey: film.ratingKey,
+    });
+    assert.equal(found.title!.id, amelie.id);
+    const foundEpisode = await client().providerRefs.findPlex.query({
+      machineIdentifier: plex.library.machineIdentifier,
+      ratingKey: episode!.ratingKey,
+    });
+    assert.equal(foundEpisode.episode!.titleId, pokemon.id);
+  });
+
   it('one title for the same show in two libraries, one asset per file, one canonical', async () => {
     withUhdLibrary(plex.library);
     const hd = await tv(200);
@@ -305,6 +415,31 @@ describe('ingest.collection: Plex', () => {
       assets.map((a) => a.uri),
       [uri('/mnt/tv/Cheers/Season 01/Cheers - S01E02.mkv')],
     );
+  });
+
+  it('looks for removals only where something was stored: not under new movies or never-begun shows', async () => {
+    const scopesOf = async (section: string, storedEpisodes: Map<string, string>) => {
+      const http = new PlexHttp({ baseUrl: plex.url, token: plex.token, pageSize: 2 });
+      const scopes: string[] = [];
+      for await (const batch of pullPlexSection(
+        {
+          http,
+          collectionId: 'c',
+          sectionKey: section,
+          uriOf: (p) => p,
+          storedVersions: new Map([['c:999', '1|1']]),
+          episodeVersions: async (keys) => new Map([...storedEpisodes].filter(([k]) => keys.includes(k))),
+        },
+        emptyPullStats(),
+      ))
+        scopes.push(...batch.scopes);
+      return scopes.sort();
+    };
+    // A first import: nothing stored but a show that has vanished since.
+    assert.deepEqual(await scopesOf('2', new Map()), ['c:999:']);
+    assert.deepEqual(await scopesOf('1', new Map()), ['c:999:']);
+    // A run interrupted part-way through Cheers had stored its pilot: Cheers is looked under.
+    assert.deepEqual(await scopesOf('1', new Map([['c:101', '1700000000|']])), ['c:100:', 'c:999:']);
   });
 
   it('pages with the container headers, and fails cleanly on an outage', async () => {

@@ -155,10 +155,17 @@ const TYPE_NUMBER: Record<string, number> = { movie: 1, show: 2, season: 3, epis
 
 const LISTING_ONLY = new Set(['Marker', 'Chapter']);
 
-/** What an endpoint shows of an item: Guid only when asked, Marker/Chapter only on full metadata when asked. */
+/** Tags a listing carries at most of each kind (real listings show the first two `Genre`, `Country`, ... tags). */
+const LISTING_TAGS = 2;
+
+/**
+ * What an endpoint shows of an item: Guid only when asked, Marker/Chapter only on full metadata
+ * when asked, the first few `Genre` tags on listings (all of them on full metadata).
+ */
 function view(item: FakeItem, q: URLSearchParams, full: boolean): FakeItem {
   const out: FakeItem = { ...item };
   if (q.get('includeGuids') !== '1') delete out.Guid;
+  if (!full && Array.isArray(item.Genre)) out.Genre = (item.Genre as unknown[]).slice(0, LISTING_TAGS);
   for (const field of LISTING_ONLY) delete out[field];
   if (full && q.get('includeMarkers') === '1' && item.Marker) out.Marker = item.Marker;
   if (full && q.get('includeChapters') === '1' && item.Chapter) out.Chapter = item.Chapter;
@@ -174,7 +181,7 @@ function element(name: string, value: Record<string, unknown>, indent = ''): str
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined || v === null) continue;
     if (Array.isArray(v)) for (const child of v) children.push(element(k, child as Record<string, unknown>, indent + '  '));
-    else if (typeof v === 'object') continue;
+    else if (typeof v === 'object') children.push(element(k, v as Record<string, unknown>, indent + '  '));
     else attrs.push(`${k}="${escapeXml(typeof v === 'boolean' ? (v ? '1' : '0') : String(v))}"`);
   }
   const open = `${indent}<${name}${attrs.length ? ' ' + attrs.join(' ') : ''}`;
@@ -244,12 +251,12 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
       failures.count--;
       return send(failures.status, null, failures.status === 429 ? { 'retry-after': '0' } : {});
     }
-    // Paging fields only on paged answers, as real servers do.
-    const page = (all: FakeItem[], extra: Record<string, unknown> = {}) => {
-      if (start === undefined && size === undefined) return { size: all.length, ...extra, Metadata: all };
+    // Paging fields only on paged answers, as real servers do. `shape` runs on the page's items only.
+    const page = <T>(all: T[], shape: (item: T) => FakeItem, extra: Record<string, unknown> = {}) => {
+      if (start === undefined && size === undefined) return { size: all.length, ...extra, Metadata: all.map(shape) };
       const from = start ? Number(start) : 0;
       const items = size ? all.slice(from, from + Number(size)) : all.slice(from);
-      return { size: items.length, totalSize: all.length, offset: from, ...extra, Metadata: items };
+      return { size: items.length, totalSize: all.length, offset: from, ...extra, Metadata: items.map(shape) };
     };
     let match: RegExpExecArray | null;
     if (url.pathname === '/identity')
@@ -267,34 +274,41 @@ export async function startFakePlex(library: FakePlexLibrary, token = 'plex-secr
       const items = library.items[section.key] ?? [];
       const type = q.get('type');
       const updatedSince = q.get('updatedAt>>');
-      const listed = (
-        type === '4'
-          ? items.flatMap((show) => (library.leaves[show.ratingKey] ?? []).map((e) => episodeOf(show, e)))
-          : items.map(withLeafCount)
-      ).filter((i) => updatedSince === null || (i.updatedAt ?? 0) >= Number(updatedSince));
+      const fresh = (i: FakeItem) => updatedSince === null || (i.updatedAt ?? 0) >= Number(updatedSince);
+      const extra = {
+        librarySectionID: Number(section.key),
+        librarySectionTitle: section.title,
+        viewGroup: type === '4' ? 'episode' : section.type,
+      };
+      if (type === '4') {
+        // Episodes are shaped only for the page sent (a 100k-episode library is listed page by page).
+        const leaves = items
+          .flatMap((show) => (library.leaves[show.ratingKey] ?? []).map((e) => [show, e] as const))
+          .filter(([show, e]) => updatedSince === null || fresh(episodeOf(show, e)));
+        return send(
+          200,
+          page(leaves, ([show, e]) => view(episodeOf(show, e), q, false), extra),
+        );
+      }
       return send(
         200,
-        page(
-          listed.map((i) => view(i, q, false)),
-          {
-            librarySectionID: Number(section.key),
-            librarySectionTitle: section.title,
-            viewGroup: type === '4' ? 'episode' : section.type,
-          },
-        ),
+        page(items.map(withLeafCount).filter(fresh), (i) => view(i, q, false), extra),
       );
     }
     if ((match = /^\/library\/metadata\/([^/]+)\/allLeaves$/.exec(url.pathname))) {
       const show = allItems().find((i) => i.ratingKey === match![1] && i.type === 'show');
       if (!show) return send(404, null);
-      return send(200, page((library.leaves[show.ratingKey] ?? []).map((e) => view(episodeOf(show, e), q, false))));
+      return send(
+        200,
+        page(library.leaves[show.ratingKey] ?? [], (e) => view(episodeOf(show, e), q, false)),
+      );
     }
     if ((match = /^\/library\/metadata\/([\d,]+)$/.exec(url.pathname))) {
-      const wanted = match[1]!.split(',');
+      const wanted = new Set(match[1]!.split(','));
       const found: FakeItem[] = [];
       for (const show of Object.values(library.items).flat()) {
-        if (wanted.includes(show.ratingKey)) found.push(withLeafCount(show));
-        for (const e of library.leaves[show.ratingKey] ?? []) if (wanted.includes(e.ratingKey)) found.push(episodeOf(show, e));
+        if (wanted.has(show.ratingKey)) found.push(withLeafCount(show));
+        for (const e of library.leaves[show.ratingKey] ?? []) if (wanted.has(e.ratingKey)) found.push(episodeOf(show, e));
       }
       if (found.length === 0) return send(404, null);
       return send(200, { size: found.length, Metadata: found.map((i) => view(i, q, true)) });
@@ -471,6 +485,9 @@ const media = (id: number, parts: FakePart[], extra: Partial<FakeMedia> = {}): F
   ...extra,
 });
 
+/** A `Genre` tag list as Plex sends it (`{ id, filter, tag }`). */
+const genres = (...tags: string[]) => tags.map((tag, i) => ({ id: 100 + i, filter: `genre=${100 + i}`, tag }));
+
 /**
  * A Windows-hosted server with the shapes real libraries have: a show matched by the new agent
  * (`plex://` guids, `Guid[]`), a show from the legacy TVDB agent (ids only in `guid`, unicode
@@ -497,6 +514,9 @@ export function sampleLibrary(): FakePlexLibrary {
     year: 1982,
     updatedAt: 1_700_000_000,
     addedAt: 1_690_000_000,
+    contentRating: 'TV-PG',
+    summary: `${title}: an episode of Cheers.`,
+    originallyAvailableAt: `1982-10-${String(index).padStart(2, '0')}`,
     duration: versions[0]!.duration,
     Guid: [{ id: `imdb://tt0${ratingKey}000` }, { id: `tmdb://${ratingKey}00` }, { id: `tvdb://${ratingKey}0` }],
     Media: versions,
@@ -513,8 +533,15 @@ export function sampleLibrary(): FakePlexLibrary {
     guid: 'plex://show/5d9c086c46115600200aa2fe',
     type: 'show',
     title: 'Cheers',
+    studio: 'NBC',
+    contentRating: 'TV-PG',
+    summary: 'Sam Malone, a former baseball player, runs a Boston bar.',
     year: 1982,
+    originallyAvailableAt: '1982-09-30',
+    addedAt: 1_690_000_000,
     updatedAt: 1_700_000_000,
+    // Three genres: listings show the first two, the show's own metadata all three.
+    Genre: genres('Comedy', 'Romance', 'Sitcom'),
     Guid: [{ id: 'imdb://tt0083399' }, { id: 'tmdb://3943' }, { id: 'tvdb://77623' }],
   });
   const tv = 'D:\\Media\\TV\\Cheers\\';
@@ -557,8 +584,14 @@ export function sampleLibrary(): FakePlexLibrary {
           guid: 'plex://movie/5d776826880197001ec90ca5',
           type: 'movie',
           title: 'The Thing',
+          studio: 'Universal Pictures',
+          contentRating: 'R',
+          summary: 'A research team in Antarctica is hunted by a shape-shifting alien.',
           year: 1982,
+          originallyAvailableAt: '1982-06-25',
+          addedAt: 1_690_000_000,
           updatedAt: 1_700_000_000,
+          Genre: genres('Horror', 'Science Fiction', 'Mystery'),
           duration: 6_540_000,
           Guid: [{ id: 'imdb://tt0084787' }, { id: 'tmdb://1091' }, { id: 'tvdb://1181' }],
           Media: [media(20, [part(201, 'D:\\Media\\Movies\\The Thing (1982)\\The Thing (1982).mkv', 9_876_543_210, 6_540_000)])],

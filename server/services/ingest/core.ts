@@ -808,16 +808,90 @@ async function enqueueReviews(
   report.rowsWritten += rows.length;
 }
 
+/**
+ * The file-path step, for items of a keyed source (a title ref under the collection's locator
+ * prefix, e.g. Plex) whose guid and external ids name no catalogue title (an item that lost its
+ * match, so its guid and maybe its name): when its files already belong to one episode, the item
+ * is that episode (its title's name and year, its season and number). One query per batch, and
+ * none when no item qualifies.
+ */
+async function reconcileByFile(trx: Knex.Transaction, items: IngestItem[], candidates: Set<IngestItem>): Promise<IngestItem[]> {
+  if (candidates.size === 0) return items;
+  const uris = [...new Set([...candidates].flatMap((i) => i.assets.map((a) => a.uri)))];
+  const rows = await query<{
+    uri: string;
+    kind: string;
+    name: string;
+    year: number | null;
+    season: number | null;
+    number: number | null;
+    episode_id: string;
+  }>(
+    trx,
+    `SELECT u.uri, t.kind, t.name, t.year, s.number AS season, e.number, e.id AS episode_id
+     FROM unnest(?::text[]) AS u(uri)
+     JOIN assets a ON a.uri = u.uri
+     JOIN episode_assets ea ON ea.asset_id = a.id
+     JOIN episodes e ON e.id = ea.episode_id
+     JOIN titles t ON t.id = e.title_id
+     LEFT JOIN seasons s ON s.id = e.season_id`,
+    [uris],
+  );
+  if (rows.length === 0) return items;
+  const byUri = new Map<string, typeof rows>();
+  for (const r of rows) byUri.set(r.uri, [...(byUri.get(r.uri) ?? []), r]);
+  // A title renamed for one item of the batch is renamed for every item of it (new episodes too).
+  const renamed = new Map<string, { name: string; year: number | null }>();
+  const matched = new Map<IngestItem, IngestItem>();
+  for (const item of candidates) {
+    const found = distinctBy(
+      item.assets.flatMap((a) => byUri.get(a.uri) ?? []).filter((r) => r.kind === item.title!.kind),
+      (r) => r.episode_id,
+    );
+    if (found.length !== 1) continue; // no episode, or a file shared by several: names decide
+    const [episode] = found as [(typeof rows)[number]];
+    renamed.set(titleIdentity(item.title!), { name: episode.name, year: episode.year });
+    const numbered = item.title!.kind === 'show' && episode.season !== null && episode.number !== null;
+    matched.set(item, {
+      ...item,
+      title: { ...item.title!, name: episode.name, year: episode.year },
+      ...(numbered ? { season: { number: episode.season! }, episode: { ...item.episode, number: episode.number } } : {}),
+    });
+  }
+  return items.map((item) => {
+    const done = matched.get(item);
+    if (done) return done;
+    const rename = item.title && candidates.has(item) ? renamed.get(titleIdentity(item.title)) : undefined;
+    return rename ? { ...item, title: { ...item.title!, ...rename } } : item;
+  });
+}
+
 /** A source's own identity for an item (`plex://show/...`, a legacy agent guid): a URI-like key. */
 const isSourceGuid = (ref: ProviderKey) => ref.key.includes('://');
 
 /**
  * Identity before names, for items that carry their source's guid: the title is the catalogue
- * title the guid names, else the one its external ids (tmdb, tvdb, imdb) name, else the one with
- * its kind, name and year. The item takes that title's stored name and year, so a title Plex
- * renamed, re-keyed or re-matched stays one title. One query per batch.
+ * title the guid names, else the one its external ids (tmdb, tvdb, imdb) name, else (see
+ * reconcileByFile) the one its files already belong to, else the one with its kind, name and year.
+ * The item takes that title's stored name and year, so a title Plex renamed, re-keyed or
+ * re-matched stays one title. One query per batch.
  */
-async function reconcileTitles(trx: Knex.Transaction, items: IngestItem[]): Promise<IngestItem[]> {
+async function reconcileTitles(
+  trx: Knex.Transaction,
+  incoming: IngestItem[],
+  locatorPrefix: string | null,
+): Promise<IngestItem[]> {
+  // Items of a keyed source (a title ref under the collection's locator prefix) that no guid or
+  // external id places go on to the file-path step.
+  const keyed = (item: IngestItem) =>
+    locatorPrefix !== null && Boolean(item.title?.providerRefs?.some((r) => r.key.startsWith(locatorPrefix)));
+  const byGuid = await reconcileByGuid(trx, incoming);
+  const unplaced = new Set(byGuid.filter((item, i) => item === incoming[i] && keyed(item)));
+  return reconcileByFile(trx, byGuid, unplaced);
+}
+
+/** The guid and external-id steps (see reconcileTitles); an item placed by neither comes back as it was. */
+async function reconcileByGuid(trx: Knex.Transaction, items: IngestItem[]): Promise<IngestItem[]> {
   const ordered = (item: IngestItem) => {
     const refs = item.title?.providerRefs ?? [];
     if (!refs.some(isSourceGuid)) return [];
@@ -849,7 +923,7 @@ async function writeBatch(
   report: IngestReport,
   locatorPrefix: string | null,
 ): Promise<void> {
-  const items = await reconcileTitles(trx, incoming);
+  const items = await reconcileTitles(trx, incoming, locatorPrefix);
   const classified = await classify(trx, items, locatorPrefix);
   const structured = classified.filter((c) => c.structure).map((c) => c.item);
   const titleIds = await upsertTitles(trx, structured, report);

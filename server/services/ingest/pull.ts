@@ -50,6 +50,7 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
     lookupVersions: (entityType, keys) => versionsOf(db, adapter.provider, adapter.versions.fields, entityType, keys),
   });
   let index = 0;
+  let analyzeAt = await firstAnalyzeAt(db);
   let cost: PullCost | undefined;
   for await (const batch of readAhead(batches)) {
     pull.skippedKeys.push(...(batch.skippedKeys ?? []));
@@ -68,9 +69,38 @@ export async function pullCollection(db: Knex, collection: SourceCollection, ing
     index += batch.items.length;
     ingest.reject(rejected);
     if (valid.length) await ingest.push(valid);
+    if (ingest.report.items >= analyzeAt) {
+      await refreshStatistics(db);
+      analyzeAt *= 4;
+    }
   }
   const report = await ingest.finish(pull);
   return cost ? { ...report, source: structuredClone(cost) } : report;
+}
+
+/** Tables whose rows an ingest adds in bulk and whose statistics its batch statements are planned with. */
+const INGESTED_TABLES = ['provider_refs', 'assets', 'episodes', 'seasons', 'titles', 'episode_assets', 'markers'];
+
+/**
+ * Items written after which the planner's statistics are refreshed (then every 4x as many), when
+ * the run is about to outgrow what the statistics describe. A first import starts from (nearly)
+ * empty tables: planned with the empty tables' statistics, the batch's key lookups probe the wrong
+ * index (provider refs by entity type alone) and slow down as the table grows, until autovacuum
+ * happens to analyse it. A run that adds little to a large catalogue never reaches the first step.
+ */
+const ANALYZE_FIRST_AT = 1000;
+
+/** The first item count at which this run refreshes statistics: when it will have added about as many rows as the tables had. */
+export async function firstAnalyzeAt(db: Knex): Promise<number> {
+  const rows = (await db.raw(`SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE relname = 'provider_refs'`)) as {
+    rows: Array<{ n: string | number }>;
+  };
+  // About four provider refs per item (locator, identity, external id, file).
+  return Math.max(ANALYZE_FIRST_AT, Math.ceil(Number(rows.rows[0]?.n ?? 0) / 4));
+}
+
+export async function refreshStatistics(db: Knex): Promise<void> {
+  await db.raw(`ANALYZE ${INGESTED_TABLES.join(', ')}`);
 }
 
 /**

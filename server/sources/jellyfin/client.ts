@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ServiceError } from '../../errors.js';
+import { fetchWithRetry } from '../fetchWithRetry.js';
 import type { MediaBrowserDialect, MediaBrowserSourceConfig } from './config.js';
 import { Item, ItemPage, MediaSegmentPage, VirtualFolder, VirtualFolders, type MediaSegment } from './schemas.js';
 
@@ -8,7 +9,8 @@ import { Item, ItemPage, MediaSegmentPage, VirtualFolder, VirtualFolders, type M
  * differ in how the key travels: Jellyfin's `Authorization: MediaBrowser Token="..."`, Emby's
  * `X-Emby-Token`. The key is never put in a URL (so it cannot reach a log). Every response is
  * validated with zod; a page's items are validated one by one so a bad item is reported, not fatal.
- * A timeout per request, retries with backoff on 429/5xx and network failures, and a request count.
+ * A timeout per request, retries with backoff on 429/5xx and network failures, and a request count
+ * (`fetchWithRetry`, shared with the Plex client).
  */
 
 export interface MediaBrowserClientOptions extends MediaBrowserSourceConfig {
@@ -29,8 +31,6 @@ export interface ItemQuery {
   fields: readonly string[];
 }
 
-const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LABEL: Record<MediaBrowserDialect, string> = { jellyfin: 'Jellyfin', emby: 'Emby' };
 
 const issueText = (error: z.ZodError): string =>
@@ -137,49 +137,20 @@ export class MediaBrowserClient {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const headers = this.headers();
-    for (let attempt = 0; ; attempt++) {
-      const response = await this.attempt(url, headers, path);
-      if (response.ok) {
-        return response.json().catch(() => {
-          throw new ServiceError('BAD_GATEWAY', `${this.label} answered ${path} with something that is not JSON`);
-        });
-      }
-      if (response.status === 404 && 'notFoundAs' in opts) return opts.notFoundAs;
-      if (response.status === 401 || response.status === 403)
-        throw new ServiceError(
-          'BAD_REQUEST',
-          `${this.label} refused the source's API key (HTTP ${response.status}); update config.apiKey`,
-        );
-      if (!RETRYABLE.has(response.status) || attempt >= this.retries)
-        throw new ServiceError('BAD_GATEWAY', `${this.label} answered ${path} with HTTP ${response.status}`);
-      await sleep(this.backoff(attempt, response.headers.get('retry-after')));
-    }
-  }
-
-  private async attempt(url: URL, headers: Record<string, string>, path: string): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      this.requests++;
-      try {
-        return await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      } catch (err) {
-        if (attempt >= this.retries) {
-          const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-          throw new ServiceError(
-            'BAD_GATEWAY',
-            timedOut
-              ? `${this.label} did not answer ${path} within ${this.timeoutMs} ms`
-              : `cannot reach the ${this.label} server at ${this.baseUrl}`,
-          );
-        }
-        await sleep(this.backoff(attempt, null));
-      }
-    }
-  }
-
-  private backoff(attempt: number, retryAfter: string | null): number {
-    const seconds = retryAfter ? Number(retryAfter) : NaN;
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 10_000);
-    return Math.min(100 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 50);
+    const response = await fetchWithRetry(url, headers, path, {
+      label: this.label,
+      baseUrl: this.baseUrl,
+      timeoutMs: this.timeoutMs,
+      retries: this.retries,
+      fetch: this.fetchImpl,
+      onRequest: () => this.requests++,
+      refused: (status) => `${this.label} refused the source's API key (HTTP ${status}); update config.apiKey`,
+      ...('notFoundAs' in opts ? { passThrough: [404] } : {}),
+    });
+    if (response.status === 404 && 'notFoundAs' in opts) return opts.notFoundAs;
+    return response.json().catch(() => {
+      throw new ServiceError('BAD_GATEWAY', `${this.label} answered ${path} with something that is not JSON`);
+    });
   }
 }
 

@@ -42,6 +42,13 @@ export const PlexMedia = z.object({
 });
 export const PlexMarker = z.object({ id: num, type: z.string().min(1), startTimeOffset: num, endTimeOffset: num, final: str });
 export const PlexChapter = z.object({ id: num, tag: str, index: num, startTimeOffset: num, endTimeOffset: num });
+/** A tag (`Genre`, ...): `{ id, filter, tag }` in JSON, `<Genre id=".." tag=".."/>` in XML. */
+export const PlexTag = z.object({ tag: str });
+/** `YYYY-MM-DD` as Plex writes `originallyAvailableAt`; anything else is ignored, never fatal. */
+const date = z.preprocess((v) => {
+  const s = typeof v === 'string' ? v.trim().slice(0, 10) : '';
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)) ? s : undefined;
+}, z.string().optional());
 
 const LEAF_TYPES = new Set(['movie', 'episode']);
 /** A year outside this range is a data error (a typo, a timestamp), not a film from the future. */
@@ -61,9 +68,17 @@ export const PlexMetadata = z
     grandparentRatingKey: str,
     grandparentGuid: str,
     updatedAt: num,
+    /** Real servers leave `updatedAt` out on items never refreshed (see the type=4 capture). */
+    addedAt: num,
     leafCount: num,
     duration: num,
     editionTitle: str,
+    /** Scheduler metadata. Listings carry the first few `Genre` tags only; the item's own metadata all of them. */
+    contentRating: str,
+    summary: str,
+    originallyAvailableAt: date,
+    studio: str,
+    Genre: list(PlexTag),
     Guid: list(PlexGuid),
     Media: list(PlexMedia),
     Marker: list(PlexMarker),

@@ -1,4 +1,5 @@
 import { ServiceError } from '../../errors.js';
+import { fetchWithRetry } from '../fetchWithRetry.js';
 import {
   containerOf,
   parsePlexBody,
@@ -14,7 +15,7 @@ import {
  * The Plex Media Server HTTP API as Retrovue uses it. Asks for JSON but reads XML too (real
  * servers and proxies sometimes ignore `Accept`); the token travels in `X-Plex-Token` (never in a
  * URL, so never in a log); listings are paged with `X-Plex-Container-Start`/`-Size`; every request
- * has a timeout and is retried with backoff on 429/5xx and network failures. It counts its
+ * has a timeout and is retried with backoff on 429/5xx and network failures (`fetchWithRetry`). It counts its
  * requests, and hands back items that failed validation with their ratingKey and reason.
  */
 
@@ -32,9 +33,6 @@ export interface PlexPage {
   items: PlexMetadata[];
   rejected: RejectedPlexItem[];
 }
-
-const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Plex `type` numbers for section listings. */
 export const PLEX_TYPE = { movie: 1, show: 2, episode: 4 } as const;
@@ -99,13 +97,15 @@ export class PlexHttp {
     return this.pages(`/library/metadata/${encodeURIComponent(ratingKey)}/allLeaves`, { includeGuids: '1' });
   }
 
-  /** Several items in full, markers and chapters included: the one place Plex serves them. */
-  async metadata(ratingKeys: readonly string[]): Promise<PlexPage> {
+  /**
+   * Several items in full: every `Genre` tag (listings carry the first few), and with `markers`
+   * their markers and chapters, the one place Plex serves them.
+   */
+  async metadata(ratingKeys: readonly string[], { markers = true } = {}): Promise<PlexPage> {
     const ids = ratingKeys.map(encodeURIComponent).join(',');
     const container = await this.get(`/library/metadata/${ids}`, {
       includeGuids: '1',
-      includeMarkers: '1',
-      includeChapters: '1',
+      ...(markers ? { includeMarkers: '1', includeChapters: '1' } : {}),
     });
     return validateItems(container.Metadata);
   }
@@ -150,52 +150,26 @@ export class PlexHttp {
       headers['X-Plex-Container-Start'] = String(page.start);
       headers['X-Plex-Container-Size'] = String(page.size);
     }
-    for (let attempt = 0; ; attempt++) {
-      const response = await this.attempt(url, headers, path);
-      if (response.ok) {
-        const text = await response.text();
-        let body: unknown;
-        try {
-          body = parsePlexBody(text, response.headers.get('content-type'));
-        } catch {
-          throw new ServiceError('BAD_GATEWAY', `Plex answered ${path} with something that is neither JSON nor XML`);
-        }
-        const container = containerOf(body);
-        if (!container) throw new ServiceError('BAD_GATEWAY', `Plex answered ${path} without a MediaContainer`);
-        return container;
-      }
-      if (allowMissing && response.status === 404) return null;
-      if (response.status === 401 || response.status === 403)
-        throw new ServiceError('BAD_REQUEST', `Plex refused the source's token (HTTP ${response.status}); update config.token`);
-      if (!RETRYABLE.has(response.status) || attempt >= this.retries)
-        throw new ServiceError('BAD_GATEWAY', `Plex answered ${path} with HTTP ${response.status}`);
-      await sleep(this.backoff(attempt, response.headers.get('retry-after')));
+    const response = await fetchWithRetry(url, headers, path, {
+      label: 'Plex',
+      baseUrl: this.baseUrl,
+      timeoutMs: this.timeoutMs,
+      retries: this.retries,
+      fetch: this.fetchImpl,
+      onRequest: () => this.requests++,
+      refused: (status) => `Plex refused the source's token (HTTP ${status}); update config.token`,
+      passThrough: allowMissing ? [404] : [],
+    });
+    if (response.status === 404) return null;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = parsePlexBody(text, response.headers.get('content-type'));
+    } catch {
+      throw new ServiceError('BAD_GATEWAY', `Plex answered ${path} with something that is neither JSON nor XML`);
     }
-  }
-
-  private async attempt(url: URL, headers: Record<string, string>, path: string): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.requests++;
-        return await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      } catch (err) {
-        if (attempt >= this.retries) {
-          const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-          throw new ServiceError(
-            'BAD_GATEWAY',
-            timedOut
-              ? `Plex did not answer ${path} within ${this.timeoutMs} ms`
-              : `cannot reach the Plex server at ${this.baseUrl}`,
-          );
-        }
-        await sleep(this.backoff(attempt, null));
-      }
-    }
-  }
-
-  private backoff(attempt: number, retryAfter: string | null): number {
-    const seconds = retryAfter ? Number(retryAfter) : NaN;
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 10_000);
-    return Math.min(100 * 2 ** attempt, 2_000) + Math.floor(Math.random() * 50);
+    const container = containerOf(body);
+    if (!container) throw new ServiceError('BAD_GATEWAY', `Plex answered ${path} without a MediaContainer`);
+    return container;
   }
 }

@@ -26,8 +26,39 @@ export interface ItemContext {
 export const locatorKey = (collectionId: string, ratingKey: string) => `${collectionId}:${ratingKey}`;
 
 /** The version the next sync compares against (see storedVersions). */
-export const versionOf = (item: { updatedAt?: number | undefined; leafCount?: number | undefined }) =>
-  `${item.updatedAt ?? ''}|${item.leafCount ?? ''}`;
+export const versionOf = (item: {
+  updatedAt?: number | undefined;
+  addedAt?: number | undefined;
+  leafCount?: number | undefined;
+}) => `${item.updatedAt ?? item.addedAt ?? ''}|${item.leafCount ?? ''}`;
+
+type Metadata = Pick<
+  NonNullable<IngestItem['title']>,
+  'genres' | 'contentRating' | 'summary' | 'originallyAvailableAt' | 'studio'
+>;
+
+/**
+ * What a scheduler filters on, as Plex sends it: `Genre[].tag`, `contentRating`, `summary`,
+ * `originallyAvailableAt`, `studio` (the network, on shows). Genres only when `fullGenres` (the
+ * item's own metadata): a listing's first few tags would replace the full list. A field Plex leaves
+ * out is left out (the stored value stays; a person's edit is locked against the sync anyway).
+ */
+export function metadataOf(item: PlexMetadata, fullGenres: boolean): Metadata {
+  const text = (v: string | undefined, max: number) => v?.trim().slice(0, max) || undefined;
+  const genres = fullGenres
+    ? [...new Set(item.Genre.map((g) => g.tag?.trim().slice(0, 100)).filter((t): t is string => Boolean(t)))].slice(0, 50)
+    : [];
+  const out: Metadata = {};
+  if (genres.length) out.genres = genres;
+  const contentRating = text(item.contentRating, 50);
+  if (contentRating) out.contentRating = contentRating;
+  const summary = text(item.summary, 20_000);
+  if (summary) out.summary = summary;
+  if (item.originallyAvailableAt) out.originallyAvailableAt = item.originallyAvailableAt;
+  const studio = text(item.studio, 255);
+  if (studio) out.studio = studio;
+  return out;
+}
 
 function refsOf(item: PlexMetadata, ctx: ItemContext) {
   const { plexGuid, external } = idsOf(item);
@@ -94,9 +125,17 @@ function assetsOf(item: PlexMetadata, top: PlexMetadata, ctx: ItemContext, withM
   });
 }
 
-export function showTitle(show: PlexMetadata, ctx: ItemContext): NonNullable<IngestItem['title']> {
+/** `full`: the show's own metadata (all its genres), not its listing entry. */
+export function showTitle(show: PlexMetadata, ctx: ItemContext, full = false): NonNullable<IngestItem['title']> {
   const { refs, externalIds } = refsOf(show, ctx);
-  return { kind: 'show', name: show.title.slice(0, 255), year: show.year ?? null, externalIds, providerRefs: refs };
+  return {
+    kind: 'show',
+    name: show.title.slice(0, 255),
+    year: show.year ?? null,
+    externalIds,
+    providerRefs: refs,
+    ...metadataOf(show, full),
+  };
 }
 
 export function episodeItem(
@@ -113,7 +152,13 @@ export function episodeItem(
   return {
     title,
     ...(numbered ? { season: { number: episode.parentIndex! } } : {}),
-    episode: { number: numbered ? episode.index! : null, name: episode.title.slice(0, 255), externalIds, providerRefs: refs },
+    episode: {
+      number: numbered ? episode.index! : null,
+      name: episode.title.slice(0, 255),
+      externalIds,
+      providerRefs: refs,
+      ...metadataOf(episode, withMarkers),
+    },
     assets,
     ...(numbered ? {} : { review: { reason: 'Plex gives no season or episode number', confidence: 0.5 } }),
   };
@@ -124,7 +169,14 @@ export function movieItem(movie: PlexMetadata, ctx: ItemContext, withMarkers: bo
   if (assets.length === 0) return null;
   const { refs, externalIds } = refsOf(movie, ctx);
   return {
-    title: { kind: 'movie', name: movie.title.slice(0, 255), year: movie.year ?? null, externalIds, providerRefs: refs },
+    title: {
+      kind: 'movie',
+      name: movie.title.slice(0, 255),
+      year: movie.year ?? null,
+      externalIds,
+      providerRefs: refs,
+      ...metadataOf(movie, withMarkers),
+    },
     episode: { number: null, name: movie.title.slice(0, 255) },
     assets,
   };

@@ -8,6 +8,7 @@ import { emptyMarkerStats, type MarkerStats } from './markers.js';
  * One Plex library section, pulled at a cost that follows what changed:
  * - one paged listing of its shows or movies; those whose `updatedAt` (and episode count) are as
  *   stored are skipped with everything under them;
+ * - changed shows' own metadata, several per request, for their full `Genre` lists;
  * - episodes of changed shows: per show (`allLeaves`) when few changed, else the whole section's
  *   episodes in one paged listing (`type=4`), whichever takes fewer requests;
  * - markers and chapters, which Plex serves only on an item's own metadata, for new or changed
@@ -47,7 +48,8 @@ export interface PlexBatch {
   skippedKeys: string[];
   /**
    * Key prefixes (`<locator>:`) whose assets were all listed in this pull or are gone: removals are
-   * looked for only under these (changed and vanished shows and movies), never the whole library.
+   * looked for only under these (changed and vanished shows and movies, and new shows an
+   * interrupted run had begun), never the whole library: a first import looks nowhere.
    */
   scopes: string[];
 }
@@ -88,6 +90,9 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
   const listed = new Set<string>();
   const changedShows = new Map<string, PlexMetadata>();
   const changedMovies: PlexMetadata[] = [];
+  /** Shows with no stored version, and those of them with episodes stored by an earlier, interrupted run. */
+  const newShows = new Set<string>();
+  const newShowsStored = new Set<string>();
   let allLeaves = 0;
   for await (const page of http.sectionItems(input.sectionKey)) {
     reject(page);
@@ -95,13 +100,20 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
       const key = locatorKey(collectionId, item.ratingKey);
       listed.add(key);
       if (item.type === 'show') allLeaves += item.leafCount ?? 0;
-      if (input.storedVersions.get(key) === versionOf(item)) {
+      const stored = input.storedVersions.get(key);
+      if (stored === versionOf(item)) {
         out.skippedKeys.push(key);
         continue;
       }
-      out.scopes.push(`${key}:`);
+      // Removals are looked for under what was stored before. A new movie has nothing stored (its
+      // files and its locator are written together); a new show may (its episodes are written
+      // before its locator): its scope waits until its episodes tell (see `newShowsStored`).
+      if (stored !== undefined) out.scopes.push(`${key}:`);
       if (item.type === 'movie') changedMovies.push(item);
-      else if (item.type === 'show') changedShows.set(item.ratingKey, item);
+      else if (item.type === 'show') {
+        changedShows.set(item.ratingKey, item);
+        if (stored === undefined) newShows.add(item.ratingKey);
+      }
     }
   }
   for (const key of input.storedVersions.keys()) if (!listed.has(key)) out.scopes.push(`${key}:`);
@@ -117,8 +129,24 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
     if (batch) yield batch;
   }
 
-  // 3. Episodes of changed shows.
-  const titles = new Map([...changedShows].map(([rk, show]) => [rk, showTitle(show, ctx)]));
+  // 3. Episodes of changed shows. Their titles from the shows' own metadata, several per request:
+  //    a listing carries only a show's first few genres.
+  const fullShows = new Map<string, PlexMetadata>();
+  const showKeys = [...changedShows.keys()];
+  for (let i = 0; i < showKeys.length; i += metadataBatch) {
+    const page = await http.metadata(showKeys.slice(i, i + metadataBatch), { markers: false });
+    reject(page);
+    for (const show of page.items) if (show.type === 'show') fullShows.set(show.ratingKey, show);
+  }
+  const titles = new Map(
+    [...changedShows].map(([rk, show]) => {
+      const full = fullShows.get(rk);
+      return [
+        rk,
+        full ? showTitle({ ...full, leafCount: show.leafCount, updatedAt: show.updatedAt }, ctx, true) : showTitle(show, ctx),
+      ];
+    }),
+  );
   // A show's version (its locator ref, whose raw holds updatedAt) is written only after all of its
   // episodes: a run stopped part-way through a show must not mark the show as ingested, or the
   // resumed run would skip the episodes it had not reached. Episodes go out with the title minus
@@ -167,7 +195,12 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
     for (const episode of episodes) {
       const show = changedShows.get(episode.grandparentRatingKey ?? '');
       if (!show) continue; // section-wide listing: an episode of an unchanged show
-      if (stored.get(locatorKey(collectionId, episode.ratingKey)) === versionOf(episode)) {
+      const storedVersion = stored.get(locatorKey(collectionId, episode.ratingKey));
+      if (storedVersion !== undefined && newShows.has(show.ratingKey) && !newShowsStored.has(show.ratingKey)) {
+        newShowsStored.add(show.ratingKey);
+        out.scopes.push(`${locatorKey(collectionId, show.ratingKey)}:`);
+      }
+      if (storedVersion === versionOf(episode)) {
         // Unchanged: listed (so its files count as present), markers left as stored.
         emitEpisode(show, episode, false);
       } else pending.push({ show, episode });
