@@ -12,4 +12,5 @@ const target = targetFrom(config.databaseUrl, config.pgliteDir);
 // The embedded database has one owner: refuse at once while a server (or another command) holds it.
 if (target.kind === 'pglite') acquireOwnerLock(target.dir);
 
-export default knexConfig(target);
+// Writes by the CLI (migrations) are attributed to `migration` in the change log; seeds name themselves `seed`.
+export default knexConfig(target, undefined, undefined, null, 'migration');
