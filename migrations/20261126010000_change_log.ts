@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
  *   collections are replaced by "[redacted]" and URL credentials masked, as services/secrets.ts does.
  * - Statement-level triggers with transition tables: one set-based INSERT ... SELECT per statement.
  * - Indexes: the primary key, a BRIN on time (retention, time filters), the transaction id (readers'
- *   horizon) and (table_name, row_id, position) for a row's history.
+ *   horizon) and (row_id, position) for a row's history.
  * TRUNCATE is not logged (maintenance only).
  */
 
@@ -60,7 +60,7 @@ BEGIN
   CASE jsonb_typeof(v)
     WHEN 'object' THEN
       RETURN coalesce((SELECT jsonb_object_agg(key,
-          CASE WHEN key ~* '(token|password|passwd|secret|api[-_]?key|credential)'
+          CASE WHEN key ~* '(token|password|passwd|secret|api[-_]\\?key|credential)'
                  AND value <> 'null'::jsonb AND value <> '""'::jsonb THEN '"[redacted]"'::jsonb
                ELSE retrovue_redact(value) END)
         FROM jsonb_each(v)), '{}'::jsonb);
@@ -68,7 +68,7 @@ BEGIN
       RETURN coalesce((SELECT jsonb_agg(retrovue_redact(value) ORDER BY i)
         FROM jsonb_array_elements(v) WITH ORDINALITY AS e(value, i)), '[]'::jsonb);
     WHEN 'string' THEN
-      RETURN to_jsonb(regexp_replace(v #>> '{}', '\\y([a-zA-Z][a-zA-Z0-9+.-]*://)[^\\s/?#@]+@', '\\1***@', 'g'));
+      RETURN to_jsonb(regexp_replace(v #>> '{}', '\\y([a-zA-Z][a-zA-Z0-9+.-]*://)[^\\s/\\?#@]+@', '\\1***@', 'g'));
     ELSE
       RETURN v;
   END CASE;
@@ -131,7 +131,7 @@ export async function up(knex: Knex): Promise<void> {
   )`);
   await knex.raw(`CREATE INDEX ix_change_log_at ON change_log USING brin (at)`);
   await knex.raw(`CREATE INDEX ix_change_log_xid ON change_log (xid)`);
-  await knex.raw(`CREATE INDEX ix_change_log_row ON change_log (table_name, row_id, position)`);
+  await knex.raw(`CREATE INDEX ix_change_log_row ON change_log (row_id, position)`);
   await knex.raw(REDACT_FUNCTION);
   for (const table of LOGGED_TABLES) for (const statement of triggerSql(table)) await knex.raw(statement);
 }

@@ -541,4 +541,7 @@ export const LoggedTable = z.enum([
   'path_mappings',
 ]);
 /** A feed cursor (`P`, `P.X` or `P.X.X2.L`) or a bare position. */
-export const FeedCursor = z.union([z.number().int().min(0), z.string().regex(/^\d{1,20}(\.\d{1,20}){0,3}$/, 'a change feed cursor')]);
+export const FeedCursor = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d{1,20}(\.\d{1,20}){0,3}$/, 'a change feed cursor'),
+]);

@@ -1,15 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+const ACTORS = Symbol.for('retrovue.actor');
+const SESSIONS = Symbol.for('retrovue.actor.sessions');
+
 /**
  * Who is writing: `api:<token label>`, `ingest:<jobId>`, `seed`, `migration` (or `system` for the
  * service's own housekeeping). The change log's triggers read it from the session setting
  * `retrovue.actor`; the database client (server/db/knex.ts) keeps that setting equal to the actor of
  * the code that runs each statement, so no write path, in a transaction or not, can forget it.
  */
-const actors = new AsyncLocalStorage<string>();
+const shared = globalThis as { [ACTORS]?: AsyncLocalStorage<string> };
+// One store per process, even when this module is loaded twice (knex loads seed files as CommonJS).
+const actors = (shared[ACTORS] ??= new AsyncLocalStorage<string>());
 
-/** Runs `fn` with `actor` as the author of every database write it makes (awaited work included). */
-export const withActor = <T>(actor: string, fn: () => T): T => actors.run(actor, fn);
+/**
+ * Runs `fn` with `actor` as the author of every database write it makes (awaited work included).
+ * Awaited inside, so a knex builder returned unawaited still runs as the actor.
+ */
+export const withActor = <T>(actor: string, fn: () => T | PromiseLike<T>): Promise<T> =>
+  actors.run(actor, async () => await fn());
 
 /** The actor of the code running now, if any. */
 export const currentActor = (): string | undefined => actors.getStore();
@@ -21,7 +30,7 @@ export const actorLabel = (actor: string): string => actor.replace(/[^\x20-\x7e]
 const SET_ACTOR = `SELECT set_config('retrovue.actor', $1, false)`;
 
 /** What this connection's session setting holds: known after we set it, unknown (null) after a rollback. */
-const sessionActor = new WeakMap<object, string | null>();
+const sessionActor = ((globalThis as { [SESSIONS]?: WeakMap<object, string | null> })[SESSIONS] ??= new WeakMap());
 
 /**
  * Wraps a knex dialect's `_query` so that, before a statement runs, the connection's `retrovue.actor`

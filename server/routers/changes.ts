@@ -19,7 +19,11 @@ export const changesRouter = router({
   subscribe: procedure
     .input(z.strictObject({ after: FeedCursor.optional(), lastEventId: FeedCursor.nullish() }))
     // Each entry is validated as it is sent (below); this checks the stream itself.
-    .output(z.custom<AsyncIterable<TrackedEnvelope<FeedEntry>>>((v) => v !== null && typeof v === 'object' && Symbol.asyncIterator in v))
+    .output(
+      z.custom<AsyncIterable<TrackedEnvelope<FeedEntry>>>(
+        (v) => v !== null && typeof v === 'object' && Symbol.asyncIterator in v,
+      ),
+    )
     .subscription(async function* ({ ctx, input, signal }) {
       for await (const entry of streamFeed(ctx.db, input.lastEventId ?? input.after, { signal, pollMs: ctx.changesPollMs })) {
         yield tracked(entry.cursor, FeedEntryOut.parse(entry) satisfies FeedEntry);

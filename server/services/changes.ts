@@ -264,7 +264,11 @@ export interface FeedOptions {
  * The feed from `after`, then every new entry as it commits, until `signal` aborts. Each entry carries
  * the cursor to resume after it.
  */
-export async function* streamFeed(db: Knex, after: string | number | undefined, options: FeedOptions = {}): AsyncGenerator<FeedEntry> {
+export async function* streamFeed(
+  db: Knex,
+  after: string | number | undefined,
+  options: FeedOptions = {},
+): AsyncGenerator<FeedEntry> {
   const { pollMs = 500, batch = 200, signal } = options;
   let watcher = watchers.get(db);
   if (!watcher) {
