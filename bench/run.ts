@@ -307,7 +307,15 @@ async function changeLogCost() {
   console.log(
     `ingest core with the change log off: ${seconds(median(off))} s (${off.map(seconds).join(' / ')}), on: ${seconds(median(on))} s (${on.map(seconds).join(' / ')})  ratio ${ratio}x  (${logRows.toLocaleString()} log rows)`,
   );
-  return { phase: 'changelog', episodes: episodesTotal, offSeconds: seconds(median(off)), onSeconds: seconds(median(on)), ratio, logRows, runs: RUNS };
+  return {
+    phase: 'changelog',
+    episodes: episodesTotal,
+    offSeconds: seconds(median(off)),
+    onSeconds: seconds(median(on)),
+    ratio,
+    logRows,
+    runs: RUNS,
+  };
 }
 
 // ------------------------------------------------------------------ the run

@@ -10,14 +10,7 @@
  * Subscriptions (`changes.subscribe`) travel as server-sent events (httpSubscriptionLink); queries
  * and mutations as batched HTTP (httpBatchLink). Both carry the token and the transformer.
  */
-import {
-  createTRPCClient,
-  httpBatchLink,
-  httpSubscriptionLink,
-  splitLink,
-  TRPCClientError,
-  type TRPCClient,
-} from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from '@trpc/client';
 import { EventSource, type FetchLike } from 'eventsource';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../server/router.js';
