@@ -20,7 +20,7 @@ export const changesRouter = router({
     .input(z.strictObject({ after: FeedCursor.optional(), lastEventId: FeedCursor.nullish() }))
     // Each entry is validated as it is sent (below); this checks the stream itself.
     .output(
-      z.custom<AsyncIterable<TrackedEnvelope<FeedEntry>>>(
+      z.custom<AsyncIterable<TrackedEnvelope<FeedEntry>, void, unknown>>(
         (v) => v !== null && typeof v === 'object' && Symbol.asyncIterator in v,
       ),
     )
