@@ -29,7 +29,8 @@ export async function registerChangeLogPrune(
   await boss.createQueue(PRUNE_QUEUE);
   await boss.schedule(PRUNE_QUEUE, PRUNE_CRON, {}, { retryLimit: 2 });
   if (!worker) return;
-  await boss.work(PRUNE_QUEUE, async () => {
+  // An hourly job needs no quick pickup: one look every 30 s keeps the embedded database's one connection free.
+  await boss.work(PRUNE_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
     const deleted = await withActor('system', () => pruneChangeLog(db, retentionDays));
     if (deleted > 0) log.info({ deleted, retentionDays }, 'change log pruned');
   });

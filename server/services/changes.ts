@@ -201,6 +201,8 @@ class ChangeWatcher {
   private readonly waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private last = '';
+  /** Moves each time the poller sees the log's end or the horizon move. */
+  version = 0;
   private busy = false;
 
   constructor(
@@ -208,8 +210,12 @@ class ChangeWatcher {
     private readonly intervalMs: number,
   ) {}
 
-  /** Resolves when the log's end or the visibility horizon moved, or at the latest after `maxMs`. */
-  next(signal: AbortSignal | undefined, maxMs: number): Promise<void> {
+  /**
+   * Resolves when the log's end or the visibility horizon moved after `seen` (a `version` read before
+   * the caller's last query), or at the latest after `maxMs`.
+   */
+  next(seen: number, signal: AbortSignal | undefined, maxMs: number): Promise<void> {
+    if (seen !== this.version || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timeout);
@@ -221,7 +227,10 @@ class ChangeWatcher {
       const timeout = setTimeout(done, maxMs);
       signal?.addEventListener('abort', done, { once: true });
       this.waiters.add(done);
-      this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
+      if (!this.timer) {
+        this.timer = setInterval(() => void this.poll(), this.intervalMs);
+        this.timer.unref();
+      }
     });
   }
 
@@ -240,6 +249,7 @@ class ChangeWatcher {
       const mark = rows[0]!.mark;
       if (mark !== this.last) {
         this.last = mark;
+        this.version++;
         for (const wake of [...this.waiters]) wake();
       }
     } catch {
@@ -278,12 +288,13 @@ export async function* streamFeed(
   let cursor: string | number | undefined = after;
   parseFeedCursor(cursor); // a bad cursor is refused before the stream starts
   while (!signal?.aborted) {
+    const seen = watcher.version;
     const page = await readFeed(db, cursor, batch);
     for (const entry of page.items) {
       if (signal?.aborted) return;
       yield entry;
     }
     cursor = page.nextCursor;
-    if (page.items.length < batch) await watcher.next(signal, Math.max(pollMs * 10, 5_000));
+    if (page.items.length < batch) await watcher.next(seen, signal, Math.max(pollMs * 10, 5_000));
   }
 }
