@@ -236,7 +236,8 @@ export class IngestQueue {
         await this.boss.work<{ jobId: string }>(
           QUEUE,
           { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds), includeMetadata: true },
-          async ([job]) => this.handle(job!),
+          // The change log names the job as the author of everything its run writes.
+          async ([job]) => withActor(`ingest:${job!.data.jobId}`, () => this.handle(job!)),
         ),
       );
     }
@@ -426,13 +427,10 @@ export class IngestQueue {
     this.runningHere.add(jobId);
     const begun = performance.now();
     try {
-      // The change log names the job as the author of everything the run writes.
-      const report = await withActor(`ingest:${jobId}`, () =>
-        runCollectionAttempt(this.db, claimed.collection_id, {
-          afterBatch: (progress) => this.recordProgress(jobId, progress, begun),
-          ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
-        }),
-      );
+      const report = await runCollectionAttempt(this.db, claimed.collection_id, {
+        afterBatch: (progress) => this.recordProgress(jobId, progress, begun),
+        ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
+      });
       await this.db('ingest_jobs')
         .where({ id: jobId, state: 'running' })
         .update({
