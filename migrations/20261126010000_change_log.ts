@@ -77,7 +77,10 @@ END $$`;
 function triggerSql(t: LoggedTable): string[] {
   const shown = (value: string) => (t.redact ? `retrovue_redact(${value})` : value);
   const rowOf = (alias: 'n' | 'o') => t.rowId.replaceAll('r.', `${alias}.`);
+  // The actor is read once per statement, not per row.
   const fn = (op: string, body: string) => `CREATE FUNCTION retrovue_log_${t.name}_${op}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  who text := ${ACTOR};
 BEGIN
   ${body};
   RETURN NULL;
@@ -86,13 +89,13 @@ END $$`;
     fn(
       'insert',
       `INSERT INTO change_log (table_name, row_id, op, actor)
-  SELECT '${t.name}', ${rowOf('n')}, 'insert', ${ACTOR} FROM n`,
+  SELECT '${t.name}', ${rowOf('n')}, 'insert', who FROM n`,
     ),
     // Only rows that really changed, and only their changed columns (updated_at alone is no change).
     fn(
       'update',
       `INSERT INTO change_log (table_name, row_id, op, changes, actor)
-  SELECT '${t.name}', ${rowOf('n')}, 'update', d.changes, ${ACTOR}
+  SELECT '${t.name}', ${rowOf('n')}, 'update', d.changes, who
   FROM o JOIN n ON ${t.key}
   CROSS JOIN LATERAL (
     SELECT jsonb_object_agg(nv.key, jsonb_build_array(${shown('ov.value')}, ${shown('nv.value')})) AS changes
@@ -104,7 +107,7 @@ END $$`;
     fn(
       'delete',
       `INSERT INTO change_log (table_name, row_id, op, changes, actor)
-  SELECT '${t.name}', ${rowOf('o')}, 'delete', ${shown('to_jsonb(o)')}, ${ACTOR} FROM o`,
+  SELECT '${t.name}', ${rowOf('o')}, 'delete', ${shown('to_jsonb(o)')}, who FROM o`,
     ),
     `CREATE TRIGGER tr_${t.name}_log_insert AFTER INSERT ON ${t.name}
   REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION retrovue_log_${t.name}_insert()`,
