@@ -102,7 +102,8 @@ export async function readFeed(
   const state = parseFeedCursor(after);
   const horizon = (await db.raw(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`)) as { rows: Array<{ x: string }> };
   const xmin = BigInt(horizon.rows[0]!.x);
-  if (state.x === null) state.x = xmin;
+  // A horizon ahead of the database's (a cursor from elsewhere): fall back to it, repeating rather than losing.
+  if (state.x === null || state.x > xmin) state.x = xmin;
   const items: FeedEntry[] = [];
   if (!state.late && xmin > state.x) state.late = { x2: xmin, l: 0n };
   if (state.late) {
