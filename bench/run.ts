@@ -299,6 +299,7 @@ async function changeLogCost() {
       await setChangeLog(scratch.db, logged);
       const { ms } = await ingestLibrary(scratch.db);
       (logged ? on : off).push(ms);
+      console.log(`  run ${i + 1}, change log ${logged ? 'on ' : 'off'}: ${seconds(ms)} s`);
       if (logged) logRows = Number((await scratch.db.raw('SELECT count(*) AS n FROM change_log')).rows[0].n);
       await scratch.drop();
     }
