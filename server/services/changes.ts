@@ -91,6 +91,34 @@ const cursorOf = (s: FeedState): string =>
   s.late ? `${s.p}.${s.x ?? 0n}.${s.late.x2}.${s.late.l}` : s.x === null ? `${s.p}` : `${s.p}.${s.x}`;
 
 /**
+ * The oldest transaction that may still write to this database's change log: the snapshot's oldest
+ * running transaction of THIS database (PostgreSQL's own xmin is cluster-wide: a long transaction in
+ * another database would hold the feed back for nothing), or the snapshot's xmax when none runs.
+ * Two statements, in this order: a transaction running at the snapshot that has ended by the second
+ * statement is committed (or gone) for every later read. When some session in this database is
+ * hidden from this role (`<insufficient privilege>`), the cluster-wide xmin is used.
+ */
+async function horizonOf(db: Knex): Promise<bigint> {
+  const snap = (await db.raw(`SELECT pg_current_snapshot()::text AS s`)) as { rows: Array<{ s: string }> };
+  const { rows } = (await db.raw(
+    `WITH snap AS (SELECT ?::pg_snapshot AS s),
+     mine AS (
+       SELECT backend_xid::text::bigint AS x32 FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL
+       UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database = current_database()
+     )
+     SELECT (CASE
+       WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = '<insufficient privilege>')
+         THEN pg_snapshot_xmin(snap.s)
+       ELSE coalesce(
+         (SELECT min(x) FROM pg_snapshot_xip(snap.s) AS x WHERE (x::text::numeric % 4294967296)::bigint IN (SELECT x32 FROM mine)),
+         pg_snapshot_xmax(snap.s))
+     END)::text AS x FROM snap`,
+    [snap.rows[0]!.s],
+  )) as { rows: Array<{ x: string }> };
+  return BigInt(rows[0]!.x);
+}
+
+/**
  * Up to `limit` changes after the cursor, each with the cursor that resumes after it, and the cursor
  * of the page's end (which may move even when nothing is returned).
  */
@@ -100,8 +128,7 @@ export async function readFeed(
   limit: number,
 ): Promise<{ items: FeedEntry[]; nextCursor: string }> {
   const state = parseFeedCursor(after);
-  const horizon = (await db.raw(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`)) as { rows: Array<{ x: string }> };
-  const xmin = BigInt(horizon.rows[0]!.x);
+  const xmin = await horizonOf(db);
   // A horizon ahead of the database's (a cursor from elsewhere): fall back to it, repeating rather than losing.
   if (state.x === null || state.x > xmin) state.x = xmin;
   const items: FeedEntry[] = [];
@@ -244,10 +271,11 @@ class ChangeWatcher {
     if (this.busy) return;
     this.busy = true;
     try {
-      const { rows } = (await this.db.raw(
-        `SELECT coalesce((SELECT max(position) FROM change_log), 0)::text || '.' || pg_snapshot_xmin(pg_current_snapshot())::text AS mark`,
-      )) as { rows: Array<{ mark: string }> };
-      const mark = rows[0]!.mark;
+      const horizon = await horizonOf(this.db);
+      const { rows } = (await this.db.raw(`SELECT coalesce(max(position), 0)::text AS p FROM change_log`)) as {
+        rows: Array<{ p: string }>;
+      };
+      const mark = `${rows[0]!.p}.${horizon}`;
       if (mark !== this.last) {
         this.last = mark;
         this.version++;
