@@ -21,4 +21,5 @@ if (target.kind === 'pglite') {
   }
 }
 
-export default knexConfig(target);
+// Writes by the CLI (migrations) are attributed to `migration` in the change log; seeds name themselves `seed`.
+export default knexConfig(target, undefined, undefined, null, 'migration');

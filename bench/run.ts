@@ -20,6 +20,7 @@ import { IngestItem } from '../server/domain/items.js';
 import { EMBEDDED_WRITE_BATCH, writeGateOf } from '../server/services/ingest/writeGate.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 import { plexBench } from './plex.js';
+import { dropChangeLogTriggers } from './changelog.js';
 
 const size: SyntheticSize = { ...BENCH_LIBRARY, shows: Number(process.env.BENCH_SHOWS ?? BENCH_LIBRARY.shows) };
 const episodesTotal = size.shows * size.seasonsPerShow * size.episodesPerSeason;
@@ -322,6 +323,40 @@ async function reads(db: Knex) {
   return { latencies, plans };
 }
 
+/**
+ * What the change log costs the first ingest: the same ingest on fresh databases with the log's
+ * triggers dropped and in place, alternating, RUNS times each; the medians are compared (issue 15: at most +15%).
+ */
+async function changeLogCost() {
+  const off: number[] = [];
+  const on: number[] = [];
+  let logRows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    for (const logged of i % 2 === 0 ? [false, true] : [true, false]) {
+      const scratch = await createScratchDatabase(`bench_changelog_${logged ? 'on' : 'off'}`);
+      if (!logged) await dropChangeLogTriggers(scratch.db);
+      const { ms } = await ingestLibrary(scratch.db);
+      (logged ? on : off).push(ms);
+      console.log(`  run ${i + 1}, change log ${logged ? 'on ' : 'off'}: ${seconds(ms)} s`);
+      if (logged) logRows = Number((await scratch.db.raw('SELECT count(*) AS n FROM change_log')).rows[0].n);
+      await scratch.drop();
+    }
+  }
+  const ratio = Math.round((median(on) / median(off)) * 1000) / 1000;
+  console.log(
+    `ingest core with the change log off: ${seconds(median(off))} s (${off.map(seconds).join(' / ')}), on: ${seconds(median(on))} s (${on.map(seconds).join(' / ')})  ratio ${ratio}x  (${logRows.toLocaleString()} log rows)`,
+  );
+  return {
+    phase: 'changelog',
+    episodes: episodesTotal,
+    offSeconds: seconds(median(off)),
+    onSeconds: seconds(median(on)),
+    ratio,
+    logRows,
+    runs: RUNS,
+  };
+}
+
 // ------------------------------------------------------------------ the run
 
 async function main(): Promise<void> {
@@ -347,6 +382,11 @@ async function main(): Promise<void> {
     console.log('ingest with readers:', await readsDuringIngest(loadDb.db, jobBatch));
     console.log(`load average after: ${uptime()}`);
     await loadDb.drop();
+    return;
+  }
+
+  if (process.env.BENCH_PHASE === 'changelog') {
+    console.log(JSON.stringify(await changeLogCost()));
     return;
   }
 

@@ -6,8 +6,12 @@
  *
  *   const client = createRetrovueClient({ url: 'http://127.0.0.1:3000/trpc', token });
  *   const { items } = await client.titles.list.query({ kind: 'show' });
+ *
+ * Subscriptions (`changes.subscribe`) travel as server-sent events (httpSubscriptionLink); queries
+ * and mutations as batched HTTP (httpBatchLink). Both carry the token and the transformer.
  */
-import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from '@trpc/client';
+import { EventSource, type FetchLike } from 'eventsource';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../server/router.js';
 import { transformer } from './transformer.js';
@@ -28,19 +32,44 @@ export interface RetrovueClientOptions {
   headers?: Record<string, string>;
   /** Most calls batched into one HTTP request (the server accepts up to 50). */
   maxItems?: number;
+  /**
+   * An EventSource implementation for subscriptions. Defaults to the `eventsource` package, which
+   * sends the token as an `Authorization` header; a browser's native EventSource cannot send headers,
+   * so with one the token travels as the connection parameter `token` instead.
+   */
+  EventSource?: typeof globalThis.EventSource;
 }
 
 export function createRetrovueClient(options: RetrovueClientOptions): RetrovueClient {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  // The eventsource package fetches the stream itself: the headers ride on every (re)connection.
+  const fetchWithHeaders: FetchLike = (url, init) => baseFetch(url, { ...init, headers: { ...init.headers, ...headers } });
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: options.url,
-        transformer,
-        headers,
-        maxItems: options.maxItems ?? 50,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: options.EventSource
+          ? httpSubscriptionLink({
+              url: options.url,
+              transformer,
+              EventSource: options.EventSource,
+              ...(options.token ? { connectionParams: { token: options.token } } : {}),
+            })
+          : httpSubscriptionLink({
+              url: options.url,
+              transformer,
+              EventSource,
+              eventSourceOptions: { fetch: fetchWithHeaders },
+            }),
+        false: httpBatchLink({
+          url: options.url,
+          transformer,
+          headers,
+          maxItems: options.maxItems ?? 50,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
       }),
     ],
   });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { withActor } from '../server/db/actor.js';
 import { insertSyntheticLibrary } from '../server/db/synthetic.js';
 
 /**
@@ -7,7 +8,10 @@ import { insertSyntheticLibrary } from '../server/db/synthetic.js';
  * (RETROVUE_SYNTHETIC_SEASONS, default 5; RETROVUE_SYNTHETIC_EPISODES, default 20.)
  * Re-running replaces the previous synthetic library.
  */
-export async function seed(knex: Knex): Promise<void> {
+/** The change log names the seed as the author of what it writes. */
+export const seed = (knex: Knex): Promise<void> => withActor('seed', () => seedLibrary(knex));
+
+async function seedLibrary(knex: Knex): Promise<void> {
   const shows = Number(process.env.RETROVUE_SYNTHETIC_SHOWS ?? 0);
   if (!Number.isInteger(shows) || shows <= 0) return;
   await knex('assets').where('uri', 'like', 'synthetic://%').delete();

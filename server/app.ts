@@ -15,8 +15,10 @@ import type { Context } from './trpc.js';
 export interface AppOptions {
   db: Knex;
   log: Logger;
-  /** Accepted bearer tokens; empty means no authentication. */
+  /** Accepted bearer tokens (`label:token` names the token in the change log); empty means no authentication. */
   apiTokens: readonly string[];
+  /** How often `changes.subscribe` looks for new entries, in ms (default 500). */
+  changesPollMs?: number;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes?: number;
   /** Most calls in one batched HTTP request. */
@@ -32,25 +34,65 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * digests leaks neither the tokens' contents nor their lengths, and every token is compared.
  */
 export function tokenMatches(header: string | undefined, tokens: readonly string[]): boolean {
-  if (tokens.length === 0) return true;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  const given = digest(match?.[1] ?? '');
-  let ok = false;
-  for (const token of tokens) ok = timingSafeEqual(given, digest(token)) || ok;
-  return ok && match !== null;
+  return tokenLabel(header, tokens) !== undefined;
 }
 
-export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, maxBatchSize = 50, queue }: AppOptions): Express {
+/** A configured token and the label the change log names it by. */
+export interface ApiToken {
+  label: string;
+  token: string;
+}
+
+/**
+ * `label:token` (label: letters, digits, `_.-`, at most 50) names a token; a bare token is named by
+ * its place in the list (`token1`, `token2`, ...), never by its value.
+ */
+export function parseApiTokens(tokens: readonly string[]): ApiToken[] {
+  return tokens.map((entry, i) => {
+    const m = /^([A-Za-z0-9_.-]{1,50}):(.+)$/.exec(entry);
+    return m ? { label: m[1]!, token: m[2]! } : { label: `token${i + 1}`, token: entry };
+  });
+}
+
+/**
+ * The label of the token the bearer header (or, for server-sent events, which cannot send headers
+ * from a browser, the connection parameter `token`) carries; `anonymous` when no token is
+ * configured; undefined when it matches none. Constant time, as tokenMatches.
+ */
+export function tokenLabel(header: string | undefined, tokens: readonly string[], bare?: string): string | undefined {
+  if (tokens.length === 0) return 'anonymous';
+  const match = bare === undefined ? /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] : bare;
+  const given = digest(match ?? '');
+  let label: string | undefined;
+  for (const { label: name, token } of parseApiTokens(tokens)) if (timingSafeEqual(given, digest(token))) label ??= name;
+  return match === undefined ? undefined : label;
+}
+
+export function createApp({
+  db,
+  log,
+  apiTokens,
+  maxBodyBytes = 2 * 1024 * 1024,
+  maxBatchSize = 50,
+  queue,
+  changesPollMs,
+}: AppOptions): Express {
   const jobs = queue ?? sharedQueue(db, { log });
   const app = express();
   app.disable('x-powered-by');
-  const createContext = (req: Request): Context => ({
-    db,
-    log,
-    queue: jobs,
-    requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID(),
-    authorized: tokenMatches(req.headers.authorization, apiTokens),
-  });
+  const createContext = (req: Request, connectionParams?: Partial<Record<string, string>> | null): Context => {
+    const bare = req.headers.authorization === undefined ? connectionParams?.token : undefined;
+    const label = tokenLabel(req.headers.authorization, apiTokens, bare);
+    return {
+      db,
+      log,
+      queue: jobs,
+      requestId: (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? randomUUID(),
+      authorized: label !== undefined,
+      actor: label === undefined ? undefined : `api:${label}`,
+      changesPollMs,
+    };
+  };
   // tRPC speaks GET (queries) and POST (mutations); anything else (TRACE, PUT, ...) is 405, not a 500.
   app.use('/trpc', (req, res, next) => {
     if (req.method === 'GET' || req.method === 'POST') return next();
@@ -65,7 +107,7 @@ export function createApp({ db, log, apiTokens, maxBodyBytes = 2 * 1024 * 1024, 
       router: appRouter,
       maxBodySize: maxBodyBytes,
       maxBatchSize,
-      createContext: ({ req }: { req: Request }) => createContext(req),
+      createContext: ({ req, info }) => createContext(req, info.connectionParams),
     }),
   );
   app.use('/api', restRouter({ router: appRouter, createContext, maxBodyBytes }));

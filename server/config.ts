@@ -31,6 +31,8 @@ const EnvSchema = z
     RETROVUE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
     RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+    RETROVUE_CHANGE_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+    RETROVUE_CHANGES_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .extend(LiveEnv.shape);
@@ -47,6 +49,10 @@ export interface AppConfig {
   /** PostgreSQL only: statement and connection-acquire timeouts (SERVICE_UNAVAILABLE when exceeded). */
   dbTimeouts: { statementMs: number; acquireMs: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Change log entries older than this are pruned by a scheduled job (default 90 days). */
+  changeLogRetentionDays: number;
+  /** How often `changes.subscribe` looks for new entries (one query per interval per process). */
+  changesPollMs: number;
   jobs: {
     /** Whether this process works ingest jobs (API-only replicas: RETROVUE_WORKER=off). */
     worker: boolean;
@@ -84,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: e.RETROVUE_SHUTDOWN_GRACE_MS,
     dbTimeouts: { statementMs: e.RETROVUE_DB_STATEMENT_TIMEOUT_MS, acquireMs: e.RETROVUE_DB_ACQUIRE_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
+    changeLogRetentionDays: e.RETROVUE_CHANGE_LOG_RETENTION_DAYS,
+    changesPollMs: e.RETROVUE_CHANGES_POLL_MS,
     jobs: {
       worker: e.RETROVUE_WORKER === 'on',
       concurrency: e.RETROVUE_WORKER_CONCURRENCY ?? (e.DATABASE_URL ? 2 : 1),

@@ -2,6 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import { withActor } from './db/actor.js';
 import { createKnex, targetFrom } from './db/knex.js';
 import { createLogger } from './logger.js';
 import { IngestQueue } from './services/ingest/queue.js';
@@ -20,19 +21,31 @@ async function main(): Promise<void> {
   const db = createKnex(target, undefined, log, config.dbTimeouts);
   // Migrations may run longer than a request's statement timeout: on PostgreSQL they get their own connection.
   const migrator = target.kind === 'postgres' ? createKnex(target, { min: 0, max: 1 }, log) : db;
-  const [, migrations] = (await migrator.migrate.latest()) as [number, string[]];
+  const [, migrations] = (await withActor('migration', () => migrator.migrate.latest())) as [number, string[]];
   if (migrator !== db) await migrator.destroy();
   log.info({ database: target.kind === 'postgres' ? 'postgres' : `pglite:${config.pgliteDir}`, applied: migrations }, 'migrated');
 
   // The embedded database has one owner, this process: jobs it left running died with it.
-  const queue = new IngestQueue(db, { log, ...config.jobs, exclusive: target.kind !== 'postgres' });
+  const queue = new IngestQueue(db, {
+    log,
+    ...config.jobs,
+    exclusive: target.kind !== 'postgres',
+    changeLogRetentionDays: config.changeLogRetentionDays,
+  });
   await queue.start();
   log.info({ worker: config.jobs.worker, concurrency: config.jobs.concurrency }, 'job queue started');
   // Live sync (Plex notifications, folder watches) runs with the worker.
   const live = config.jobs.worker ? new LiveSync(db, queue, config.live, log, { batchSize: config.jobs.batchSize }) : null;
   await live?.start();
 
-  const app = createApp({ db, log, apiTokens: config.apiTokens, maxBodyBytes: config.maxBodyBytes, queue });
+  const app = createApp({
+    db,
+    log,
+    apiTokens: config.apiTokens,
+    maxBodyBytes: config.maxBodyBytes,
+    queue,
+    changesPollMs: config.changesPollMs,
+  });
   const server: Server = http.createServer(app);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -45,6 +58,7 @@ async function main(): Promise<void> {
   } catch (err) {
     // One clear line naming the port and what to do, instead of a crash (issue: a TypeError).
     console.error(`retrovue-library failed to start: ${listenProblem(err, config.host, config.port)}`);
+    await live?.stop().catch(() => undefined);
     await queue.stop(0).catch(() => undefined);
     await db.destroy().catch(() => undefined);
     process.exit(1);

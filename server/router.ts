@@ -1,5 +1,7 @@
 import { assetsRouter } from './routers/assets.js';
+import { auditRouter } from './routers/audit.js';
 import { catalogRouter } from './routers/catalog.js';
+import { changesRouter } from './routers/changes.js';
 import { collectionsRouter } from './routers/collections.js';
 import { episodesRouter } from './routers/episodes.js';
 import { healthRouter } from './routers/health.js';
@@ -29,6 +31,8 @@ export const appRouter = router({
   ingest: ingestRouter,
   catalog: catalogRouter,
   playout: playoutRouter,
+  audit: auditRouter,
+  changes: changesRouter,
 });
 
 export type AppRouter = typeof appRouter;

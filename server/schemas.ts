@@ -511,3 +511,41 @@ export const PurgeMissingOutput = z.object({
 });
 
 export const IngestJobPageOut = z.object({ items: z.array(IngestJobOut), nextCursor: z.string().nullable() });
+
+// ------------------------------------------------------------------ change feed and audit trail
+
+export const ChangeOp = z.enum(['insert', 'update', 'delete']);
+export const ChangeOut = z.object({
+  position: z.number().int(),
+  table: z.string(),
+  rowId: z.string(),
+  op: ChangeOp,
+  changes: z.record(z.string(), z.object({ old: z.json(), new: z.json() })).nullable(),
+  before: z.record(z.string(), z.json()).nullable(),
+  actor: z.string(),
+  at: Timestamp,
+});
+export const FeedEntryOut = ChangeOut.extend({ cursor: z.string() });
+export const AuditPageOut = pageOf(ChangeOut);
+export const FeedPageOut = z.object({ items: z.array(FeedEntryOut), nextCursor: z.string() });
+
+/** The tables the change log covers (migrations/20261126010000_change_log.ts). */
+export const LoggedTable = z.enum([
+  'titles',
+  'seasons',
+  'episodes',
+  'assets',
+  'episode_assets',
+  'asset_parts',
+  'markers',
+  'provider_refs',
+  'review_queue',
+  'sources',
+  'source_collections',
+  'path_mappings',
+]);
+/** A feed cursor (`P`, `P.X` or `P.X.X2.L`) or a bare position. */
+export const FeedCursor = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d{1,20}(\.\d{1,20}){0,3}$/, 'a change feed cursor'),
+]);

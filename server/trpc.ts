@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
 import { transformer } from '../sdk/transformer.js';
+import { withActor } from './db/actor.js';
 import { toTRPCError } from './errors.js';
 import { InputProblemError, inputProblem } from './inputGuard.js';
 import type { Logger } from './logger.js';
@@ -16,6 +17,10 @@ export interface Context {
   requestId: string;
   /** Whether the request carried a valid API token (always true when no token is configured). */
   authorized: boolean;
+  /** Who the change log names as the author of this call's writes: `api:<token label>`. */
+  actor?: string | undefined;
+  /** How often `changes.subscribe` looks for new entries (RETROVUE_CHANGES_POLL_MS). */
+  changesPollMs?: number | undefined;
 }
 
 /** A validation failure (zod or any standard-schema library) carries an `issues` array. */
@@ -103,6 +108,8 @@ export const procedure = publicProcedure
     if (!ctx.authorized) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid API token' });
     return next();
   })
+  // Every write the call makes, in a transaction or not, is attributed to its token in the change log.
+  .use(({ ctx, next }) => withActor(ctx.actor ?? 'api:anonymous', () => next()))
   // A call with no input at all (`GET /trpc/titles.list`) means an empty object: every procedure
   // here takes an object, so a list needs no `?input={"json":{}}` (a missing field is still named).
   .use(({ next, getRawInput }) => next({ getRawInput: async () => (await getRawInput()) ?? {} }))

@@ -1,4 +1,5 @@
 import { loadConfig } from './config.js';
+import { withActor } from './db/actor.js';
 import { createKnex, targetFrom } from './db/knex.js';
 import { createLogger } from './logger.js';
 import { IngestQueue } from './services/ingest/queue.js';
@@ -17,8 +18,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const db = createKnex(targetFrom(config.databaseUrl, config.pgliteDir), undefined, log);
-  await db.migrate.latest();
-  const queue = new IngestQueue(db, { log, ...config.jobs, worker: true });
+  await withActor('migration', () => db.migrate.latest());
+  const queue = new IngestQueue(db, { log, ...config.jobs, worker: true, changeLogRetentionDays: config.changeLogRetentionDays });
   await queue.start();
   const live = new LiveSync(db, queue, config.live, log, { batchSize: config.jobs.batchSize });
   await live.start();

@@ -120,6 +120,17 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['finished_at', 'timestamp with time zone', true, null],
     ['heartbeat_at', 'timestamp with time zone', true, null],
   ],
+  // Additive (issue 15): the change log (position is an identity column: no default expression).
+  change_log: [
+    ['position', 'bigint', false, null],
+    ['xid', 'xid8', false, 'pg_current_xact_id()'],
+    ['at', 'timestamp with time zone', false, 'CURRENT_TIMESTAMP'],
+    ['table_name', 'text', false, null],
+    ['row_id', 'text', false, null],
+    ['op', 'text', false, null],
+    ['changes', 'jsonb', true, null],
+    ['actor', 'text', false, null],
+  ],
 };
 
 /** Columns added by later, additive migrations (appended after the documented ones). */

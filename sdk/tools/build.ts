@@ -4,7 +4,7 @@
  * 1. The router type is written as plain TypeScript (tools/contract.ts) into sdk/.build/router.ts,
  *    and sdk/index.ts is staged beside it importing that instead of the server's router.
  * 2. tsdown bundles ESM (index.js), CommonJS (index.cjs) and one self-contained declaration file
- *    for each (index.d.ts, index.d.cts); @trpc/client, @trpc/server and superjson stay external.
+ *    for each (index.d.ts, index.d.cts); @trpc/client, @trpc/server, superjson and eventsource stay external.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,7 +70,7 @@ export async function buildSdk(out = sdk): Promise<void> {
     clean: false,
     logLevel: 'warn',
     checks: { pluginTimings: false },
-    deps: { neverBundle: [/^@trpc\//, 'superjson'] },
+    deps: { neverBundle: [/^@trpc\//, 'superjson', 'eventsource'] },
   });
 }
 

@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
+import { queryAsActor } from './actor.js';
 import { acquireOwnerLock } from './ownerLock.js';
 
 /** Where the database lives: a PostgreSQL URL, an embedded PGlite directory, or in-memory PGlite. */
@@ -53,14 +54,35 @@ export const seedConfig: Knex.SeederConfig = {
  */
 const COMMAND_OF_METHOD: Record<string, string> = { del: 'delete', counter: 'update' };
 
+interface QueryObject {
+  sql?: string;
+  bindings?: unknown[];
+  options?: unknown;
+}
+/** Knex's config, with the actor written statements are attributed to outside any (server/db/actor.ts). */
+type ActorConfig = Knex.Config & { defaultActor?: string };
+
 interface DialectClient {
+  config: ActorConfig;
   processResponse(obj: { method?: string }, runner: unknown): unknown;
+  _query(connection: object, obj: QueryObject): Promise<unknown>;
 }
 const BasePgLite = ClientPgLite as unknown as new (config: Knex.Config) => DialectClient;
 class PgLiteClient extends BasePgLite {
   override processResponse(obj: { method?: string }, runner: unknown): unknown {
     const method = obj.method && COMMAND_OF_METHOD[obj.method];
     return super.processResponse(method ? { ...obj, method } : obj, runner);
+  }
+
+  /** Every statement carries its actor to the change log's triggers. */
+  override _query(connection: object, obj: QueryObject): Promise<unknown> {
+    return queryAsActor(
+      connection,
+      obj.sql ?? '',
+      this.config.defaultActor ?? 'system',
+      (sql, bindings) => super._query(connection, { sql, bindings }),
+      () => super._query(connection, obj),
+    );
   }
 }
 
@@ -117,7 +139,8 @@ interface PgConnection {
 }
 /** knex's own PostgreSQL dialect (untyped, CommonJS), extended below. */
 const BasePg = createRequire(import.meta.url)('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => {
-  _query(connection: PgConnection, obj: unknown): Promise<unknown>;
+  config: ActorConfig;
+  _query(connection: PgConnection, obj: QueryObject): Promise<unknown>;
 };
 /**
  * pg's client-side `query_timeout` answers the caller but leaves the connection waiting for a reply that
@@ -126,9 +149,16 @@ const BasePg = createRequire(import.meta.url)('knex/lib/dialects/postgres/index.
  * cancels the abandoned statement itself (statement_timeout, or the closed socket).
  */
 class TimedPgClient extends BasePg {
-  override async _query(connection: PgConnection, obj: unknown): Promise<unknown> {
+  override async _query(connection: PgConnection, obj: QueryObject): Promise<unknown> {
     try {
-      return await super._query(connection, obj);
+      // Every statement carries its actor to the change log's triggers.
+      return await queryAsActor(
+        connection,
+        obj.sql ?? '',
+        this.config.defaultActor ?? 'system',
+        (sql, bindings) => super._query(connection, { sql, bindings, options: {} }),
+        () => super._query(connection, obj),
+      );
     } catch (err) {
       if (err instanceof Error && /Query read timeout/.test(err.message)) {
         connection.__knex__disposed = err;
@@ -144,9 +174,10 @@ export function knexConfig(
   pool?: Knex.PoolConfig,
   logger?: DatabaseLogger,
   timeouts: DatabaseTimeouts | null = null,
+  defaultActor = 'system',
 ): Knex.Config {
   const log = knexLog(logger);
-  const common = { migrations: migrationConfig, seeds: seedConfig, ...(log ? { log } : {}) };
+  const common = { migrations: migrationConfig, seeds: seedConfig, defaultActor, ...(log ? { log } : {}) };
   if (target.kind === 'postgres') {
     const limits =
       timeouts && timeouts.statementMs > 0

@@ -1,4 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
+import { withActor } from './actor.js';
 import { createKnex, type DatabaseTarget } from './knex.js';
 
 export interface ScratchDatabase {
@@ -19,7 +20,7 @@ export async function createScratchDatabase(
   if (!databaseUrl) {
     const target: DatabaseTarget = { kind: 'pglite-memory' };
     const db = createKnex(target);
-    await db.migrate.latest();
+    await withActor('migration', () => db.migrate.latest());
     return { db, target, drop: () => db.destroy() };
   }
   const name = `retrovue_${label}_${process.pid}_${Date.now()}`;
@@ -29,7 +30,7 @@ export async function createScratchDatabase(
   url.pathname = `/${name}`;
   const target: DatabaseTarget = { kind: 'postgres', url: url.toString() };
   const db = createKnex(target);
-  await db.migrate.latest();
+  await withActor('migration', () => db.migrate.latest());
   return {
     db,
     target,

@@ -17,8 +17,11 @@ export async function truncateAll(db: Knex): Promise<void> {
   await db.raw(`TRUNCATE ${(await libraryTables(db)).join(', ')} CASCADE`);
 }
 
-/** The job log records every ingest run, failed ones included (the error lives on the job): not library content. */
-const JOB_LOG = new Set(['ingest_jobs']);
+/**
+ * Logs, not library content: the job log records every ingest run, failed ones included (the error
+ * lives on the job); the change log records each change (a refused call changes nothing, so it adds nothing there either).
+ */
+const JOB_LOG = new Set(['ingest_jobs', 'change_log']);
 
 /** Row counts of every library table (one query): a refused call must leave these as they were. */
 export async function snapshotCounts(db: Knex): Promise<Record<string, number>> {

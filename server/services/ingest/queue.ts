@@ -9,6 +9,9 @@ import { JOB_STATES } from '../../schemas.js';
 import type { IngestProgress, IngestReport } from './core.js';
 import { ingestableCollection, runCollectionAttempt } from './jobs.js';
 import { isEmbedded } from '../../db/knex.js';
+import { withActor } from '../../db/actor.js';
+import { DEFAULT_RETENTION_DAYS } from '../changes.js';
+import { registerChangeLogPrune } from '../changeLogPrune.js';
 
 /**
  * Collection ingests as durable jobs shared by every process on one database.
@@ -70,6 +73,8 @@ export interface QueueOptions {
   scheduleTickSeconds?: number;
   /** Items per write transaction. */
   batchSize?: number;
+  /** Change log retention, pruned by a scheduled job (services/changeLogPrune.ts). */
+  changeLogRetentionDays?: number;
 }
 
 const QUEUE = 'ingest';
@@ -191,12 +196,13 @@ export class IngestQueue {
       staleSeconds: 60,
       exclusive: false,
       scheduleTickSeconds: 30,
+      changeLogRetentionDays: DEFAULT_RETENTION_DAYS,
       ...options,
     };
     this.boss = new PgBoss({
       db: bossDb(db),
-      // We schedule by interval since a collection's last run (below), not by cron.
-      schedule: false,
+      // Collections re-sync by interval since their last run (below); cron only for the change log's retention.
+      schedule: true,
       // A dead worker is noticed by its heartbeat; pg-boss's expiry is only the last resort.
       expireInHours: 23,
     });
@@ -216,6 +222,8 @@ export class IngestQueue {
     const startBoss = async () => {
       await this.boss.start();
       await this.boss.createQueue(QUEUE);
+      const { log, changeLogRetentionDays: retentionDays, worker } = this.o;
+      await registerChangeLogPrune(this.boss, this.db, { log, retentionDays, worker });
     };
     if (this.o.exclusive || isEmbedded(this.db)) await startBoss();
     else
@@ -230,7 +238,8 @@ export class IngestQueue {
         await this.boss.work<{ jobId: string }>(
           QUEUE,
           { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds), includeMetadata: true },
-          async ([job]) => this.handle(job!),
+          // The change log names the job as the author of everything its run writes.
+          async ([job]) => withActor(`ingest:${job!.data.jobId}`, () => this.handle(job!)),
         ),
       );
     }
