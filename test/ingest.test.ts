@@ -249,6 +249,41 @@ describe('ingest.items', () => {
     assert.deepEqual(doubled, []);
   });
 
+  it('a new multi-episode file next to an existing canonical version: the batch succeeds, the existing canonical stays', async () => {
+    // Episode 2 already has its canonical version; a file holding episodes 1 and 2 arrives.
+    await client().ingest.items.mutate({ items: [episode('Wings', 1, 2, 'file:///tv/wings/s01e02.mkv')] });
+    const both = 'file:///tv/wings/s01e01-e02.mkv';
+    const { report } = await client().ingest.items.mutate({
+      items: [episode('Wings', 1, 1, both), episode('Wings', 1, 2, both)],
+    });
+    assert.equal(report.byKind.links.created, 2);
+    const canonicalOf = async (number: number) =>
+      db()('episodes as e')
+        .join('seasons as s', 's.id', 'e.season_id')
+        .join('episode_assets as ea', 'ea.episode_id', 'e.id')
+        .join('assets as a', 'a.id', 'ea.asset_id')
+        .where({ 's.number': 1, 'e.number': number })
+        .orderBy('a.uri')
+        .select('a.uri', 'a.canonical');
+    assert.deepEqual(await canonicalOf(2), [
+      { uri: both, canonical: false },
+      { uri: 'file:///tv/wings/s01e02.mkv', canonical: true },
+    ]);
+    assert.deepEqual(await canonicalOf(1), [{ uri: both, canonical: false }]);
+
+    // The same file split over two batches (canonical for episode 1 first): the second link is refused, with a notice.
+    await client().ingest.items.mutate({ items: [episode('Frasier', 1, 2, 'file:///tv/frasier/s01e02.mkv')] });
+    const split = 'file:///tv/frasier/s01e01-e02.mkv';
+    await client().ingest.items.mutate({ items: [episode('Frasier', 1, 1, split)] });
+    const { report: second } = await client().ingest.items.mutate({ items: [episode('Frasier', 1, 2, split)] });
+    assert.match(second.notices.join('\n'), /s01e01-e02\.mkv is canonical for another episode/);
+    const frasier = await db()('assets').where('uri', 'like', 'file:///tv/frasier/%').orderBy('uri').select('uri', 'canonical');
+    assert.deepEqual(frasier, [
+      { uri: split, canonical: true },
+      { uri: 'file:///tv/frasier/s01e02.mkv', canonical: true },
+    ]);
+  });
+
   it('refuses a malformed collection id, and answers NOT_FOUND for an unknown one, writing nothing', async () => {
     await expectError(client().ingest.items.mutate({ items: library(), collectionId: 'not-a-uuid' }), 'BAD_REQUEST');
     await expectRefusedUnchanged(

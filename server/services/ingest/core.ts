@@ -540,8 +540,10 @@ const preferredOf = (item: IngestItem): IngestAssetItem => item.assets.find((a) 
 
 /**
  * Which assets become canonical: the preferred version (flagged canonical, else the first) of each
- * linked episode that has no canonical asset yet. Those episodes are locked (in id order), so a
- * concurrent ingest cannot pick a second one.
+ * linked episode that has no canonical asset yet. Canonical is a property of the file, so a file
+ * linked to several episodes (a multi-episode file) becomes canonical only when none of them has
+ * (or gets, in this batch) another canonical asset: an existing canonical version stays canonical.
+ * Those episodes are locked (in id order), so a concurrent ingest cannot pick a second one.
  */
 async function chooseCanonical(
   trx: Knex.Transaction,
@@ -564,11 +566,42 @@ async function chooseCanonical(
   const covered = await withCanonical(preferred.map((p) => p.episodeId));
   const open = preferred.filter((p) => !covered.has(p.episodeId));
   if (open.length === 0) return new Set();
-  // Lock the rest in id order and look again: a concurrent ingest may have just chosen one.
-  const openIds = open.map((p) => p.episodeId).sort();
-  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [openIds]);
-  const coveredMeanwhile = await withCanonical(openIds);
-  return new Set(open.filter((p) => !coveredMeanwhile.has(p.episodeId)).map((p) => p.uri));
+  // Every episode a candidate file is linked to in this batch (more than its own for a multi-episode file).
+  const candidates = new Set(open.map((p) => p.uri));
+  const linkedTo = new Map<string, Set<string>>();
+  for (const { item } of linked)
+    for (const asset of item.assets)
+      if (candidates.has(asset.uri)) {
+        const set = linkedTo.get(asset.uri) ?? new Set<string>();
+        set.add(episodeIds.get(episodeIdentity(item))!);
+        linkedTo.set(asset.uri, set);
+      }
+  const involved = [...new Set([...linkedTo.values()].flatMap((s) => [...s]))].sort();
+  // Lock them in id order and look again: a concurrent ingest may have just chosen one. The same
+  // statement finds candidates already stored and linked to an episode with another canonical file.
+  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [involved]);
+  const rows = await query<{ episode_id: string | null; uri: string | null }>(
+    trx,
+    `SELECT DISTINCT ea.episode_id, NULL::text AS uri FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
+     WHERE ea.episode_id = ANY(?::uuid[]) AND a.canonical
+     UNION ALL
+     SELECT NULL::uuid, a.uri FROM assets a JOIN episode_assets ea ON ea.asset_id = a.id
+     WHERE a.uri = ANY(?::text[])
+       AND EXISTS (SELECT 1 FROM episode_assets o JOIN assets oa ON oa.id = o.asset_id
+                   WHERE o.episode_id = ea.episode_id AND oa.canonical AND oa.id <> a.id)`,
+    [involved, [...candidates]],
+  );
+  const taken = new Set(rows.filter((r) => r.episode_id !== null).map((r) => r.episode_id!));
+  const blocked = new Set(rows.filter((r) => r.uri !== null).map((r) => r.uri!));
+  const chosen = new Set<string>();
+  for (const { uri } of open) {
+    if (chosen.has(uri) || blocked.has(uri)) continue;
+    const episodes = [...linkedTo.get(uri)!];
+    if (episodes.some((e) => taken.has(e))) continue;
+    for (const e of episodes) taken.add(e);
+    chosen.add(uri);
+  }
+  return chosen;
 }
 
 async function linkAssets(
@@ -600,13 +633,36 @@ async function linkAssets(
     (l) => `${l.episodeId}|${l.assetId}`,
   );
   if (links.length === 0) return;
+  // A file stored canonical (for another episode: a multi-episode file split over two batches) is not
+  // linked to an episode that already has another canonical version; the operator is told.
+  const storedCanonical = new Set([...assets.values()].filter((a) => a.canonical).map((a) => a.id));
+  const risky = links.filter((l) => storedCanonical.has(l.assetId));
+  let refused = new Set<string>();
+  if (risky.length) {
+    const rows = await query<{ e: string; a: string; uri: string }>(
+      trx,
+      `SELECT u.e, u.a, a.uri FROM unnest(?::uuid[], ?::uuid[]) AS u(e, a) JOIN assets a ON a.id = u.a
+       WHERE NOT EXISTS (SELECT 1 FROM episode_assets x WHERE x.episode_id = u.e AND x.asset_id = u.a)
+         AND EXISTS (SELECT 1 FROM episode_assets o JOIN assets oa ON oa.id = o.asset_id
+                     WHERE o.episode_id = u.e AND oa.canonical AND oa.id <> u.a)`,
+      [risky.map((l) => l.episodeId), risky.map((l) => l.assetId)],
+    );
+    refused = new Set(rows.map((r) => `${r.e}|${r.a}`));
+    for (const r of rows)
+      if (report.notices.length < MAX_LISTED)
+        report.notices.push(
+          `${r.uri} is canonical for another episode and episode ${r.e} already has a canonical version: not linked to it`,
+        );
+  }
+  const kept = refused.size ? links.filter((l) => !refused.has(`${l.episodeId}|${l.assetId}`)) : links;
+  if (kept.length === 0) return;
   const rows = await query<UpsertRow>(
     trx,
     `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
      ON CONFLICT DO NOTHING RETURNING true AS created`,
-    [links.map((l) => l.episodeId), links.map((l) => l.assetId)],
+    [kept.map((l) => l.episodeId), kept.map((l) => l.assetId)],
   );
-  count(report, 'links', links.length, rows);
+  count(report, 'links', kept.length, rows);
 }
 
 interface RefRow {
@@ -943,7 +999,7 @@ export class IngestRun {
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;
       this.report.extras = pull.extras;
-      this.report.notices = pull.notices.slice(0, MAX_LISTED);
+      this.report.notices = [...this.report.notices, ...pull.notices].slice(0, MAX_LISTED);
     } else if (pull) {
       const keep = pull.skippedKeys.map((k) => `${escapeLike(k)}:%`);
       const rows = await query<{ id: string; uri: string }>(
@@ -959,7 +1015,7 @@ export class IngestRun {
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;
       this.report.extras = pull.extras;
-      this.report.notices = pull.notices.slice(0, MAX_LISTED);
+      this.report.notices = [...this.report.notices, ...pull.notices].slice(0, MAX_LISTED);
     }
     return this.totals();
   }
