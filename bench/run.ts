@@ -127,6 +127,30 @@ function rssSlope(rss: number[]): number {
   return Math.round((num / den / 1024 / 1024) * 100) / 100;
 }
 
+/** Sums the time each statement (by its first words) takes, from knex's query events; call the result to stop. */
+function profileStatements(db: Knex): () => Array<{ statement: string; calls: number; totalMs: number }> {
+  const started = new Map<string, { at: number; key: string }>();
+  const totals = new Map<string, { calls: number; ms: number }>();
+  const onQuery = (q: { __knexQueryUid: string; sql: string }) =>
+    started.set(q.__knexQueryUid, { at: performance.now(), key: q.sql.replace(/\s+/g, ' ').slice(0, 70) });
+  const onResponse = (_r: unknown, q: { __knexQueryUid: string }) => {
+    const s = started.get(q.__knexQueryUid);
+    if (!s) return;
+    started.delete(q.__knexQueryUid);
+    const t = totals.get(s.key) ?? { calls: 0, ms: 0 };
+    t.calls++;
+    t.ms += performance.now() - s.at;
+    totals.set(s.key, t);
+  };
+  db.on('query', onQuery).on('query-response', onResponse);
+  return () => {
+    db.off('query', onQuery).off('query-response', onResponse);
+    return [...totals]
+      .map(([statement, t]) => ({ statement, calls: t.calls, totalMs: Math.round(t.ms) }))
+      .sort((a, b) => b.totalMs - a.totalMs);
+  };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 /**
@@ -297,6 +321,19 @@ async function main(): Promise<void> {
     const loadDb = await createScratchDatabase('bench_load');
     console.log(await readsDuringIngest(loadDb.db, Number(process.env.BENCH_BATCH ?? (driver === 'pglite' ? 100 : 500))));
     await loadDb.drop();
+    return;
+  }
+
+  if (process.env.BENCH_PHASE === 'profile') {
+    // Where a first ingest and an unchanged re-ingest spend their time, per statement (quick to iterate on).
+    const profDb = await createScratchDatabase('bench_profile');
+    for (const label of ['first ingest', 're-ingest']) {
+      const stop = profileStatements(profDb.db);
+      const { ms } = await ingestLibrary(profDb.db);
+      console.log(`${label}: ${seconds(ms)} s`);
+      console.table(stop());
+    }
+    await profDb.drop();
     return;
   }
 

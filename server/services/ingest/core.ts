@@ -555,11 +555,14 @@ async function chooseCanonical(
     (p) => p.episodeId,
   );
   if (preferred.length === 0) return new Set();
+  // Driven from the batch's episodes, one scalar subquery each (primary-key lookups): a filter on
+  // `canonical` in a join would be planned as a walk of every canonical asset.
+  const HAS_CANONICAL = `(SELECT bool_or(a.canonical) FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
+                          WHERE ea.episode_id = k.id)`;
   const withCanonical = (episodeIds: string[]) =>
     query<{ episode_id: string }>(
       trx,
-      `SELECT DISTINCT ea.episode_id FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
-       WHERE ea.episode_id = ANY(?::uuid[]) AND a.canonical`,
+      `SELECT k.id AS episode_id FROM unnest(?::uuid[]) AS k(id) WHERE ${HAS_CANONICAL}`,
       [episodeIds],
     ).then((rows) => new Set(rows.map((r) => r.episode_id)));
   // Most episodes already have one (always, on a re-ingest): those need no lock and no write.
@@ -582,13 +585,13 @@ async function chooseCanonical(
   await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [involved]);
   const rows = await query<{ episode_id: string | null; uri: string | null }>(
     trx,
-    `SELECT DISTINCT ea.episode_id, NULL::text AS uri FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
-     WHERE ea.episode_id = ANY(?::uuid[]) AND a.canonical
+    `SELECT k.id AS episode_id, NULL::text AS uri FROM unnest(?::uuid[]) AS k(id) WHERE ${HAS_CANONICAL}
      UNION ALL
-     SELECT NULL::uuid, a.uri FROM assets a JOIN episode_assets ea ON ea.asset_id = a.id
-     WHERE a.uri = ANY(?::text[])
-       AND EXISTS (SELECT 1 FROM episode_assets o JOIN assets oa ON oa.id = o.asset_id
-                   WHERE o.episode_id = ea.episode_id AND oa.canonical AND oa.id <> a.id)`,
+     SELECT NULL::uuid, u.uri FROM unnest(?::text[]) AS u(uri)
+     WHERE (SELECT bool_or(oa.canonical AND oa.id <> a.id) FROM assets a
+              JOIN episode_assets ea ON ea.asset_id = a.id
+              JOIN episode_assets o ON o.episode_id = ea.episode_id JOIN assets oa ON oa.id = o.asset_id
+            WHERE a.uri = u.uri)`,
     [involved, [...candidates]],
   );
   const taken = new Set(rows.filter((r) => r.episode_id !== null).map((r) => r.episode_id!));
@@ -635,7 +638,9 @@ async function linkAssets(
   if (links.length === 0) return;
   // A file stored canonical (for another episode: a multi-episode file split over two batches) is not
   // linked to an episode that already has another canonical version; the operator is told.
-  const storedCanonical = new Set([...assets.values()].filter((a) => a.canonical).map((a) => a.id));
+  const storedCanonical = new Set(
+    [...assets].filter(([uri, a]) => a.canonical && !canonicalUris.has(uri)).map(([, a]) => a.id),
+  );
   const risky = links.filter((l) => storedCanonical.has(l.assetId));
   let refused = new Set<string>();
   if (risky.length) {
@@ -643,8 +648,8 @@ async function linkAssets(
       trx,
       `SELECT u.e, u.a, a.uri FROM unnest(?::uuid[], ?::uuid[]) AS u(e, a) JOIN assets a ON a.id = u.a
        WHERE NOT EXISTS (SELECT 1 FROM episode_assets x WHERE x.episode_id = u.e AND x.asset_id = u.a)
-         AND EXISTS (SELECT 1 FROM episode_assets o JOIN assets oa ON oa.id = o.asset_id
-                     WHERE o.episode_id = u.e AND oa.canonical AND oa.id <> u.a)`,
+         AND (SELECT bool_or(oa.canonical AND oa.id <> u.a) FROM episode_assets o JOIN assets oa ON oa.id = o.asset_id
+              WHERE o.episode_id = u.e)`,
       [risky.map((l) => l.episodeId), risky.map((l) => l.assetId)],
     );
     refused = new Set(rows.map((r) => `${r.e}|${r.a}`));
@@ -1032,10 +1037,15 @@ export class IngestRun {
       await throughWriteGate(this.db, () =>
         this.db.transaction(async (trx) => {
           // Every statement here matches one batch of keys against a large table: index probes in a
-          // nested loop always win, while hash plans (chosen on fresh tables without statistics)
-          // would scan the whole table once per batch. Scoped to this transaction.
-          await trx.raw('SET LOCAL enable_hashjoin = off');
-          await trx.raw('SET LOCAL enable_mergejoin = off');
+          // nested loop always win, while hash plans, sequential scans and materialized inner sides
+          // (chosen on fresh tables without statistics, which look nearly empty) read the whole table
+          // once per batch, or compare every batch row with every stored row. No JIT: those disabled
+          // plans' costs would make PostgreSQL compile every statement (~0.3 s each) for 1,000 rows.
+          // Scoped to this transaction (set_config's third argument: local), one round trip.
+          await trx.raw(
+            `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+                    set_config('enable_seqscan', 'off', true), set_config('enable_material', 'off', true), set_config('jit', 'off', true)`,
+          );
           if (this.options.collectionId)
             await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
           await writeBatch(trx, batch, this.report, this.options.collectionId ? `${this.options.collectionId}:` : null);
