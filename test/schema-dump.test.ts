@@ -120,6 +120,13 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['finished_at', 'timestamp with time zone', true, null],
     ['heartbeat_at', 'timestamp with time zone', true, null],
   ],
+  // Additive (issue 14, 20261126030000): what each ingested item looked like, for cheap re-checks.
+  ingest_fingerprints: [
+    ['asset_id', 'uuid', false, null],
+    ['episode_id', 'uuid', false, null],
+    ['collection_id', 'uuid', true, null],
+    ['fingerprint', 'bytea', false, null],
+  ],
 };
 
 /** Columns added by later, additive migrations (appended after the documented ones). */
@@ -155,6 +162,7 @@ const FOREIGN_KEYS = [
   'episode_assets.episode_id -> episodes CASCADE',
   'episodes.season_id -> seasons CASCADE',
   'episodes.title_id -> titles CASCADE',
+  'ingest_fingerprints.collection_id -> source_collections CASCADE',
   'ingest_jobs.collection_id -> source_collections CASCADE',
   'markers.asset_id -> assets CASCADE',
   'path_mappings.collection_id -> source_collections CASCADE',

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { stringify as stableStringify } from 'safe-stable-stringify';
 import type { IngestAssetItem, IngestAssetPartItem, IngestItem, ProviderKey } from '../../domain/items.js';
 import { escapeLike } from '../crud.js';
 import { describeFieldErrors } from '../../domain/fields.js';
@@ -614,7 +616,7 @@ async function linkAssets(
   assets: Map<string, AssetRow>,
   canonicalUris: Set<string>,
   report: IngestReport,
-): Promise<void> {
+): Promise<Set<string>> {
   // Chosen assets that already existed (so were not inserted canonical) are promoted here.
   // Joined on the primary key: a filter on `canonical` would walk ix_assets_canonical.
   const promote = [...canonicalUris]
@@ -635,7 +637,7 @@ async function linkAssets(
     ),
     (l) => `${l.episodeId}|${l.assetId}`,
   );
-  if (links.length === 0) return;
+  if (links.length === 0) return new Set();
   // A file stored canonical (for another episode: a multi-episode file split over two batches) is not
   // linked to an episode that already has another canonical version; the operator is told.
   const storedCanonical = new Set(
@@ -660,7 +662,7 @@ async function linkAssets(
         );
   }
   const kept = refused.size ? links.filter((l) => !refused.has(`${l.episodeId}|${l.assetId}`)) : links;
-  if (kept.length === 0) return;
+  if (kept.length === 0) return refused;
   const rows = await query<UpsertRow>(
     trx,
     `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
@@ -668,6 +670,7 @@ async function linkAssets(
     [kept.map((l) => l.episodeId), kept.map((l) => l.assetId)],
   );
   count(report, 'links', kept.length, rows);
+  return refused;
 }
 
 interface RefRow {
@@ -903,14 +906,131 @@ async function reconcileTitles(trx: Knex.Transaction, items: IngestItem[]): Prom
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// fingerprints: an unchanged item costs one lookup per batch, nothing else
+
+/** Bumped when the core writes an item differently, so stored fingerprints stop matching. */
+const FINGERPRINT_VERSION = 1;
+const NO_COLLECTION = '00000000-0000-0000-0000-000000000000';
+
+interface Fingerprinted {
+  item: IngestItem;
+  /** sha1 (hex) of the item as the source gave it, keys sorted at every depth. */
+  fingerprint: string;
+}
+
+/** An item's fingerprint: what it said, whatever order its keys came in. */
+export function fingerprintOf(item: IngestItem): string {
+  return createHash('sha1')
+    .update(`${FINGERPRINT_VERSION}\n${stableStringify(item)}`)
+    .digest('hex');
+}
+
+/**
+ * Items whose fingerprint is stored for this collection (or for none) next to a link that still
+ * exists, with every one of their files present (not missing): those skip all further work. One
+ * statement per batch, driven from the batch's preferred files (a unique-index probe each).
+ */
+async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[], collectionId: string | null): Promise<Set<number>> {
+  const candidates = items.map((p, index) => ({ ...p, index })).filter(({ item }) => item.title && item.assets.length > 0);
+  if (candidates.length === 0) return new Set();
+  const others = (item: IngestItem) => {
+    const preferred = preferredOf(item).uri;
+    const rest = item.assets.flatMap(filesOf).filter((f) => f.uri !== preferred);
+    return rest.length ? JSON.stringify(rest.map((f) => f.uri)) : null;
+  };
+  const rows = await query<{ ord: number | string }>(
+    trx,
+    `SELECT u.ord FROM unnest(?::text[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS u(uri, fp, others, ord)
+     CROSS JOIN LATERAL (
+       SELECT 1 FROM assets a JOIN ingest_fingerprints f ON f.asset_id = a.id
+       WHERE a.uri = u.uri AND a.missing_since IS NULL
+         AND coalesce(f.collection_id, '${NO_COLLECTION}'::uuid) = ?::uuid AND f.fingerprint = decode(u.fp, 'hex')
+       LIMIT 1) AS matched
+     WHERE u.others IS NULL OR NOT EXISTS (
+       SELECT 1 FROM jsonb_array_elements_text(u.others) AS o(uri)
+       WHERE NOT EXISTS (SELECT 1 FROM assets x WHERE x.uri = o.uri AND x.missing_since IS NULL))`,
+    [
+      candidates.map(({ item }) => preferredOf(item).uri),
+      candidates.map((c) => c.fingerprint),
+      candidates.map(({ item }) => others(item)),
+      collectionId ?? NO_COLLECTION,
+    ],
+  );
+  return new Set(rows.map((r) => candidates[Number(r.ord) - 1]!.index));
+}
+
+/** Stores (or replaces) the fingerprints of the strong items this batch wrote, next to their links. */
+async function storeFingerprints(
+  trx: Knex.Transaction,
+  written: Array<{ assetId: string; episodeId: string; fingerprint: string }>,
+  collectionId: string | null,
+): Promise<void> {
+  const rows = distinctBy(written, (w) => `${w.assetId}|${w.episodeId}`);
+  if (rows.length === 0) return;
+  await query(
+    trx,
+    `INSERT INTO ingest_fingerprints (asset_id, episode_id, collection_id, fingerprint)
+     SELECT u.a, u.e, ?::uuid, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(a, e, fp)
+     ON CONFLICT (asset_id, episode_id, (coalesce(collection_id, '${NO_COLLECTION}'::uuid))) DO UPDATE
+       SET fingerprint = excluded.fingerprint WHERE ingest_fingerprints.fingerprint <> excluded.fingerprint`,
+    [collectionId, rows.map((r) => r.assetId), rows.map((r) => r.episodeId), rows.map((r) => r.fingerprint)],
+  );
+}
+
+/**
+ * Skipped items count as unchanged, kind by kind, as a full pass would have counted them (each row
+ * once per batch, not again when a written item of the batch names it too).
+ */
+function countSkipped(report: IngestReport, skipped: IngestItem[], written: IngestItem[]): void {
+  if (skipped.length === 0) return;
+  const keysOf = (item: IngestItem): Array<[IngestKind, string]> => {
+    const keys: Array<[IngestKind, string]> = [];
+    const title = item.title!;
+    keys.push(['titles', titleIdentity(title)]);
+    if (item.season) keys.push(['seasons', `${titleIdentity(title)}|${item.season.number}`]);
+    const episode = episodeIdentity(item);
+    keys.push(['episodes', episode]);
+    for (const file of item.assets.flatMap(filesOf)) keys.push(['assets', file.uri]);
+    for (const asset of item.assets) {
+      keys.push(['links', `${episode}|${asset.uri}`]);
+      if (asset.markers) keys.push(['markers', asset.uri]);
+    }
+    for (const { type, ref } of refsOf(item)) keys.push(['providerRefs', refKey(type, ref)]);
+    return keys;
+  };
+  const seen = new Set<string>();
+  for (const item of written) if (item.title) for (const [kind, key] of keysOf(item)) seen.add(`${kind}|${key}`);
+  for (const item of skipped)
+    for (const [kind, key] of keysOf(item)) {
+      const k = `${kind}|${key}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      report.byKind[kind].unchanged++;
+    }
+}
+
 /** One batch, one transaction. */
 async function writeBatch(
   trx: Knex.Transaction,
   incoming: IngestItem[],
   report: IngestReport,
-  locatorPrefix: string | null,
+  collectionId: string | null,
 ): Promise<void> {
-  const items = await reconcileTitles(trx, incoming);
+  const locatorPrefix = collectionId ? `${collectionId}:` : null;
+  const printed = incoming.map((item) => ({ item, fingerprint: fingerprintOf(item) }));
+  const unchanged = await unchangedItems(trx, printed, collectionId);
+  const fresh = printed.filter((_, i) => !unchanged.has(i));
+  countSkipped(
+    report,
+    printed.filter((_, i) => unchanged.has(i)).map((p) => p.item),
+    fresh.map((p) => p.item),
+  );
+  if (fresh.length === 0) return;
+  const items = await reconcileTitles(
+    trx,
+    fresh.map((p) => p.item),
+  );
   const classified = await classify(trx, items, locatorPrefix);
   const structured = classified.filter((c) => c.structure).map((c) => c.item);
   const titleIds = await upsertTitles(trx, structured, report);
@@ -921,7 +1041,7 @@ async function writeBatch(
   const linked = classified.filter((c) => c.link);
   const canonicalUris = await chooseCanonical(trx, linked, episodeIds);
   const assets = await upsertAssets(trx, items, canonicalUris, report);
-  await linkAssets(trx, linked, episodeIds, assets, canonicalUris, report);
+  const refusedLinks = await linkAssets(trx, linked, episodeIds, assets, canonicalUris, report);
   const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
 
   const refs: RefRow[] = [];
@@ -945,6 +1065,15 @@ async function writeBatch(
     episodeIds,
     report,
   );
+  // Strong items only: a weak one is looked at again every time (a person may have resolved what it doubted).
+  const written: Array<{ assetId: string; episodeId: string; fingerprint: string }> = [];
+  classified.forEach((c, i) => {
+    if (!c.link) return;
+    const episodeId = episodeIds.get(episodeIdentity(c.item))!;
+    const assetId = assetIds.get(preferredOf(c.item).uri)!;
+    if (!refusedLinks.has(`${episodeId}|${assetId}`)) written.push({ assetId, episodeId, fingerprint: fresh[i]!.fingerprint });
+  });
+  await storeFingerprints(trx, written, collectionId);
 }
 
 /** How many removed assets and rejected items a report lists by name (all are counted). */
@@ -1048,7 +1177,7 @@ export class IngestRun {
           );
           if (this.options.collectionId)
             await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`ingest:${this.options.collectionId}`]);
-          await writeBatch(trx, batch, this.report, this.options.collectionId ? `${this.options.collectionId}:` : null);
+          await writeBatch(trx, batch, this.report, this.options.collectionId ?? null);
         }),
       );
     } catch (err) {
