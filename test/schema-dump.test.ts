@@ -124,7 +124,6 @@ const DOCUMENTED: Record<string, Column[]> = {
   ingest_fingerprints: [
     ['asset_id', 'uuid', false, null],
     ['episode_id', 'uuid', false, null],
-    ['collection_id', 'uuid', true, null],
     ['fingerprint', 'bytea', false, null],
   ],
 };
@@ -162,7 +161,6 @@ const FOREIGN_KEYS = [
   'episode_assets.episode_id -> episodes CASCADE',
   'episodes.season_id -> seasons CASCADE',
   'episodes.title_id -> titles CASCADE',
-  'ingest_fingerprints.collection_id -> source_collections CASCADE',
   'ingest_jobs.collection_id -> source_collections CASCADE',
   'markers.asset_id -> assets CASCADE',
   'path_mappings.collection_id -> source_collections CASCADE',

@@ -373,6 +373,7 @@ async function upsertEpisodes(
   titleIds: Map<string, string>,
   seasonIds: Map<string, string>,
   report: IngestReport,
+  created: Set<string>,
 ): Promise<Map<string, string>> {
   const episodes = distinctBy(
     items.map((i): EpisodeRow => {
@@ -392,7 +393,7 @@ async function upsertEpisodes(
   const ids = new Map<string, string>();
   for (const group of [IN_SEASON, UNSEASONED]) {
     const rows = episodes.filter(group.applies);
-    if (rows.length) await upsertEpisodeGroup(trx, rows, group, report, ids);
+    if (rows.length) await upsertEpisodeGroup(trx, rows, group, report, ids, created);
   }
   return ids;
 }
@@ -433,6 +434,7 @@ async function upsertEpisodeGroup(
   group: EpisodeGroup,
   report: IngestReport,
   ids: Map<string, string>,
+  created: Set<string>,
 ): Promise<void> {
   const keyOf = (e: EpisodeRow) => group.key(e).join('|');
   const bindings = [
@@ -459,6 +461,7 @@ async function upsertEpisodeGroup(
     bindings,
   );
   count(report, 'episodes', rows.length, returned);
+  for (const r of returned) if (r.created) created.add(r.id);
   const byKey = new Map(returned.map((r) => [`${r.a}|${r.b}`, r.id]));
   // Only episodes that were already stored need looking up (none on a first ingest).
   const missing = rows.filter((e) => !byKey.has(keyOf(e)));
@@ -545,12 +548,14 @@ const preferredOf = (item: IngestItem): IngestAssetItem => item.assets.find((a) 
  * linked episode that has no canonical asset yet. Canonical is a property of the file, so a file
  * linked to several episodes (a multi-episode file) becomes canonical only when none of them has
  * (or gets, in this batch) another canonical asset: an existing canonical version stays canonical.
- * Those episodes are locked (in id order), so a concurrent ingest cannot pick a second one.
+ * Episodes this transaction created need no look (nobody else sees them yet: a first ingest asks
+ * nothing here); the others are locked (in id order), so a concurrent ingest cannot pick a second one.
  */
 async function chooseCanonical(
   trx: Knex.Transaction,
   linked: Classified[],
   episodeIds: Map<string, string>,
+  createdEpisodes: Set<string>,
 ): Promise<Set<string>> {
   const preferred = distinctBy(
     linked.map(({ item }) => ({ episodeId: episodeIds.get(episodeIdentity(item))!, uri: preferredOf(item).uri })),
@@ -559,16 +564,16 @@ async function chooseCanonical(
   if (preferred.length === 0) return new Set();
   // Driven from the batch's episodes, one scalar subquery each (primary-key lookups): a filter on
   // `canonical` in a join would be planned as a walk of every canonical asset.
-  const HAS_CANONICAL = `(SELECT bool_or(a.canonical) FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id
-                          WHERE ea.episode_id = k.id)`;
   const withCanonical = (episodeIds: string[]) =>
     query<{ episode_id: string }>(
       trx,
-      `SELECT k.id AS episode_id FROM unnest(?::uuid[]) AS k(id) WHERE ${HAS_CANONICAL}`,
+      `SELECT k.id AS episode_id FROM unnest(?::uuid[]) AS k(id)
+       WHERE (SELECT bool_or(a.canonical) FROM episode_assets ea JOIN assets a ON a.id = ea.asset_id WHERE ea.episode_id = k.id)`,
       [episodeIds],
     ).then((rows) => new Set(rows.map((r) => r.episode_id)));
-  // Most episodes already have one (always, on a re-ingest): those need no lock and no write.
-  const covered = await withCanonical(preferred.map((p) => p.episodeId));
+  // Most stored episodes already have one (always, on a re-ingest): those need no lock and no write.
+  const stored = preferred.filter((p) => !createdEpisodes.has(p.episodeId)).map((p) => p.episodeId);
+  const covered = stored.length ? await withCanonical(stored) : new Set<string>();
   const open = preferred.filter((p) => !covered.has(p.episodeId));
   if (open.length === 0) return new Set();
   // Every episode a candidate file is linked to in this batch (more than its own for a multi-episode file).
@@ -581,26 +586,16 @@ async function chooseCanonical(
         set.add(episodeIds.get(episodeIdentity(item))!);
         linkedTo.set(asset.uri, set);
       }
-  const involved = [...new Set([...linkedTo.values()].flatMap((s) => [...s]))].sort();
-  // Lock them in id order and look again: a concurrent ingest may have just chosen one. The same
-  // statement finds candidates already stored and linked to an episode with another canonical file.
-  await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [involved]);
-  const rows = await query<{ episode_id: string | null; uri: string | null }>(
-    trx,
-    `SELECT k.id AS episode_id, NULL::text AS uri FROM unnest(?::uuid[]) AS k(id) WHERE ${HAS_CANONICAL}
-     UNION ALL
-     SELECT NULL::uuid, u.uri FROM unnest(?::text[]) AS u(uri)
-     WHERE (SELECT bool_or(oa.canonical AND oa.id <> a.id) FROM assets a
-              JOIN episode_assets ea ON ea.asset_id = a.id
-              JOIN episode_assets o ON o.episode_id = ea.episode_id JOIN assets oa ON oa.id = o.asset_id
-            WHERE a.uri = u.uri)`,
-    [involved, [...candidates]],
-  );
-  const taken = new Set(rows.filter((r) => r.episode_id !== null).map((r) => r.episode_id!));
-  const blocked = new Set(rows.filter((r) => r.uri !== null).map((r) => r.uri!));
+  // Lock the stored ones in id order and look again: a concurrent ingest may have just chosen one.
+  const involved = [...new Set([...linkedTo.values()].flatMap((set) => [...set]))].filter((e) => !createdEpisodes.has(e)).sort();
+  let taken = new Set<string>();
+  if (involved.length) {
+    await query(trx, `SELECT 1 FROM episodes WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`, [involved]);
+    taken = await withCanonical(involved);
+  }
   const chosen = new Set<string>();
   for (const { uri } of open) {
-    if (chosen.has(uri) || blocked.has(uri)) continue;
+    if (chosen.has(uri)) continue;
     const episodes = [...linkedTo.get(uri)!];
     if (episodes.some((e) => taken.has(e))) continue;
     for (const e of episodes) taken.add(e);
@@ -624,9 +619,15 @@ async function linkAssets(
     .filter((a) => !a.canonical)
     .map((a) => a.id);
   if (promote.length) {
+    // Not one already linked to an episode that has another canonical version (a multi-episode file).
     const updated = await query(
       trx,
-      `UPDATE assets a SET canonical = true FROM unnest(?::uuid[]) AS u(id) WHERE a.id = u.id RETURNING a.id`,
+      `UPDATE assets a SET canonical = true FROM unnest(?::uuid[]) AS u(id) WHERE a.id = u.id
+         AND NOT coalesce((SELECT bool_or(oa.canonical) FROM episode_assets ea
+                             JOIN episode_assets o ON o.episode_id = ea.episode_id AND o.asset_id <> ea.asset_id
+                             JOIN assets oa ON oa.id = o.asset_id
+                           WHERE ea.asset_id = u.id), false)
+       RETURNING a.id`,
       [promote],
     );
     report.rowsWritten += updated.length;
@@ -911,27 +912,27 @@ async function reconcileTitles(trx: Knex.Transaction, items: IngestItem[]): Prom
 
 /** Bumped when the core writes an item differently, so stored fingerprints stop matching. */
 const FINGERPRINT_VERSION = 1;
-const NO_COLLECTION = '00000000-0000-0000-0000-000000000000';
 
 interface Fingerprinted {
   item: IngestItem;
-  /** sha1 (hex) of the item as the source gave it, keys sorted at every depth. */
+  /** sha1 (hex) of the collection and of the item as the source gave it, keys sorted at every depth. */
   fingerprint: string;
 }
 
-/** An item's fingerprint: what it said, whatever order its keys came in. */
-export function fingerprintOf(item: IngestItem): string {
+/** An item's fingerprint in a collection (or none): what it said, whatever order its keys came in. */
+export function fingerprintOf(item: IngestItem, collectionId: string | null): string {
   return createHash('sha1')
-    .update(`${FINGERPRINT_VERSION}\n${stableStringify(item)}`)
+    .update(`${FINGERPRINT_VERSION}\n${collectionId ?? ''}\n${stableStringify(item)}`)
     .digest('hex');
 }
 
 /**
- * Items whose fingerprint is stored for this collection (or for none) next to a link that still
- * exists, with every one of their files present (not missing): those skip all further work. One
- * statement per batch, driven from the batch's preferred files (a unique-index probe each).
+ * Items whose fingerprint is stored next to a link that still exists, with every one of their
+ * files present (not missing): those skip all further work. One statement per batch, driven from
+ * the batch's preferred files (LATERAL: a unique-index probe each, whatever the planner guesses
+ * about tables without statistics).
  */
-async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[], collectionId: string | null): Promise<Set<number>> {
+async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[]): Promise<Set<number>> {
   const candidates = items.map((p, index) => ({ ...p, index })).filter(({ item }) => item.title && item.assets.length > 0);
   if (candidates.length === 0) return new Set();
   const others = (item: IngestItem) => {
@@ -944,8 +945,7 @@ async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[], col
     `SELECT u.ord FROM unnest(?::text[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS u(uri, fp, others, ord)
      CROSS JOIN LATERAL (
        SELECT 1 FROM assets a JOIN ingest_fingerprints f ON f.asset_id = a.id
-       WHERE a.uri = u.uri AND a.missing_since IS NULL
-         AND coalesce(f.collection_id, '${NO_COLLECTION}'::uuid) = ?::uuid AND f.fingerprint = decode(u.fp, 'hex')
+       WHERE a.uri = u.uri AND a.missing_since IS NULL AND f.fingerprint = decode(u.fp, 'hex')
        LIMIT 1) AS matched
      WHERE u.others IS NULL OR NOT EXISTS (
        SELECT 1 FROM jsonb_array_elements_text(u.others) AS o(uri)
@@ -954,7 +954,6 @@ async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[], col
       candidates.map(({ item }) => preferredOf(item).uri),
       candidates.map((c) => c.fingerprint),
       candidates.map(({ item }) => others(item)),
-      collectionId ?? NO_COLLECTION,
     ],
   );
   return new Set(rows.map((r) => candidates[Number(r.ord) - 1]!.index));
@@ -964,17 +963,16 @@ async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[], col
 async function storeFingerprints(
   trx: Knex.Transaction,
   written: Array<{ assetId: string; episodeId: string; fingerprint: string }>,
-  collectionId: string | null,
 ): Promise<void> {
   const rows = distinctBy(written, (w) => `${w.assetId}|${w.episodeId}`);
   if (rows.length === 0) return;
   await query(
     trx,
-    `INSERT INTO ingest_fingerprints (asset_id, episode_id, collection_id, fingerprint)
-     SELECT u.a, u.e, ?::uuid, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(a, e, fp)
-     ON CONFLICT (asset_id, episode_id, (coalesce(collection_id, '${NO_COLLECTION}'::uuid))) DO UPDATE
+    `INSERT INTO ingest_fingerprints (asset_id, episode_id, fingerprint)
+     SELECT u.a, u.e, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(a, e, fp)
+     ON CONFLICT (asset_id, episode_id) DO UPDATE
        SET fingerprint = excluded.fingerprint WHERE ingest_fingerprints.fingerprint <> excluded.fingerprint`,
-    [collectionId, rows.map((r) => r.assetId), rows.map((r) => r.episodeId), rows.map((r) => r.fingerprint)],
+    [rows.map((r) => r.assetId), rows.map((r) => r.episodeId), rows.map((r) => r.fingerprint)],
   );
 }
 
@@ -1018,8 +1016,8 @@ async function writeBatch(
   collectionId: string | null,
 ): Promise<void> {
   const locatorPrefix = collectionId ? `${collectionId}:` : null;
-  const printed = incoming.map((item) => ({ item, fingerprint: fingerprintOf(item) }));
-  const unchanged = await unchangedItems(trx, printed, collectionId);
+  const printed = incoming.map((item) => ({ item, fingerprint: fingerprintOf(item, collectionId) }));
+  const unchanged = await unchangedItems(trx, printed);
   const fresh = printed.filter((_, i) => !unchanged.has(i));
   countSkipped(
     report,
@@ -1035,11 +1033,12 @@ async function writeBatch(
   const structured = classified.filter((c) => c.structure).map((c) => c.item);
   const titleIds = await upsertTitles(trx, structured, report);
   const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
+  const createdEpisodes = new Set<string>();
   const episodeIds = structured.length
-    ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report)
+    ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report, createdEpisodes)
     : new Map<string, string>();
   const linked = classified.filter((c) => c.link);
-  const canonicalUris = await chooseCanonical(trx, linked, episodeIds);
+  const canonicalUris = await chooseCanonical(trx, linked, episodeIds, createdEpisodes);
   const assets = await upsertAssets(trx, items, canonicalUris, report);
   const refusedLinks = await linkAssets(trx, linked, episodeIds, assets, canonicalUris, report);
   const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
@@ -1073,7 +1072,7 @@ async function writeBatch(
     const assetId = assetIds.get(preferredOf(c.item).uri)!;
     if (!refusedLinks.has(`${episodeId}|${assetId}`)) written.push({ assetId, episodeId, fingerprint: fresh[i]!.fingerprint });
   });
-  await storeFingerprints(trx, written, collectionId);
+  await storeFingerprints(trx, written);
 }
 
 /** How many removed assets and rejected items a report lists by name (all are counted). */
