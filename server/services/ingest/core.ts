@@ -269,6 +269,13 @@ function count(report: IngestReport, kind: IngestKind, distinct: number, returne
 
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
+/**
+ * The guard that keeps rows already stored as they are from reaching ON CONFLICT (which would lock,
+ * and so write, them). A batch none of whose files is stored yet (a first import) leaves it out:
+ * there it is one wasted index probe per row, and ON CONFLICT still decides every row correctly.
+ */
+const unlessFresh = (fresh: boolean, guard: string): string => (fresh ? '' : guard);
+
 /** Distinct by key, in key order (a stable lock order keeps concurrent ingests from deadlocking). */
 function distinctBy<T>(rows: T[], key: (row: T) => string): T[] {
   const map = new Map<string, T>();
@@ -374,6 +381,7 @@ async function upsertEpisodes(
   seasonIds: Map<string, string>,
   report: IngestReport,
   created: Set<string>,
+  fresh: boolean,
 ): Promise<Map<string, string>> {
   const episodes = distinctBy(
     items.map((i): EpisodeRow => {
@@ -393,7 +401,7 @@ async function upsertEpisodes(
   const ids = new Map<string, string>();
   for (const group of [IN_SEASON, UNSEASONED]) {
     const rows = episodes.filter(group.applies);
-    if (rows.length) await upsertEpisodeGroup(trx, rows, group, report, ids, created);
+    if (rows.length) await upsertEpisodeGroup(trx, rows, group, report, ids, created, fresh);
   }
   return ids;
 }
@@ -435,6 +443,7 @@ async function upsertEpisodeGroup(
   report: IngestReport,
   ids: Map<string, string>,
   created: Set<string>,
+  fresh: boolean,
 ): Promise<void> {
   const keyOf = (e: EpisodeRow) => group.key(e).join('|');
   const bindings = [
@@ -452,10 +461,13 @@ async function upsertEpisodeGroup(
      SELECT i.title_id, i.season_id, i.number, i.name, i.external_ids, ${insertValues('i')}
      FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::text[], ?::jsonb[], ${METADATA_PARAMS})
        AS i(title_id, season_id, number, name, external_ids, ${METADATA_COLUMNS})
-     WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE ${group.sameKey}
+     ${unlessFresh(
+       fresh,
+       `WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE ${group.sameKey}
                          AND e.name IS NOT DISTINCT FROM ${mergedName('e', 'i.name')}
                          AND (i.external_ids IS NULL OR e.external_ids = coalesce(e.external_ids, '{}'::jsonb) || i.external_ids)
-                         AND (${storedValues('e')}) IS NOT DISTINCT FROM (${mergedValues('e', 'i', 'input')}))
+                         AND (${storedValues('e')}) IS NOT DISTINCT FROM (${mergedValues('e', 'i', 'input')}))`,
+     )}
      ON CONFLICT ${group.conflict} DO UPDATE ${EPISODE_UPDATE}
      RETURNING (xmax = 0) AS created, id, ${group.returning}`,
     bindings,
@@ -488,6 +500,7 @@ async function upsertAssets(
   items: IngestItem[],
   canonicalUris: Set<string>,
   report: IngestReport,
+  fresh: boolean,
 ): Promise<Map<string, AssetRow>> {
   // Parts 2..n are assets of their own (own uri, size, duration); a given edition replaces the stored one.
   const assets = distinctBy(
@@ -500,11 +513,14 @@ async function upsertAssets(
     `INSERT INTO assets (uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical, edition)
      SELECT * FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::text[])
        AS i(uri, size, duration_ms, video_codec, audio_codec, container, hash_sha256, canonical, edition)
-     WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.uri = i.uri
+     ${unlessFresh(
+       fresh,
+       `WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.uri = i.uri
                          AND (a.size, a.duration_ms, a.video_codec, a.audio_codec, a.container, a.hash_sha256, a.edition)
                            IS NOT DISTINCT FROM (i.size, i.duration_ms, i.video_codec, i.audio_codec, i.container,
                                                  coalesce(i.hash_sha256, a.hash_sha256), coalesce(i.edition, a.edition))
-                         AND a.missing_since IS NULL)
+                         AND a.missing_since IS NULL)`,
+     )}
      ON CONFLICT (uri) DO UPDATE
        SET size = excluded.size, duration_ms = excluded.duration_ms, video_codec = excluded.video_codec,
            audio_codec = excluded.audio_codec, container = excluded.container,
@@ -685,6 +701,7 @@ async function upsertProviderRefs(
   refs: RefRow[],
   report: IngestReport,
   locatorPrefix: string | null,
+  fresh: boolean,
 ): Promise<void> {
   const rows = distinctBy(refs, (r) => refKey(r.type, r.ref));
   if (rows.length === 0) return;
@@ -694,10 +711,13 @@ async function upsertProviderRefs(
     `INSERT INTO provider_refs (entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
        AS i(entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
-     WHERE NOT EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.provider = i.provider AND pr.provider_key = i.provider_key
+     ${unlessFresh(
+       fresh,
+       `WHERE NOT EXISTS (SELECT 1 FROM provider_refs pr WHERE pr.provider = i.provider AND pr.provider_key = i.provider_key
                          AND pr.entity_type = i.entity_type
                          AND ((pr.entity_id <> i.entity_id AND NOT coalesce(starts_with(i.provider_key, ?::text), false))
-                              OR (pr.entity_id = i.entity_id AND pr.raw IS NOT DISTINCT FROM i.raw)))
+                              OR (pr.entity_id = i.entity_id AND pr.raw IS NOT DISTINCT FROM i.raw)))`,
+     )}
      ON CONFLICT (provider, provider_key, entity_type) DO UPDATE
        SET raw = excluded.raw, entity_id = excluded.entity_id, title_id = excluded.title_id,
            episode_id = excluded.episode_id, asset_id = excluded.asset_id
@@ -713,7 +733,7 @@ async function upsertProviderRefs(
       column('title'),
       column('episode'),
       column('asset'),
-      locatorPrefix,
+      ...(fresh ? [] : [locatorPrefix]),
       locatorPrefix,
     ],
   );
@@ -930,33 +950,39 @@ export function fingerprintOf(item: IngestItem, collectionId: string | null): st
  * Items whose fingerprint is stored next to a link that still exists, with every one of their
  * files present (not missing): those skip all further work. One statement per batch, driven from
  * the batch's preferred files (LATERAL: a unique-index probe each, whatever the planner guesses
- * about tables without statistics).
+ * about tables without statistics). A batch none of whose preferred files is stored is `fresh`.
  */
-async function unchangedItems(trx: Knex.Transaction, items: Fingerprinted[]): Promise<Set<number>> {
+async function unchangedItems(
+  trx: Knex.Transaction,
+  items: Fingerprinted[],
+): Promise<{ unchanged: Set<number>; fresh: boolean }> {
   const candidates = items.map((p, index) => ({ ...p, index })).filter(({ item }) => item.title && item.assets.length > 0);
-  if (candidates.length === 0) return new Set();
+  if (candidates.length === 0) return { unchanged: new Set(), fresh: false };
   const others = (item: IngestItem) => {
     const preferred = preferredOf(item).uri;
     const rest = item.assets.flatMap(filesOf).filter((f) => f.uri !== preferred);
     return rest.length ? JSON.stringify(rest.map((f) => f.uri)) : null;
   };
-  const rows = await query<{ ord: number | string }>(
+  // One row per preferred file already stored: whether the item is unchanged.
+  const rows = await query<{ ord: number | string; unchanged: boolean }>(
     trx,
-    `SELECT u.ord FROM unnest(?::text[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS u(uri, fp, others, ord)
-     CROSS JOIN LATERAL (
-       SELECT 1 FROM assets a JOIN ingest_fingerprints f ON f.asset_id = a.id
-       WHERE a.uri = u.uri AND a.missing_since IS NULL AND f.fingerprint = decode(u.fp, 'hex')
-       LIMIT 1) AS matched
-     WHERE u.others IS NULL OR NOT EXISTS (
-       SELECT 1 FROM jsonb_array_elements_text(u.others) AS o(uri)
-       WHERE NOT EXISTS (SELECT 1 FROM assets x WHERE x.uri = o.uri AND x.missing_since IS NULL))`,
+    `SELECT u.ord, a.missing_since IS NULL
+              AND EXISTS (SELECT 1 FROM ingest_fingerprints f WHERE f.asset_id = a.id AND f.fingerprint = decode(u.fp, 'hex'))
+              AND (u.others IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jsonb_array_elements_text(u.others) AS o(uri)
+                WHERE NOT EXISTS (SELECT 1 FROM assets x WHERE x.uri = o.uri AND x.missing_since IS NULL))) AS unchanged
+     FROM unnest(?::text[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS u(uri, fp, others, ord)
+     CROSS JOIN LATERAL (SELECT a.id, a.missing_since FROM assets a WHERE a.uri = u.uri) AS a`,
     [
       candidates.map(({ item }) => preferredOf(item).uri),
       candidates.map((c) => c.fingerprint),
       candidates.map(({ item }) => others(item)),
     ],
   );
-  return new Set(rows.map((r) => candidates[Number(r.ord) - 1]!.index));
+  return {
+    unchanged: new Set(rows.filter((r) => r.unchanged).map((r) => candidates[Number(r.ord) - 1]!.index)),
+    fresh: rows.length === 0,
+  };
 }
 
 /** Stores (or replaces) the fingerprints of the strong items this batch wrote, next to their links. */
@@ -1017,7 +1043,7 @@ async function writeBatch(
 ): Promise<void> {
   const locatorPrefix = collectionId ? `${collectionId}:` : null;
   const printed = incoming.map((item) => ({ item, fingerprint: fingerprintOf(item, collectionId) }));
-  const unchanged = await unchangedItems(trx, printed);
+  const { unchanged, fresh: freshBatch } = await unchangedItems(trx, printed);
   const fresh = printed.filter((_, i) => !unchanged.has(i));
   countSkipped(
     report,
@@ -1035,11 +1061,11 @@ async function writeBatch(
   const seasonIds = await upsertSeasons(trx, structured, titleIds, report);
   const createdEpisodes = new Set<string>();
   const episodeIds = structured.length
-    ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report, createdEpisodes)
+    ? await upsertEpisodes(trx, structured, titleIds, seasonIds, report, createdEpisodes, freshBatch)
     : new Map<string, string>();
   const linked = classified.filter((c) => c.link);
   const canonicalUris = await chooseCanonical(trx, linked, episodeIds, createdEpisodes);
-  const assets = await upsertAssets(trx, items, canonicalUris, report);
+  const assets = await upsertAssets(trx, items, canonicalUris, report, freshBatch);
   const refusedLinks = await linkAssets(trx, linked, episodeIds, assets, canonicalUris, report);
   const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
 
@@ -1054,7 +1080,7 @@ async function writeBatch(
     for (const file of item.assets.flatMap(filesOf))
       for (const ref of file.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(file.uri)!, ref });
   }
-  await upsertProviderRefs(trx, refs, report, locatorPrefix);
+  await upsertProviderRefs(trx, refs, report, locatorPrefix, freshBatch);
   await syncParts(trx, items, assetIds, report);
   await syncMarkers(trx, items, assetIds, report);
   await enqueueReviews(
