@@ -294,31 +294,48 @@ async function upsertTitles(trx: Knex.Transaction, items: IngestItem[], report: 
   const years = titles.map((t) => t.year ?? null);
   const mergedExternalIds = `CASE WHEN excluded.external_ids IS NULL THEN titles.external_ids
          ELSE coalesce(titles.external_ids, '{}'::jsonb) || excluded.external_ids END`;
-  const rows = await query<UpsertRow>(
+  // One round trip: the upsert, then every title's id matched back by input position (so JavaScript
+  // and SQL never have to agree on lowercasing): written ones from RETURNING, the others as stored.
+  const rows = await query<{ ord: number | string; id: string | null; written: boolean; created: boolean }>(
     trx,
-    `INSERT INTO titles (kind, name, year, external_ids, ${METADATA_COLUMNS})
-     SELECT i.kind, i.name, i.year, i.external_ids, ${insertValues('i')}
-     FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[], ${METADATA_PARAMS}) AS i(kind, name, year, external_ids, ${METADATA_COLUMNS})
-     WHERE NOT EXISTS (SELECT 1 FROM titles t WHERE t.kind = i.kind AND lower(t.name) = lower(i.name)
-                         AND coalesce(t.year, 0) = coalesce(i.year, 0)
-                         AND (i.external_ids IS NULL OR t.external_ids = coalesce(t.external_ids, '{}'::jsonb) || i.external_ids)
-                         AND (${storedValues('t')}) IS NOT DISTINCT FROM (${mergedValues('t', 'i', 'input')}))
-     ON CONFLICT (kind, lower(name), (coalesce(year, 0))) DO UPDATE
-       SET external_ids = ${mergedExternalIds}, ${mergedAssignments('titles')}
-       WHERE (titles.external_ids, ${storedValues('titles')})
-         IS DISTINCT FROM (${mergedExternalIds}, ${mergedValues('titles', 'excluded', 'excluded')})
-     RETURNING (xmax = 0) AS created`,
-    [kinds, names, years, titles.map((t) => json(t.externalIds)), ...metadataBindings(titles)],
+    `WITH w AS (
+       INSERT INTO titles (kind, name, year, external_ids, ${METADATA_COLUMNS})
+       SELECT i.kind, i.name, i.year, i.external_ids, ${insertValues('i')}
+       FROM unnest(?::text[], ?::text[], ?::int[], ?::jsonb[], ${METADATA_PARAMS}) AS i(kind, name, year, external_ids, ${METADATA_COLUMNS})
+       WHERE NOT EXISTS (SELECT 1 FROM titles t WHERE t.kind = i.kind AND lower(t.name) = lower(i.name)
+                           AND coalesce(t.year, 0) = coalesce(i.year, 0)
+                           AND (i.external_ids IS NULL OR t.external_ids = coalesce(t.external_ids, '{}'::jsonb) || i.external_ids)
+                           AND (${storedValues('t')}) IS NOT DISTINCT FROM (${mergedValues('t', 'i', 'input')}))
+       ON CONFLICT (kind, lower(name), (coalesce(year, 0))) DO UPDATE
+         SET external_ids = ${mergedExternalIds}, ${mergedAssignments('titles')}
+         WHERE (titles.external_ids, ${storedValues('titles')})
+           IS DISTINCT FROM (${mergedExternalIds}, ${mergedValues('titles', 'excluded', 'excluded')})
+       RETURNING id, kind, name, year, (xmax = 0) AS created)
+     SELECT u.ord, coalesce(w.id, (SELECT t.id FROM titles t WHERE t.kind = u.k AND lower(t.name) = lower(u.n)
+                                     AND coalesce(t.year, 0) = coalesce(u.y, 0))) AS id,
+            w.id IS NOT NULL AS written, coalesce(w.created, false) AS created
+     FROM unnest(?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS u(k, n, y, ord)
+     LEFT JOIN w ON w.kind = u.k AND lower(w.name) = lower(u.n) AND coalesce(w.year, 0) = coalesce(u.y, 0)`,
+    [kinds, names, years, titles.map((t) => json(t.externalIds)), ...metadataBindings(titles), kinds, names, years],
   );
-  count(report, 'titles', titles.length, rows);
-  // Matched back by input position, so JavaScript and SQL never have to agree on lowercasing.
-  const ids = await query<{ id: string; ord: number | string }>(
-    trx,
-    `SELECT t.id, u.ord FROM unnest(?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS u(k, n, y, ord)
-     JOIN titles t ON t.kind = u.k AND lower(t.name) = lower(u.n) AND coalesce(t.year, 0) = coalesce(u.y, 0)`,
-    [kinds, names, years],
+  count(
+    report,
+    'titles',
+    titles.length,
+    rows.filter((r) => r.written),
   );
-  return new Map(ids.map((r) => [titleIdentity(titles[Number(r.ord) - 1]!), r.id]));
+  const ids = new Map(rows.filter((r) => r.id !== null).map((r) => [titleIdentity(titles[Number(r.ord) - 1]!), r.id!]));
+  if (ids.size < titles.length) {
+    // A title a concurrent ingest committed while this statement ran is not in its snapshot: look again.
+    const found = await query<{ id: string; ord: number | string }>(
+      trx,
+      `SELECT t.id, u.ord FROM unnest(?::text[], ?::text[], ?::int[]) WITH ORDINALITY AS u(k, n, y, ord)
+       JOIN titles t ON t.kind = u.k AND lower(t.name) = lower(u.n) AND coalesce(t.year, 0) = coalesce(u.y, 0)`,
+      [kinds, names, years],
+    );
+    for (const r of found) ids.set(titleIdentity(titles[Number(r.ord) - 1]!), r.id);
+  }
+  return ids;
 }
 
 async function upsertSeasons(
