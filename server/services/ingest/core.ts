@@ -637,14 +637,23 @@ async function chooseCanonical(
   return chosen;
 }
 
-async function linkAssets(
+interface LinkRow {
+  episodeId: string;
+  assetId: string;
+}
+
+/**
+ * The links to write (inserted with the batch's provider refs and fingerprints, see writeLinked),
+ * and those refused. Chosen assets that already existed are promoted to canonical here.
+ */
+async function planLinks(
   trx: Knex.Transaction,
   linked: Classified[],
   episodeIds: Map<string, string>,
   assets: Map<string, AssetRow>,
   canonicalUris: Set<string>,
   report: IngestReport,
-): Promise<Set<string>> {
+): Promise<{ kept: LinkRow[]; refused: Set<string> }> {
   // Chosen assets that already existed (so were not inserted canonical) are promoted here.
   // Joined on the primary key: a filter on `canonical` would walk ix_assets_canonical.
   const promote = [...canonicalUris]
@@ -671,12 +680,10 @@ async function linkAssets(
     ),
     (l) => `${l.episodeId}|${l.assetId}`,
   );
-  if (links.length === 0) return new Set();
+  if (links.length === 0) return { kept: [], refused: new Set() };
   // A file stored canonical (for another episode: a multi-episode file split over two batches) is not
   // linked to an episode that already has another canonical version; the operator is told.
-  const storedCanonical = new Set(
-    [...assets].filter(([uri, a]) => a.canonical && !canonicalUris.has(uri)).map(([, a]) => a.id),
-  );
+  const storedCanonical = new Set([...assets].filter(([uri, a]) => a.canonical && !canonicalUris.has(uri)).map(([, a]) => a.id));
   const risky = links.filter((l) => storedCanonical.has(l.assetId));
   let refused = new Set<string>();
   if (risky.length) {
@@ -696,15 +703,61 @@ async function linkAssets(
         );
   }
   const kept = refused.size ? links.filter((l) => !refused.has(`${l.episodeId}|${l.assetId}`)) : links;
-  if (kept.length === 0) return refused;
-  const rows = await query<UpsertRow>(
-    trx,
-    `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
-     ON CONFLICT DO NOTHING RETURNING true AS created`,
-    [kept.map((l) => l.episodeId), kept.map((l) => l.assetId)],
-  );
-  count(report, 'links', kept.length, rows);
-  return refused;
+  return { kept, refused };
+}
+
+/** One part of a combined statement: a data-modifying CTE and its bindings, in order. */
+interface StatementPart {
+  sql: string;
+  bindings: unknown[];
+}
+
+const linksPart = (links: LinkRow[]): StatementPart => ({
+  sql: `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
+        ON CONFLICT DO NOTHING RETURNING true AS created`,
+  bindings: [links.map((l) => l.episodeId), links.map((l) => l.assetId)],
+});
+
+/**
+ * Links, provider refs and fingerprints in one statement (one round trip per batch): three
+ * data-modifying CTEs. Foreign keys are checked at the end of the statement, so a fingerprint may
+ * name a link inserted beside it.
+ */
+async function writeLinked(
+  trx: Knex.Transaction,
+  links: LinkRow[],
+  refs: { part: StatementPart; distinct: number } | null,
+  fingerprints: StatementPart | null,
+  report: IngestReport,
+): Promise<void> {
+  const ctes: string[] = [];
+  const selects: string[] = [];
+  const bindings: unknown[] = [];
+  const add = (name: string, part: StatementPart, returns: boolean) => {
+    ctes.push(`${name} AS (${part.sql})`);
+    bindings.push(...part.bindings);
+    if (returns) selects.push(`SELECT '${name}' AS kind, created FROM ${name}`);
+  };
+  if (links.length) add('links', linksPart(links), true);
+  if (refs) add('refs', refs.part, true);
+  if (fingerprints) add('fingerprints', fingerprints, false);
+  if (ctes.length === 0) return;
+  if (selects.length === 0) selects.push(`SELECT NULL::text AS kind, NULL::boolean AS created WHERE false`);
+  const rows = await query<UpsertRow & { kind: string }>(trx, `WITH ${ctes.join(', ')} ${selects.join(' UNION ALL ')}`, bindings);
+  if (links.length)
+    count(
+      report,
+      'links',
+      links.length,
+      rows.filter((r) => r.kind === 'links'),
+    );
+  if (refs)
+    count(
+      report,
+      'providerRefs',
+      refs.distinct,
+      rows.filter((r) => r.kind === 'refs'),
+    );
 }
 
 interface RefRow {
@@ -713,19 +766,16 @@ interface RefRow {
   ref: ProviderKey;
 }
 
-async function upsertProviderRefs(
-  trx: Knex.Transaction,
+/** The provider refs' upsert (a part of writeLinked's statement). */
+function providerRefsPart(
   refs: RefRow[],
-  report: IngestReport,
   locatorPrefix: string | null,
   fresh: boolean,
-): Promise<void> {
+): { part: StatementPart; distinct: number } | null {
   const rows = distinctBy(refs, (r) => refKey(r.type, r.ref));
-  if (rows.length === 0) return;
+  if (rows.length === 0) return null;
   const column = (type: RefRow['type']) => rows.map((r) => (r.type === type ? r.entityId : null));
-  const returned = await query<UpsertRow>(
-    trx,
-    `INSERT INTO provider_refs (entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
+  const sql = `INSERT INTO provider_refs (entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::uuid[], ?::uuid[])
        AS i(entity_type, entity_id, provider, provider_key, raw, title_id, episode_id, asset_id)
      ${unlessFresh(
@@ -740,21 +790,20 @@ async function upsertProviderRefs(
            episode_id = excluded.episode_id, asset_id = excluded.asset_id
        WHERE (provider_refs.entity_id = excluded.entity_id AND provider_refs.raw IS DISTINCT FROM excluded.raw)
           OR (provider_refs.entity_id <> excluded.entity_id AND coalesce(starts_with(excluded.provider_key, ?::text), false))
-     RETURNING (xmax = 0) AS created`,
-    [
-      rows.map((r) => r.type),
-      rows.map((r) => r.entityId),
-      rows.map((r) => r.ref.provider),
-      rows.map((r) => r.ref.key),
-      rows.map((r) => json(r.ref.raw)),
-      column('title'),
-      column('episode'),
-      column('asset'),
-      ...(fresh ? [] : [locatorPrefix]),
-      locatorPrefix,
-    ],
-  );
-  count(report, 'providerRefs', rows.length, returned);
+     RETURNING (xmax = 0) AS created`;
+  const bindings = [
+    rows.map((r) => r.type),
+    rows.map((r) => r.entityId),
+    rows.map((r) => r.ref.provider),
+    rows.map((r) => r.ref.key),
+    rows.map((r) => json(r.ref.raw)),
+    column('title'),
+    column('episode'),
+    column('asset'),
+    ...(fresh ? [] : [locatorPrefix]),
+    locatorPrefix,
+  ];
+  return { part: { sql, bindings }, distinct: rows.length };
 }
 
 /**
@@ -1002,21 +1051,17 @@ async function unchangedItems(
   };
 }
 
-/** Stores (or replaces) the fingerprints of the strong items this batch wrote, next to their links. */
-async function storeFingerprints(
-  trx: Knex.Transaction,
-  written: Array<{ assetId: string; episodeId: string; fingerprint: string }>,
-): Promise<void> {
+/** Stores (or replaces) the fingerprints of the strong items this batch wrote, next to their links (a part of writeLinked's statement). */
+function fingerprintsPart(written: Array<{ assetId: string; episodeId: string; fingerprint: string }>): StatementPart | null {
   const rows = distinctBy(written, (w) => `${w.assetId}|${w.episodeId}`);
-  if (rows.length === 0) return;
-  await query(
-    trx,
-    `INSERT INTO ingest_fingerprints (asset_id, episode_id, fingerprint)
-     SELECT u.a, u.e, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(a, e, fp)
-     ON CONFLICT (asset_id, episode_id) DO UPDATE
-       SET fingerprint = excluded.fingerprint WHERE ingest_fingerprints.fingerprint <> excluded.fingerprint`,
-    [rows.map((r) => r.assetId), rows.map((r) => r.episodeId), rows.map((r) => r.fingerprint)],
-  );
+  if (rows.length === 0) return null;
+  return {
+    sql: `INSERT INTO ingest_fingerprints (asset_id, episode_id, fingerprint)
+          SELECT u.a, u.e, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(a, e, fp)
+          ON CONFLICT (asset_id, episode_id) DO UPDATE
+            SET fingerprint = excluded.fingerprint WHERE ingest_fingerprints.fingerprint <> excluded.fingerprint`,
+    bindings: [rows.map((r) => r.assetId), rows.map((r) => r.episodeId), rows.map((r) => r.fingerprint)],
+  };
 }
 
 /**
@@ -1083,7 +1128,7 @@ async function writeBatch(
   const linked = classified.filter((c) => c.link);
   const canonicalUris = await chooseCanonical(trx, linked, episodeIds, createdEpisodes);
   const assets = await upsertAssets(trx, items, canonicalUris, report, freshBatch);
-  const refusedLinks = await linkAssets(trx, linked, episodeIds, assets, canonicalUris, report);
+  const { kept: links, refused: refusedLinks } = await planLinks(trx, linked, episodeIds, assets, canonicalUris, report);
   const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
 
   const refs: RefRow[] = [];
@@ -1097,7 +1142,15 @@ async function writeBatch(
     for (const file of item.assets.flatMap(filesOf))
       for (const ref of file.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(file.uri)!, ref });
   }
-  await upsertProviderRefs(trx, refs, report, locatorPrefix, freshBatch);
+  // Strong items only: a weak one is looked at again every time (a person may have resolved what it doubted).
+  const written: Array<{ assetId: string; episodeId: string; fingerprint: string }> = [];
+  classified.forEach((c, i) => {
+    if (!c.link) return;
+    const episodeId = episodeIds.get(episodeIdentity(c.item))!;
+    const assetId = assetIds.get(preferredOf(c.item).uri)!;
+    if (!refusedLinks.has(`${episodeId}|${assetId}`)) written.push({ assetId, episodeId, fingerprint: fresh[i]!.fingerprint });
+  });
+  await writeLinked(trx, links, providerRefsPart(refs, locatorPrefix, freshBatch), fingerprintsPart(written), report);
   await syncParts(trx, items, assetIds, report);
   await syncMarkers(trx, items, assetIds, report);
   await enqueueReviews(
@@ -1107,15 +1160,6 @@ async function writeBatch(
     episodeIds,
     report,
   );
-  // Strong items only: a weak one is looked at again every time (a person may have resolved what it doubted).
-  const written: Array<{ assetId: string; episodeId: string; fingerprint: string }> = [];
-  classified.forEach((c, i) => {
-    if (!c.link) return;
-    const episodeId = episodeIds.get(episodeIdentity(c.item))!;
-    const assetId = assetIds.get(preferredOf(c.item).uri)!;
-    if (!refusedLinks.has(`${episodeId}|${assetId}`)) written.push({ assetId, episodeId, fingerprint: fresh[i]!.fingerprint });
-  });
-  await storeFingerprints(trx, written);
 }
 
 /** How many removed assets and rejected items a report lists by name (all are counted). */
