@@ -117,6 +117,96 @@ describe('ingest.items', () => {
     assert.deepEqual(second.byKind.markers, { created: 0, updated: 1, unchanged: 1 });
   });
 
+  describe('cheap re-checks (fingerprints)', () => {
+    /** Statements run while `fn` runs (the server shares this knex instance). */
+    const statementsDuring = async (fn: () => Promise<unknown>) => {
+      const seen: string[] = [];
+      const listener = (q: { sql: string }) => seen.push(q.sql.trim().replace(/\s+/g, ' '));
+      db().on('query', listener);
+      try {
+        await fn();
+      } finally {
+        db().off('query', listener);
+      }
+      return seen;
+    };
+
+    it('an unchanged item, whatever its keys order, is skipped after one lookup and writes nothing', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 4, 'one per strong item');
+      // Every object's keys in reverse order, at every depth.
+      const reversed = (value: unknown): unknown =>
+        Array.isArray(value)
+          ? value.map(reversed)
+          : value !== null && typeof value === 'object'
+            ? Object.fromEntries(
+                Object.entries(value)
+                  .reverse()
+                  .map(([k, v]) => [k, reversed(v)]),
+              )
+            : value;
+      const reordered = library().map((item) => reversed(item) as Item);
+      let report: Awaited<ReturnType<ReturnType<typeof client>['ingest']['items']['mutate']>>['report'] | undefined;
+      const statements = await statementsDuring(async () => {
+        report = (await client().ingest.items.mutate({ items: reordered })).report;
+      });
+      assert.deepEqual(
+        statements.filter((sql) => /^(insert|update|delete|with)/i.test(sql)),
+        [],
+      );
+      assert.equal(statements.filter((sql) => sql.includes('ingest_fingerprints')).length, 1, 'one lookup');
+      assert.equal(report!.rowsWritten, 0);
+      assert.deepEqual(report!.byKind.episodes, { created: 0, updated: 0, unchanged: 4 });
+      assert.deepEqual(report!.byKind.assets, { created: 0, updated: 0, unchanged: 5 });
+      assert.deepEqual(report!.byKind.titles, { created: 0, updated: 0, unchanged: 2 });
+    });
+
+    it('an unchanged item whose file was marked missing comes back when seen again', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      await db()('assets').where({ uri: 'file:///tv/cheers/s01e02.mkv' }).update({ missing_since: new Date() });
+      await db()('assets').where({ uri: 'file:///movies/alien-dvd.mkv' }).update({ missing_since: new Date() });
+      const { report } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(report.byKind.assets.updated, 2);
+      assert.deepEqual(await db()('assets').whereNotNull('missing_since').pluck('uri'), []);
+    });
+
+    it('a person deleting an episode or unlinking a file invalidates its fingerprint: the next ingest writes it again', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      const episode = await db()('episodes').where({ name: 'Episode 2' }).first();
+      await client().episodes.delete.mutate({ id: episode.id });
+      const asset = await db()('assets').where({ uri: 'file:///tv/cheers/s02e01.mkv' }).first();
+      const link = await db()('episode_assets').where({ asset_id: asset.id }).first();
+      await client().assets.unlinkEpisode.mutate({ assetId: asset.id, episodeId: link.episode_id });
+      assert.equal(
+        Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n),
+        2,
+        'cascaded with the episode and the link',
+      );
+      const { report } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(report.byKind.episodes.created, 1);
+      assert.equal(report.byKind.links.created, 2);
+      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 4);
+      const { report: again } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(again.rowsWritten, 0);
+    });
+
+    it('a changed item is written again and its fingerprint replaced; weak items are never fingerprinted', async () => {
+      await client().ingest.items.mutate({ items: [...library(), episode('Taxi', 1, 1, 'file:///tv/taxi/s01e01.mkv', {})] });
+      const weak = episode('Taxi', 1, 2, 'file:///tv/taxi/s01e02.mkv');
+      delete (weak.assets[0] as { durationMs?: number }).durationMs;
+      await client().ingest.items.mutate({ items: [weak] });
+      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 5, 'the weak item has none');
+      const before = await db()('ingest_fingerprints').orderBy(['asset_id', 'episode_id']).pluck('fingerprint');
+      const changed = library();
+      changed[1]!.episode!.name = 'Renamed';
+      const { report } = await client().ingest.items.mutate({ items: changed });
+      assert.deepEqual(report.byKind.episodes, { created: 0, updated: 1, unchanged: 3 });
+      const after = await db()('ingest_fingerprints').orderBy(['asset_id', 'episode_id']).pluck('fingerprint');
+      const hex = (f: Uint8Array) => Buffer.from(f).toString('hex');
+      assert.equal(after.filter((f: Uint8Array, i: number) => hex(f) !== hex(before[i] as Uint8Array)).length, 1);
+    });
+  });
+
   it('counts what changed as updated, and replaces changed markers', async () => {
     await client().ingest.items.mutate({ items: library() });
     const changed = library();
