@@ -47,7 +47,11 @@ describe('collections', () => {
     });
     const before = await db()('source_collections').where({ id: tv.id }).first();
     await client().collections.discover.mutate({ sourceId: source.id });
-    assert.deepEqual(await db()('source_collections').where({ id: tv.id }).first(), before, 'nothing new from the source: nothing written');
+    assert.deepEqual(
+      await db()('source_collections').where({ id: tv.id }).first(),
+      before,
+      'nothing new from the source: nothing written',
+    );
     // The section moved and was renamed on the server: discovery's keys follow, the person's stay.
     plex.library.sections[0]!.Location = [{ id: 1, path: 'E:\\TV' }];
     plex.library.sections[0]!.title = 'Television';
