@@ -38,6 +38,36 @@ describe('collections', () => {
     assert.deepEqual(await db()('source_collections').orderBy('id'), before, 'unchanged sections write nothing');
   });
 
+  it('re-discovery keeps the keys a person set in a config and updates only what discovery owns', async () => {
+    const source = await plexSource();
+    const tv = (await client().collections.discover.mutate({ sourceId: source.id })).find((c) => c.externalId === '1')!;
+    await client().collections.update.mutate({
+      id: tv.id,
+      config: { ...tv.config, resyncIntervalSeconds: 3600, watch: true, note: 'kept' },
+    });
+    const before = await db()('source_collections').where({ id: tv.id }).first();
+    await client().collections.discover.mutate({ sourceId: source.id });
+    assert.deepEqual(
+      await db()('source_collections').where({ id: tv.id }).first(),
+      before,
+      'nothing new from the source: nothing written',
+    );
+    // The section moved and was renamed on the server: discovery's keys follow, the person's stay.
+    plex.library.sections[0]!.Location = [{ id: 1, path: 'E:\\TV' }];
+    plex.library.sections[0]!.title = 'Television';
+    await client().collections.discover.mutate({ sourceId: source.id });
+    const got = await client().collections.get.query({ id: tv.id });
+    assert.equal(got.name, 'Television');
+    assert.deepEqual(got.config, {
+      type: 'show',
+      locations: ['E:\\TV'],
+      machineIdentifier: plex.library.machineIdentifier,
+      resyncIntervalSeconds: 3600,
+      watch: true,
+      note: 'kept',
+    });
+  });
+
   it('enables a collection and lists by source and enabled', async () => {
     const source = await plexSource();
     const [movies] = await client().collections.discover.mutate({ sourceId: source.id });

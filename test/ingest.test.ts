@@ -106,15 +106,116 @@ describe('ingest.items', () => {
     };
     await client().ingest.items.mutate({ items: withChapters() });
     const ids = await db()('markers').orderBy('id').pluck('id');
-    const { report } = await client().ingest.items.mutate({ items: withChapters() });
+    // Without fingerprints (an item touched at its source, or the first re-sync after an upgrade) the
+    // core compares markers, refs and files themselves: by meaning, not as text. The ref's raw payload
+    // comes in a different key order too.
+    await db()('ingest_fingerprints').delete();
+    const touched = withChapters();
+    touched[0]!.episode!.providerRefs![0]!.raw = { zeta: 1, alpha: { y: 2, b: 3 } };
+    await client().ingest.items.mutate({ items: touched });
+    await db()('ingest_fingerprints').delete();
+    const again = withChapters();
+    again[0]!.episode!.providerRefs![0]!.raw = { alpha: { b: 3, y: 2 }, zeta: 1 };
+    const { report } = await client().ingest.items.mutate({ items: again });
     assert.equal(report.rowsWritten, 0);
     assert.deepEqual(report.byKind.markers, { created: 0, updated: 0, unchanged: 2 });
+    assert.equal(report.byKind.providerRefs.updated, 0);
     assert.deepEqual(await db()('markers').orderBy('id').pluck('id'), ids, 'the same rows, not re-inserted copies');
     // A real difference inside the payload is still written.
     const changed = withChapters();
     (changed[0]!.assets[0]!.markers![0]!.payload as { title: string }).title = 'Act One';
     const { report: second } = await client().ingest.items.mutate({ items: changed });
     assert.deepEqual(second.byKind.markers, { created: 0, updated: 1, unchanged: 1 });
+  });
+
+  describe('cheap re-checks (fingerprints)', () => {
+    /** Statements run while `fn` runs (the server shares this knex instance). */
+    const statementsDuring = async (fn: () => Promise<unknown>) => {
+      const seen: string[] = [];
+      const listener = (q: { sql: string }) => seen.push(q.sql.trim().replace(/\s+/g, ' '));
+      db().on('query', listener);
+      try {
+        await fn();
+      } finally {
+        db().off('query', listener);
+      }
+      return seen;
+    };
+
+    it('an unchanged item, whatever its keys order, is skipped after one lookup and writes nothing', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 4, 'one per strong item');
+      // Every object's keys in reverse order, at every depth.
+      const reversed = (value: unknown): unknown =>
+        Array.isArray(value)
+          ? value.map(reversed)
+          : value !== null && typeof value === 'object'
+            ? Object.fromEntries(
+                Object.entries(value)
+                  .reverse()
+                  .map(([k, v]) => [k, reversed(v)]),
+              )
+            : value;
+      const reordered = library().map((item) => reversed(item) as Item);
+      let report: Awaited<ReturnType<ReturnType<typeof client>['ingest']['items']['mutate']>>['report'] | undefined;
+      const statements = await statementsDuring(async () => {
+        report = (await client().ingest.items.mutate({ items: reordered })).report;
+      });
+      assert.deepEqual(
+        statements.filter((sql) => /^(insert|update|delete|with)/i.test(sql)),
+        [],
+      );
+      assert.equal(statements.filter((sql) => sql.includes('ingest_fingerprints')).length, 1, 'one lookup');
+      assert.equal(report!.rowsWritten, 0);
+      assert.deepEqual(report!.byKind.episodes, { created: 0, updated: 0, unchanged: 4 });
+      assert.deepEqual(report!.byKind.assets, { created: 0, updated: 0, unchanged: 5 });
+      assert.deepEqual(report!.byKind.titles, { created: 0, updated: 0, unchanged: 2 });
+    });
+
+    it('an unchanged item whose file was marked missing comes back when seen again', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      await db()('assets').where({ uri: 'file:///tv/cheers/s01e02.mkv' }).update({ missing_since: new Date() });
+      await db()('assets').where({ uri: 'file:///movies/alien-dvd.mkv' }).update({ missing_since: new Date() });
+      const { report } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(report.byKind.assets.updated, 2);
+      assert.deepEqual(await db()('assets').whereNotNull('missing_since').pluck('uri'), []);
+    });
+
+    it('a person deleting an episode or unlinking a file invalidates its fingerprint: the next ingest writes it again', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      const episode = await db()('episodes').where({ name: 'Episode 2' }).first();
+      await client().episodes.delete.mutate({ id: episode.id });
+      const asset = await db()('assets').where({ uri: 'file:///tv/cheers/s02e01.mkv' }).first();
+      const link = await db()('episode_assets').where({ asset_id: asset.id }).first();
+      await client().assets.unlinkEpisode.mutate({ assetId: asset.id, episodeId: link.episode_id });
+      assert.equal(
+        Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n),
+        2,
+        'cascaded with the episode and the link',
+      );
+      const { report } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(report.byKind.episodes.created, 1);
+      assert.equal(report.byKind.links.created, 2);
+      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 4);
+      const { report: again } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(again.rowsWritten, 0);
+    });
+
+    it('a changed item is written again and its fingerprint replaced; weak items are never fingerprinted', async () => {
+      await client().ingest.items.mutate({ items: [...library(), episode('Taxi', 1, 1, 'file:///tv/taxi/s01e01.mkv', {})] });
+      const weak = episode('Taxi', 1, 2, 'file:///tv/taxi/s01e02.mkv');
+      delete (weak.assets[0] as { durationMs?: number }).durationMs;
+      await client().ingest.items.mutate({ items: [weak] });
+      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 5, 'the weak item has none');
+      const before = await db()('ingest_fingerprints').orderBy(['asset_id', 'episode_id']).pluck('fingerprint');
+      const changed = library();
+      changed[1]!.episode!.name = 'Renamed';
+      const { report } = await client().ingest.items.mutate({ items: changed });
+      assert.deepEqual(report.byKind.episodes, { created: 0, updated: 1, unchanged: 3 });
+      const after = await db()('ingest_fingerprints').orderBy(['asset_id', 'episode_id']).pluck('fingerprint');
+      const hex = (f: Uint8Array) => Buffer.from(f).toString('hex');
+      assert.equal(after.filter((f: Uint8Array, i: number) => hex(f) !== hex(before[i] as Uint8Array)).length, 1);
+    });
   });
 
   it('counts what changed as updated, and replaces changed markers', async () => {
@@ -247,6 +348,41 @@ describe('ingest.items', () => {
       .havingRaw('count(*) > 1')
       .select('ea.episode_id');
     assert.deepEqual(doubled, []);
+  });
+
+  it('a new multi-episode file next to an existing canonical version: the batch succeeds, the existing canonical stays', async () => {
+    // Episode 2 already has its canonical version; a file holding episodes 1 and 2 arrives.
+    await client().ingest.items.mutate({ items: [episode('Wings', 1, 2, 'file:///tv/wings/s01e02.mkv')] });
+    const both = 'file:///tv/wings/s01e01-e02.mkv';
+    const { report } = await client().ingest.items.mutate({
+      items: [episode('Wings', 1, 1, both), episode('Wings', 1, 2, both)],
+    });
+    assert.equal(report.byKind.links.created, 2);
+    const canonicalOf = async (number: number) =>
+      db()('episodes as e')
+        .join('seasons as s', 's.id', 'e.season_id')
+        .join('episode_assets as ea', 'ea.episode_id', 'e.id')
+        .join('assets as a', 'a.id', 'ea.asset_id')
+        .where({ 's.number': 1, 'e.number': number })
+        .orderBy('a.uri')
+        .select('a.uri', 'a.canonical');
+    assert.deepEqual(await canonicalOf(2), [
+      { uri: both, canonical: false },
+      { uri: 'file:///tv/wings/s01e02.mkv', canonical: true },
+    ]);
+    assert.deepEqual(await canonicalOf(1), [{ uri: both, canonical: false }]);
+
+    // The same file split over two batches (canonical for episode 1 first): the second link is refused, with a notice.
+    await client().ingest.items.mutate({ items: [episode('Frasier', 1, 2, 'file:///tv/frasier/s01e02.mkv')] });
+    const split = 'file:///tv/frasier/s01e01-e02.mkv';
+    await client().ingest.items.mutate({ items: [episode('Frasier', 1, 1, split)] });
+    const { report: second } = await client().ingest.items.mutate({ items: [episode('Frasier', 1, 2, split)] });
+    assert.match(second.notices.join('\n'), /s01e01-e02\.mkv is canonical for another episode/);
+    const frasier = await db()('assets').where('uri', 'like', 'file:///tv/frasier/%').orderBy('uri').select('uri', 'canonical');
+    assert.deepEqual(frasier, [
+      { uri: split, canonical: true },
+      { uri: 'file:///tv/frasier/s01e02.mkv', canonical: true },
+    ]);
   });
 
   it('refuses a malformed collection id, and answers NOT_FOUND for an unknown one, writing nothing', async () => {

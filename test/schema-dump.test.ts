@@ -131,6 +131,12 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['changes', 'jsonb', true, null],
     ['actor', 'text', false, null],
   ],
+  // Additive (issue 14, 20261126030000): what each ingested item looked like, for cheap re-checks.
+  ingest_fingerprints: [
+    ['asset_id', 'uuid', false, null],
+    ['episode_id', 'uuid', false, null],
+    ['fingerprint', 'bytea', false, null],
+  ],
 };
 
 /** Columns added by later, additive migrations (appended after the documented ones). */

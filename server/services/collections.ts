@@ -48,9 +48,13 @@ export async function discover(db: Knex, sourceId: string): Promise<SourceCollec
         found.map((c) => ({ source_id: sourceId, external_id: c.externalId, name: c.name, config: JSON.stringify(c.config) })),
       )
       .onConflict(['source_id', 'external_id'])
-      .merge(['name', 'config'])
+      // Discovery owns only the keys it reports (type, locations, ...): keys a person set in the config
+      // (resyncIntervalSeconds, watch, ...) are kept, so a re-discovery merges instead of replacing.
+      .merge({ name: db.raw('excluded.name'), config: db.raw('source_collections.config || excluded.config') })
       // Touch only what changed, so re-discovery of an unchanged source writes nothing.
-      .whereRaw('(source_collections.name, source_collections.config) IS DISTINCT FROM (excluded.name, excluded.config)');
+      .whereRaw(
+        '(source_collections.name, source_collections.config) IS DISTINCT FROM (excluded.name, source_collections.config || excluded.config)',
+      );
   }
   return SourceCollection.query(db)
     .where('source_id', sourceId)
