@@ -210,6 +210,9 @@ describe('live sync', function () {
         ratingKey: '900',
       });
       assert.equal(ref.title?.id, (added as { id: string }).id);
+      // The change log names the targeted job as the writer.
+      const logged = await db()('change_log').where({ table_name: 'assets', row_id: asset!.id, op: 'insert' }).first();
+      assert.match(logged?.actor ?? '', /^ingest:ingest-live:\S+$/);
 
       plex.changeItem('900', { title: 'Galaxy Quest (Remastered)' });
       await until('the new name', () => episodeNamed('Galaxy Quest (Remastered)'), Boolean);

@@ -284,8 +284,9 @@ export class IngestQueue {
   async workKind<T extends object>(kind: string, handler: (data: T) => Promise<void>): Promise<() => Promise<void>> {
     await this.kindQueue(kind);
     if (!this.o.worker || this.stopping) return async () => undefined;
+    // Its writes are logged as `ingest:<kind>:<pg-boss job id>` (live jobs are not in ingest_jobs).
     const id = await this.boss.work<T>(kind, { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds) }, async ([job]) =>
-      handler(job!.data),
+      withActor(`ingest:${kind}:${job!.id}`, () => handler(job!.data)),
     );
     this.workIds.push(id);
     return async () => {
