@@ -4,7 +4,7 @@ import { PlexSourceConfig, PlexSourceConfigUpdate } from './config.js';
 import { PlexHttp } from './http.js';
 import { plexUri } from './items.js';
 import { listenPlex } from './notifications.js';
-import { emptyPullStats, pullPlexSection } from './sync.js';
+import { emptyPullStats, pullPlexSection, type PlexPullStats } from './sync.js';
 import { plexChangedSince, plexSectionKeys, pullPlexItems } from './targeted.js';
 
 /**
@@ -14,11 +14,31 @@ import { plexChangedSince, plexSectionKeys, pullPlexItems } from './targeted.js'
  * arrive as data, episode versions through `lookupVersions`.
  */
 
+/**
+ * What a batch reports besides its items: the items rejected since the previous batch (each named
+ * by its ratingKey) and the sync's cost so far.
+ */
+function progressOf(http: PlexHttp, stats: PlexPullStats): () => Pick<PullBatch, 'rejected' | 'cost'> {
+  let reported = 0;
+  return () => {
+    const rejected = stats.rejected
+      .slice(reported)
+      .map((r) => ({ sourceKey: r.ratingKey, reason: `ratingKey ${r.ratingKey}: ${r.reason}` }));
+    reported = stats.rejected.length;
+    const cost = {
+      requests: http.requests,
+      markerRequests: stats.markerRequests,
+      markersClamped: stats.markers.clamped,
+      markersDropped: { ...stats.markers.dropped },
+    };
+    return { rejected, cost };
+  };
+}
+
 async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<PullBatch> {
   const { config, collection, pathMappings, storedVersions, lookupVersions } = input;
   const http = new PlexHttp(config);
   const stats = emptyPullStats();
-  let reported = 0;
   const batches = pullPlexSection(
     {
       http,
@@ -30,24 +50,9 @@ async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<
     },
     stats,
   );
-  for await (const batch of batches) {
-    const rejected = stats.rejected
-      .slice(reported)
-      .map((r) => ({ sourceKey: r.ratingKey, reason: `ratingKey ${r.ratingKey}: ${r.reason}` }));
-    reported = stats.rejected.length;
-    yield {
-      items: batch.items,
-      skippedKeys: batch.skippedKeys,
-      scopes: batch.scopes,
-      rejected,
-      cost: {
-        requests: http.requests,
-        markerRequests: stats.markerRequests,
-        markersClamped: stats.markers.clamped,
-        markersDropped: { ...stats.markers.dropped },
-      },
-    };
-  }
+  const progress = progressOf(http, stats);
+  for await (const batch of batches)
+    yield { items: batch.items, skippedKeys: batch.skippedKeys, scopes: batch.scopes, ...progress() };
 }
 
 /** Just the named ratingKeys (live sync): see targeted.ts. */
@@ -55,7 +60,6 @@ async function* pullItems(input: PullItemsInput<PlexSourceConfig>): AsyncGenerat
   const { config, collection, pathMappings, lookupVersions } = input;
   const http = new PlexHttp(config);
   const stats = emptyPullStats();
-  let reported = 0;
   const batches = pullPlexItems(
     {
       http,
@@ -66,23 +70,8 @@ async function* pullItems(input: PullItemsInput<PlexSourceConfig>): AsyncGenerat
     },
     stats,
   );
-  for await (const batch of batches) {
-    const rejected = stats.rejected
-      .slice(reported)
-      .map((r) => ({ sourceKey: r.ratingKey, reason: `ratingKey ${r.ratingKey}: ${r.reason}` }));
-    reported = stats.rejected.length;
-    yield {
-      items: batch.items,
-      gone: batch.gone,
-      rejected,
-      cost: {
-        requests: http.requests,
-        markerRequests: stats.markerRequests,
-        markersClamped: stats.markers.clamped,
-        markersDropped: { ...stats.markers.dropped },
-      },
-    };
-  }
+  const progress = progressOf(http, stats);
+  for await (const batch of batches) yield { items: batch.items, gone: batch.gone, ...progress() };
 }
 
 const sectionType = (config: Record<string, unknown> | null) => (typeof config?.type === 'string' ? config.type : null);

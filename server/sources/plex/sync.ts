@@ -62,21 +62,30 @@ export const emptyPullStats = (): PlexPullStats => ({
   markers: emptyMarkerStats(),
 });
 
+/**
+ * What mapping a pull's items needs (the server's id, the uri form, the marker counts), and how a
+ * page's rejected items are counted (the first 100 kept with their reasons).
+ */
+export async function pullContext(
+  http: PlexHttp,
+  collectionId: string,
+  uriOf: ItemContext['uriOf'],
+  stats: PlexPullStats,
+): Promise<{ ctx: ItemContext; reject: (page: PlexPage) => void }> {
+  const ctx: ItemContext = { collectionId, machineIdentifier: await http.machineIdentifier(), uriOf, markers: stats.markers };
+  const reject = (page: PlexPage) => {
+    stats.rejectedCount += page.rejected.length;
+    stats.rejected.push(...page.rejected.slice(0, Math.max(0, 100 - stats.rejected.length)));
+  };
+  return { ctx, reject };
+}
+
 export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStats): AsyncGenerator<PlexBatch> {
   const { http, collectionId } = input;
   const batchSize = input.batchSize ?? 500;
   const metadataBatch = input.metadataBatch ?? 100;
   const requestsBefore = http.requests;
-  const ctx: ItemContext = {
-    collectionId,
-    machineIdentifier: await http.machineIdentifier(),
-    uriOf: input.uriOf,
-    markers: stats.markers,
-  };
-  const reject = (page: PlexPage) => {
-    stats.rejectedCount += page.rejected.length;
-    stats.rejected.push(...page.rejected.slice(0, Math.max(0, 100 - stats.rejected.length)));
-  };
+  const { ctx, reject } = await pullContext(http, collectionId, input.uriOf, stats);
 
   let out: PlexBatch = { items: [], skippedKeys: [], scopes: [] };
   const flush = (force = false): PlexBatch | null => {

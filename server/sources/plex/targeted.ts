@@ -1,8 +1,8 @@
 import type { IngestItem } from '../../domain/items.js';
 import type { PlexMetadata } from './api.js';
-import { PLEX_TYPE, type PlexHttp, type PlexPage } from './http.js';
-import { episodeItem, locatorKey, movieItem, showTitle, versionOf, type ItemContext } from './items.js';
-import type { PlexPullStats } from './sync.js';
+import { PLEX_TYPE, type PlexHttp } from './http.js';
+import { episodeItem, locatorKey, movieItem, showTitle, versionOf } from './items.js';
+import { pullContext, type PlexPullStats } from './sync.js';
 
 /**
  * Live sync's side of the Plex adapter: just the named items (what a notification or the poll
@@ -40,16 +40,7 @@ const chunks = <T>(all: readonly T[], size: number): T[][] =>
 export async function* pullPlexItems(input: PlexTargetInput, stats: PlexPullStats): AsyncGenerator<PlexTargetBatch> {
   const { http, collectionId } = input;
   const metadataBatch = input.metadataBatch ?? 100;
-  const ctx: ItemContext = {
-    collectionId,
-    machineIdentifier: await http.machineIdentifier(),
-    uriOf: input.uriOf,
-    markers: stats.markers,
-  };
-  const reject = (page: PlexPage) => {
-    stats.rejectedCount += page.rejected.length;
-    stats.rejected.push(...page.rejected.slice(0, Math.max(0, 100 - stats.rejected.length)));
-  };
+  const { ctx, reject } = await pullContext(http, collectionId, input.uriOf, stats);
   const fetchFull = async (keys: readonly string[]): Promise<PlexMetadata[]> => {
     const found: PlexMetadata[] = [];
     for (const chunk of chunks([...new Set(keys)], metadataBatch)) {
