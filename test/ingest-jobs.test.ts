@@ -10,7 +10,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../server/db/scratc
 import { IngestQueue, type IngestJob } from '../server/services/ingest/queue.js';
 import { createRetrovueClient, type RetrovueClient } from '../sdk/index.js';
 import { snapshotCounts } from './support/database.js';
-import { expectError } from './support/expect.js';
+import { expectError, until } from './support/expect.js';
 import { startFakePlex, type FakeItem, type FakePlex, type FakePlexLibrary } from './support/fakePlex.js';
 import { client, db, queue, testLogger } from './support/harness.js';
 
@@ -62,18 +62,12 @@ async function plexCollections(api: RetrovueClient, plex: FakePlex, extra: Recor
 
 const ACTIVE = ['queued', 'running'];
 
-async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Jobs run in other processes here: wait longer than the default. */
+const untilJob = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000) =>
+  until(what, probe, done, timeoutMs);
 
 const finished = (api: RetrovueClient, jobId: string) =>
-  until(
+  untilJob(
     `job ${jobId} to end`,
     () => api.ingest.status.query({ jobId }),
     (j) => !ACTIVE.includes(j.state),
@@ -208,7 +202,7 @@ describe('ingest jobs (durable, shared)', function () {
     plex.setLatency(200);
     const [collection] = await plexCollections(client(), plex, {}, 50);
     const job = await client().ingest.start.mutate({ collectionId: collection!.id });
-    await until(
+    await untilJob(
       'progress',
       () => client().ingest.status.query({ jobId: job.id }),
       (j) => j.progress.itemsDone >= 1,
@@ -262,7 +256,7 @@ describe('ingest jobs (durable, shared)', function () {
     assert.ok(job!.finishedAt instanceof Date);
     // Failed runs live on their job rows; the process keeps nothing of them (issue 10, point 9).
     // (the worker lets go of the job just after storing its end, so wait a moment for that)
-    await until(
+    await untilJob(
       'the worker to let go',
       async () => queue().inMemory(),
       (m) => m.running === 0 && m.waiters === 0,
@@ -273,7 +267,7 @@ describe('ingest jobs (durable, shared)', function () {
     const delayed = new IngestQueue(db(), { log: testLogger, worker: false, retryLimit: 2, retryDelaySeconds: 2 });
     const started = await delayed.enqueue(collection!.id);
     try {
-      const waiting = await until(
+      const waiting = await untilJob(
         'the first failure',
         () => queue().get(started.id),
         (j) => j.attempts === 1 && j.state === 'queued' && j.error !== null,
@@ -281,7 +275,7 @@ describe('ingest jobs (durable, shared)', function () {
       assert.equal(waiting.error!.code, 'BAD_GATEWAY');
       assert.equal(waiting.progress.phase, 'retrying');
       // pg-boss records the retry just after the row (the handler's throw reaches it last).
-      const retry = await until(
+      const retry = await untilJob(
         'pg-boss to schedule the retry',
         async () =>
           (
@@ -306,7 +300,7 @@ describe('ingest jobs (durable, shared)', function () {
     plex = await startFakePlex(generatedLibrary(1, 2, 4));
     plex.setLatency(20);
     const [collection] = await plexCollections(client(), plex, { resyncIntervalSeconds: 1 });
-    const jobs = await until(
+    const jobs = await untilJob(
       'two scheduled runs',
       () => client().ingest.list.query({ limit: 10, collectionId: collection!.id }),
       (page) => page.items.filter((j) => j.trigger === 'schedule' && j.state === 'done').length >= 2,
@@ -322,7 +316,7 @@ describe('ingest jobs (durable, shared)', function () {
     assert.equal(runs[1]!.report!.rowsWritten, 0);
     // Off by default: a collection without the setting is never scheduled.
     await queue().scheduleDue();
-    const settled = await until(
+    const settled = await untilJob(
       'the last run to end',
       () => client().ingest.list.query({ limit: 50, collectionId: collection!.id }),
       (page) => page.items.every((j) => !ACTIVE.includes(j.state)),
@@ -342,7 +336,7 @@ describe('ingest jobs (durable, shared)', function () {
       const [collection] = await plexCollections(api, plex);
       plex.setLatency(40);
       const job = await api.ingest.start.mutate({ collectionId: collection!.id });
-      const before = await until(
+      const before = await untilJob(
         'progress',
         () => api.ingest.status.query({ jobId: job.id }),
         (j) => j.progress.itemsDone >= 8,

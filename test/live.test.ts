@@ -7,6 +7,7 @@ import { DEFAULT_LIVE, type LiveSettings } from '../server/services/live/setting
 import { LiveSync } from '../server/services/live/supervisor.js';
 import type { TargetedJob, TargetedResult } from '../server/services/live/targeted.js';
 import { sampleLibrary, startFakePlex, type FakeItem, type FakePlex } from './support/fakePlex.js';
+import { until } from './support/expect.js';
 import { folder } from './support/folders.js';
 import { client, db, queue, testLogger } from './support/harness.js';
 
@@ -27,16 +28,6 @@ const FAST: LiveSettings = {
   settleMs: 400,
   deferSeconds: 1,
 };
-
-async function until<T>(what: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Records what a LiveSync queued and finished. */
 function recorder(live: LiveSync) {
@@ -120,6 +111,13 @@ function episode(ratingKey: string, index: number): FakeItem {
 describe('live sync', function () {
   this.timeout(60_000);
   let plex: FakePlex;
+  /** Waits until the test server holds exactly one notification socket. */
+  const oneSocket = () =>
+    until(
+      'the socket',
+      () => plex.sockets,
+      (n) => n === 1,
+    );
   let live: LiveSync;
   let rec: ReturnType<typeof recorder>;
 
@@ -179,11 +177,7 @@ describe('live sync', function () {
       await client().collections.update.mutate({ id: tv.id, config: { ...(tv.config ?? {}), live: true } });
       await live.refresh();
       assert.equal(live.held().length, 1);
-      await until(
-        'the socket',
-        () => plex.sockets,
-        (n) => n === 1,
-      );
+      await oneSocket();
     });
 
     it('an item added, changed and deleted in Plex reaches the catalogue through the stream', async () => {
@@ -193,11 +187,7 @@ describe('live sync', function () {
       await live.refresh();
       await caughtUp(movies.id, tv.id);
       assert.equal(live.held().length, 1, 'one socket for the server, both sections on it');
-      await until(
-        'the socket',
-        () => plex.sockets,
-        (n) => n === 1,
-      );
+      await oneSocket();
 
       const file = 'D:\\Media\\Movies\\Galaxy Quest (1999)\\Galaxy Quest (1999).mkv';
       plex.addItem('2', movie('900', 'Galaxy Quest', file));
@@ -243,11 +233,7 @@ describe('live sync', function () {
       await client().ingest.collection.mutate({ collectionId: tv.id });
       await live.refresh();
       await caughtUp(tv.id);
-      await until(
-        'the socket',
-        () => plex.sockets,
-        (n) => n === 1,
-      );
+      await oneSocket();
       for (let i = 1; i <= 12; i++) plex.addEpisode('100', episode(String(400 + i), i));
       await until(
         'the burst ingested',
@@ -267,11 +253,7 @@ describe('live sync', function () {
       const { movies } = await plexSource(plex, true);
       await client().ingest.collection.mutate({ collectionId: movies.id });
       await live.refresh();
-      await until(
-        'the socket',
-        () => plex.sockets,
-        (n) => n === 1,
-      );
+      await oneSocket();
 
       plex.refuseConnections(true);
       plex.dropConnections();
@@ -374,11 +356,7 @@ describe('live sync', function () {
       const { movies } = await plexSource(plex, true);
       await client().ingest.collection.mutate({ collectionId: movies.id });
       await live.refresh();
-      await until(
-        'the socket',
-        () => plex.sockets,
-        (n) => n === 1,
-      );
+      await oneSocket();
       // A full run of the collection is running (as another worker would show it).
       const [job] = await db()('ingest_jobs')
         .insert({

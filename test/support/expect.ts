@@ -31,3 +31,22 @@ export async function expectRefusedUnchanged(call: () => Promise<unknown>, code:
   assert.deepEqual(await snapshotCounts(db()), before, 'a refused call changed the database');
   return error;
 }
+
+/**
+ * Polls `probe` every 50 ms until `done` accepts its value (which it returns), or fails after
+ * `timeoutMs` naming `what` and the last value: a wait on a condition, never a fixed sleep.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
