@@ -35,19 +35,22 @@ function progressOf(http: PlexHttp, stats: PlexPullStats): () => Pick<PullBatch,
   };
 }
 
+/** What every pull needs: the client, the collection, the uri form through the path mappings, stored episode versions. */
+function pullBase(input: PullItemsInput<PlexSourceConfig> | PullInput<PlexSourceConfig>, http: PlexHttp) {
+  const { collection, pathMappings, lookupVersions } = input;
+  return {
+    http,
+    collectionId: collection.id,
+    uriOf: plexUri((p) => resolvePath(pathMappings, p)?.localPath ?? null),
+    episodeVersions: (keys: readonly string[]) => (lookupVersions ? lookupVersions('episode', keys) : Promise.resolve(new Map())),
+  };
+}
+
 async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<PullBatch> {
-  const { config, collection, pathMappings, storedVersions, lookupVersions } = input;
-  const http = new PlexHttp(config);
+  const http = new PlexHttp(input.config);
   const stats = emptyPullStats();
   const batches = pullPlexSection(
-    {
-      http,
-      collectionId: collection.id,
-      sectionKey: collection.externalId,
-      uriOf: plexUri((p) => resolvePath(pathMappings, p)?.localPath ?? null),
-      storedVersions,
-      episodeVersions: (keys) => (lookupVersions ? lookupVersions('episode', keys) : Promise.resolve(new Map())),
-    },
+    { ...pullBase(input, http), sectionKey: input.collection.externalId, storedVersions: input.storedVersions },
     stats,
   );
   const progress = progressOf(http, stats);
@@ -57,19 +60,9 @@ async function* pullSection(input: PullInput<PlexSourceConfig>): AsyncGenerator<
 
 /** Just the named ratingKeys (live sync): see targeted.ts. */
 async function* pullItems(input: PullItemsInput<PlexSourceConfig>): AsyncGenerator<PullBatch> {
-  const { config, collection, pathMappings, lookupVersions } = input;
-  const http = new PlexHttp(config);
+  const http = new PlexHttp(input.config);
   const stats = emptyPullStats();
-  const batches = pullPlexItems(
-    {
-      http,
-      collectionId: collection.id,
-      keys: input.keys,
-      uriOf: plexUri((p) => resolvePath(pathMappings, p)?.localPath ?? null),
-      episodeVersions: (keys) => (lookupVersions ? lookupVersions('episode', keys) : Promise.resolve(new Map())),
-    },
-    stats,
-  );
+  const batches = pullPlexItems({ ...pullBase(input, http), keys: input.keys }, stats);
   const progress = progressOf(http, stats);
   for await (const batch of batches) yield { items: batch.items, gone: batch.gone, ...progress() };
 }

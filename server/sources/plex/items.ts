@@ -126,15 +126,18 @@ function assetsOf(item: PlexMetadata, top: PlexMetadata, ctx: ItemContext, withM
 }
 
 /** `full`: the show's own metadata (all its genres), not its listing entry. */
-export function showTitle(show: PlexMetadata, ctx: ItemContext, full = false): NonNullable<IngestItem['title']> {
-  const { refs, externalIds } = refsOf(show, ctx);
+export const showTitle = (show: PlexMetadata, ctx: ItemContext, full = false) => titleOf('show', show, ctx, full);
+
+/** A show or movie as a catalogue title: its name, year, every id Plex gives, and its metadata (`full`: from its own metadata). */
+function titleOf(kind: 'show' | 'movie', item: PlexMetadata, ctx: ItemContext, full: boolean): NonNullable<IngestItem['title']> {
+  const { refs, externalIds } = refsOf(item, ctx);
   return {
-    kind: 'show',
-    name: show.title.slice(0, 255),
-    year: show.year ?? null,
+    kind,
+    name: item.title.slice(0, 255),
+    year: item.year ?? null,
     externalIds,
     providerRefs: refs,
-    ...metadataOf(show, full),
+    ...metadataOf(item, full),
   };
 }
 
@@ -167,16 +170,8 @@ export function episodeItem(
 export function movieItem(movie: PlexMetadata, ctx: ItemContext, withMarkers: boolean): IngestItem | null {
   const assets = assetsOf(movie, movie, ctx, withMarkers);
   if (assets.length === 0) return null;
-  const { refs, externalIds } = refsOf(movie, ctx);
   return {
-    title: {
-      kind: 'movie',
-      name: movie.title.slice(0, 255),
-      year: movie.year ?? null,
-      externalIds,
-      providerRefs: refs,
-      ...metadataOf(movie, withMarkers),
-    },
+    title: titleOf('movie', movie, ctx, withMarkers),
     episode: { number: null, name: movie.title.slice(0, 255) },
     assets,
   };
