@@ -507,14 +507,44 @@ describe('change log retention', () => {
   });
 });
 
+/** Migrations after the change log's that replace its functions or indexes (rolled back before it). */
+const LATER_LOG_MIGRATIONS = ['20261127010000_fingerprint_on_link.ts', '20261127010100_change_log_row_hash.ts'];
+
 describe('change log migration', () => {
   it('rolls back and forward', async () => {
     const knex: Knex = db();
+    // The later migrations that change the log's functions or indexes go down first and up after.
+    for (const name of [...LATER_LOG_MIGRATIONS].reverse()) await knex.migrate.down({ name });
     await knex.migrate.down({ name: '20261126010000_change_log.ts' });
     assert.equal((await knex.raw(`SELECT to_regclass('change_log') AS t`)).rows[0].t, null);
     await makeMovieRow('Without a log');
     await knex.migrate.up({ name: '20261126010000_change_log.ts' });
+    for (const name of LATER_LOG_MIGRATIONS) await knex.migrate.up({ name });
     await makeMovieRow('With a log');
     assert.equal((await logRows()).length, 1);
+  });
+
+  it('moves fingerprints onto their links and back, logging nothing, and the row index to a hash and back', async () => {
+    const knex: Knex = db();
+    const movie = await makeMovieRow('Fingerprinted');
+    const asset = await knex('assets').insert({ uri: 'file:///fp.mkv', size: 1, duration_ms: 1000 }).returning('id');
+    const [episode] = await knex('episodes').insert({ title_id: movie, name: 'Fingerprinted' }).returning('id');
+    const fingerprint = Buffer.from('cd'.repeat(20), 'hex');
+    await knex('episode_assets').insert({ episode_id: episode.id, asset_id: asset[0].id, fingerprint });
+    const logged = (await logRows()).length;
+    const rowIndex = async () =>
+      (await knex.raw(`SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_change_log_row'`)).rows[0].indexdef as string;
+    assert.match(await rowIndex(), /USING hash \(row_id\)/);
+    for (const name of [...LATER_LOG_MIGRATIONS].reverse()) await knex.migrate.down({ name });
+    assert.match(await rowIndex(), /USING btree \(row_id, "?position"?\)/);
+    const kept = await knex('ingest_fingerprints').select('asset_id', 'fingerprint');
+    assert.deepEqual(
+      kept.map((r: { fingerprint: Uint8Array }) => Buffer.from(r.fingerprint).toString('hex')),
+      ['cd'.repeat(20)],
+    );
+    for (const name of LATER_LOG_MIGRATIONS) await knex.migrate.up({ name });
+    const link = await knex('episode_assets').where({ asset_id: asset[0].id }).first();
+    assert.equal(Buffer.from(link.fingerprint as Uint8Array).toString('hex'), 'cd'.repeat(20));
+    assert.equal((await logRows()).length, logged, 'the copies are not changes');
   });
 });

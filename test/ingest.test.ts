@@ -109,11 +109,11 @@ describe('ingest.items', () => {
     // Without fingerprints (an item touched at its source, or the first re-sync after an upgrade) the
     // core compares markers, refs and files themselves: by meaning, not as text. The ref's raw payload
     // comes in a different key order too.
-    await db()('ingest_fingerprints').delete();
+    await db()('episode_assets').update({ fingerprint: null });
     const touched = withChapters();
     touched[0]!.episode!.providerRefs![0]!.raw = { zeta: 1, alpha: { y: 2, b: 3 } };
     await client().ingest.items.mutate({ items: touched });
-    await db()('ingest_fingerprints').delete();
+    await db()('episode_assets').update({ fingerprint: null });
     const again = withChapters();
     again[0]!.episode!.providerRefs![0]!.raw = { alpha: { b: 3, y: 2 }, zeta: 1 };
     const { report } = await client().ingest.items.mutate({ items: again });
@@ -129,6 +129,8 @@ describe('ingest.items', () => {
   });
 
   describe('cheap re-checks (fingerprints)', () => {
+    /** Links that carry a fingerprint. */
+    const fingerprinted = async () => Number((await db()('episode_assets').whereNotNull('fingerprint').count({ n: '*' }))[0]!.n);
     /** Statements run while `fn` runs (the server shares this knex instance). */
     const statementsDuring = async (fn: () => Promise<unknown>) => {
       const seen: string[] = [];
@@ -144,7 +146,7 @@ describe('ingest.items', () => {
 
     it('an unchanged item, whatever its keys order, is skipped after one lookup and writes nothing', async () => {
       await client().ingest.items.mutate({ items: library() });
-      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 4, 'one per strong item');
+      assert.equal(await fingerprinted(), 4, 'one per strong item');
       // Every object's keys in reverse order, at every depth.
       const reversed = (value: unknown): unknown =>
         Array.isArray(value)
@@ -165,7 +167,7 @@ describe('ingest.items', () => {
         statements.filter((sql) => /^(insert|update|delete|with)/i.test(sql)),
         [],
       );
-      assert.equal(statements.filter((sql) => sql.includes('ingest_fingerprints')).length, 1, 'one lookup');
+      assert.equal(statements.filter((sql) => sql.includes('fingerprint')).length, 1, 'one lookup');
       assert.equal(report!.rowsWritten, 0);
       assert.deepEqual(report!.byKind.episodes, { created: 0, updated: 0, unchanged: 4 });
       assert.deepEqual(report!.byKind.assets, { created: 0, updated: 0, unchanged: 5 });
@@ -188,17 +190,45 @@ describe('ingest.items', () => {
       const asset = await db()('assets').where({ uri: 'file:///tv/cheers/s02e01.mkv' }).first();
       const link = await db()('episode_assets').where({ asset_id: asset.id }).first();
       await client().assets.unlinkEpisode.mutate({ assetId: asset.id, episodeId: link.episode_id });
-      assert.equal(
-        Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n),
-        2,
-        'cascaded with the episode and the link',
-      );
+      assert.equal(await fingerprinted(), 2, 'cascaded with the episode and the link');
       const { report } = await client().ingest.items.mutate({ items: library() });
       assert.equal(report.byKind.episodes.created, 1);
       assert.equal(report.byKind.links.created, 2);
-      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 4);
+      assert.equal(await fingerprinted(), 4);
       const { report: again } = await client().ingest.items.mutate({ items: library() });
       assert.equal(again.rowsWritten, 0);
+    });
+
+    it('a fingerprint lives on its link: replacing one writes no catalogue row and no change-log entry', async () => {
+      await client().ingest.items.mutate({ items: library() });
+      const logged = async () => Number((await db()('change_log').max({ p: 'position' }))[0]!.p);
+      const before = await logged();
+      // Stale fingerprints (another service version's, say): every item is compared in full again.
+      await db().raw(`UPDATE episode_assets SET fingerprint = decode(repeat('ab', 20), 'hex') WHERE fingerprint IS NOT NULL`);
+      const { report } = await client().ingest.items.mutate({ items: library() });
+      assert.equal(report.rowsWritten, 0);
+      assert.equal(report.byKind.links.updated, 0);
+      assert.equal(await fingerprinted(), 4);
+      assert.equal(
+        Number(
+          (
+            await db()('episode_assets')
+              .where('fingerprint', Buffer.from('ab'.repeat(20), 'hex'))
+              .count({ n: '*' })
+          )[0]!.n,
+        ),
+        0,
+        'every stale fingerprint replaced',
+      );
+      assert.equal(await logged(), before, 'bookkeeping is not a change');
+      // Nor does a deleted link's log entry carry it.
+      const link = await db()('episode_assets').whereNotNull('fingerprint').first();
+      await client().assets.unlinkEpisode.mutate({ assetId: link.asset_id, episodeId: link.episode_id });
+      const entry = await db()('change_log')
+        .where({ table_name: 'episode_assets', op: 'delete' })
+        .orderBy('position', 'desc')
+        .first();
+      assert.deepEqual(Object.keys(entry.changes as object).sort(), ['asset_id', 'episode_id']);
     });
 
     it('a changed item is written again and its fingerprint replaced; weak items are never fingerprinted', async () => {
@@ -206,13 +236,19 @@ describe('ingest.items', () => {
       const weak = episode('Taxi', 1, 2, 'file:///tv/taxi/s01e02.mkv');
       delete (weak.assets[0] as { durationMs?: number }).durationMs;
       await client().ingest.items.mutate({ items: [weak] });
-      assert.equal(Number((await db()('ingest_fingerprints').count({ n: '*' }))[0]!.n), 5, 'the weak item has none');
-      const before = await db()('ingest_fingerprints').orderBy(['asset_id', 'episode_id']).pluck('fingerprint');
+      assert.equal(await fingerprinted(), 5, 'the weak item has none');
+      const before = await db()('episode_assets')
+        .whereNotNull('fingerprint')
+        .orderBy(['asset_id', 'episode_id'])
+        .pluck('fingerprint');
       const changed = library();
       changed[1]!.episode!.name = 'Renamed';
       const { report } = await client().ingest.items.mutate({ items: changed });
       assert.deepEqual(report.byKind.episodes, { created: 0, updated: 1, unchanged: 3 });
-      const after = await db()('ingest_fingerprints').orderBy(['asset_id', 'episode_id']).pluck('fingerprint');
+      const after = await db()('episode_assets')
+        .whereNotNull('fingerprint')
+        .orderBy(['asset_id', 'episode_id'])
+        .pluck('fingerprint');
       const hex = (f: Uint8Array) => Buffer.from(f).toString('hex');
       assert.equal(after.filter((f: Uint8Array, i: number) => hex(f) !== hex(before[i] as Uint8Array)).length, 1);
     });

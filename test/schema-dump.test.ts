@@ -131,12 +131,6 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['changes', 'jsonb', true, null],
     ['actor', 'text', false, null],
   ],
-  // Additive (issue 14, 20261126030000): what each ingested item looked like, for cheap re-checks.
-  ingest_fingerprints: [
-    ['asset_id', 'uuid', false, null],
-    ['episode_id', 'uuid', false, null],
-    ['fingerprint', 'bytea', false, null],
-  ],
 };
 
 /** Columns added by later, additive migrations (appended after the documented ones). */
@@ -154,6 +148,8 @@ const ADDITIVE: Record<string, Column[]> = {
     ...METADATA_COLUMNS,
     ['shuffle_key', 'integer', false, '(floor((random() * (2147483647)::double precision)))::integer'],
   ],
+  // additive (20261127010000_fingerprint_on_link): the ingested item's fingerprint
+  episode_assets: [['fingerprint', 'bytea', true, null]],
   assets: [
     ['missing_since', 'timestamp with time zone', true, null],
     // additive (20261125030000_asset_parts): the version's edition

@@ -640,6 +640,8 @@ async function chooseCanonical(
 interface LinkRow {
   episodeId: string;
   assetId: string;
+  /** The item's fingerprint, on the link of a strong item's preferred file (hex). */
+  fingerprint?: string;
 }
 
 /**
@@ -712,44 +714,55 @@ interface StatementPart {
   bindings: unknown[];
 }
 
-const linksPart = (links: LinkRow[]): StatementPart => ({
-  sql: `INSERT INTO episode_assets (episode_id, asset_id) SELECT * FROM unnest(?::uuid[], ?::uuid[])
-        ON CONFLICT DO NOTHING RETURNING true AS created`,
-  bindings: [links.map((l) => l.episodeId), links.map((l) => l.assetId)],
+/**
+ * The links' insert, each carrying its item's fingerprint (or none). A link stored with another
+ * fingerprint gets the new one; one stored as it is never reaches ON CONFLICT (which would lock, and
+ * so write, it). A first import's batch (`fresh`) leaves that guard out.
+ */
+const linksPart = (links: LinkRow[], fresh: boolean): StatementPart => ({
+  sql: `INSERT INTO episode_assets (episode_id, asset_id, fingerprint)
+        SELECT u.e, u.a, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(e, a, fp)
+        ${unlessFresh(
+          fresh,
+          `WHERE NOT EXISTS (SELECT 1 FROM episode_assets x WHERE x.episode_id = u.e AND x.asset_id = u.a
+                             AND (u.fp IS NULL OR x.fingerprint = decode(u.fp, 'hex')))`,
+        )}
+        ON CONFLICT (episode_id, asset_id) DO UPDATE SET fingerprint = excluded.fingerprint
+          WHERE excluded.fingerprint IS NOT NULL AND episode_assets.fingerprint IS DISTINCT FROM excluded.fingerprint
+        RETURNING (xmax = 0) AS created`,
+  bindings: [links.map((l) => l.episodeId), links.map((l) => l.assetId), links.map((l) => l.fingerprint ?? null)],
 });
 
 /**
- * Links, provider refs and fingerprints in one statement (one round trip per batch): three
- * data-modifying CTEs. Foreign keys are checked at the end of the statement, so a fingerprint may
- * name a link inserted beside it.
+ * Links (with their fingerprints) and provider refs in one statement (one round trip per batch): two
+ * data-modifying CTEs.
  */
 async function writeLinked(
   trx: Knex.Transaction,
   links: LinkRow[],
   refs: { part: StatementPart; distinct: number } | null,
-  fingerprints: StatementPart | null,
+  fresh: boolean,
   report: IngestReport,
 ): Promise<void> {
   const ctes: string[] = [];
   const selects: string[] = [];
   const bindings: unknown[] = [];
-  const add = (name: string, part: StatementPart, returns: boolean) => {
+  const add = (name: string, part: StatementPart) => {
     ctes.push(`${name} AS (${part.sql})`);
     bindings.push(...part.bindings);
-    if (returns) selects.push(`SELECT '${name}' AS kind, created FROM ${name}`);
+    selects.push(`SELECT '${name}' AS kind, created FROM ${name}`);
   };
-  if (links.length) add('links', linksPart(links), true);
-  if (refs) add('refs', refs.part, true);
-  if (fingerprints) add('fingerprints', fingerprints, false);
+  if (links.length) add('links', linksPart(links, fresh));
+  if (refs) add('refs', refs.part);
   if (ctes.length === 0) return;
-  if (selects.length === 0) selects.push(`SELECT NULL::text AS kind, NULL::boolean AS created WHERE false`);
   const rows = await query<UpsertRow & { kind: string }>(trx, `WITH ${ctes.join(', ')} ${selects.join(' UNION ALL ')}`, bindings);
+  // A link whose fingerprint alone was replaced is not a written link (the fingerprint is bookkeeping).
   if (links.length)
     count(
       report,
       'links',
       links.length,
-      rows.filter((r) => r.kind === 'links'),
+      rows.filter((r) => r.kind === 'links' && r.created),
     );
   if (refs)
     count(
@@ -1107,7 +1120,7 @@ async function unchangedItems(
   const rows = await query<{ ord: number | string; unchanged: boolean }>(
     trx,
     `SELECT u.ord, a.missing_since IS NULL
-              AND EXISTS (SELECT 1 FROM ingest_fingerprints f WHERE f.asset_id = a.id AND f.fingerprint = decode(u.fp, 'hex'))
+              AND EXISTS (SELECT 1 FROM episode_assets f WHERE f.asset_id = a.id AND f.fingerprint = decode(u.fp, 'hex'))
               AND (u.others IS NULL OR NOT EXISTS (
                 SELECT 1 FROM jsonb_array_elements_text(u.others) AS o(uri)
                 WHERE NOT EXISTS (SELECT 1 FROM assets x WHERE x.uri = o.uri AND x.missing_since IS NULL))) AS unchanged
@@ -1122,19 +1135,6 @@ async function unchangedItems(
   return {
     unchanged: new Set(rows.filter((r) => r.unchanged).map((r) => candidates[Number(r.ord) - 1]!.index)),
     fresh: rows.length === 0,
-  };
-}
-
-/** Stores (or replaces) the fingerprints of the strong items this batch wrote, next to their links (a part of writeLinked's statement). */
-function fingerprintsPart(written: Array<{ assetId: string; episodeId: string; fingerprint: string }>): StatementPart | null {
-  const rows = distinctBy(written, (w) => `${w.assetId}|${w.episodeId}`);
-  if (rows.length === 0) return null;
-  return {
-    sql: `INSERT INTO ingest_fingerprints (asset_id, episode_id, fingerprint)
-          SELECT u.a, u.e, decode(u.fp, 'hex') FROM unnest(?::uuid[], ?::uuid[], ?::text[]) AS u(a, e, fp)
-          ON CONFLICT (asset_id, episode_id) DO UPDATE
-            SET fingerprint = excluded.fingerprint WHERE ingest_fingerprints.fingerprint <> excluded.fingerprint`,
-    bindings: [rows.map((r) => r.assetId), rows.map((r) => r.episodeId), rows.map((r) => r.fingerprint)],
   };
 }
 
@@ -1203,7 +1203,7 @@ async function writeBatch(
   const linked = classified.filter((c) => c.link);
   const canonicalUris = await chooseCanonical(trx, linked, episodeIds, createdEpisodes);
   const assets = await upsertAssets(trx, items, canonicalUris, report, freshBatch);
-  const { kept: links, refused: refusedLinks } = await planLinks(trx, linked, episodeIds, assets, canonicalUris, report);
+  const { kept: links } = await planLinks(trx, linked, episodeIds, assets, canonicalUris, report);
   const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
 
   const refs: RefRow[] = [];
@@ -1217,15 +1217,15 @@ async function writeBatch(
     for (const file of item.assets.flatMap(filesOf))
       for (const ref of file.providerRefs ?? []) refs.push({ type: 'asset', entityId: assetIds.get(file.uri)!, ref });
   }
-  // Strong items only: a weak one is looked at again every time (a person may have resolved what it doubted).
-  const written: Array<{ assetId: string; episodeId: string; fingerprint: string }> = [];
+  // Fingerprints on strong items' preferred links only: a weak item is looked at again every time
+  // (a person may have resolved what it doubted).
+  const byLink = new Map(links.map((l) => [`${l.episodeId}|${l.assetId}`, l]));
   classified.forEach((c, i) => {
     if (!c.link) return;
-    const episodeId = episodeIds.get(episodeIdentity(c.item))!;
-    const assetId = assetIds.get(preferredOf(c.item).uri)!;
-    if (!refusedLinks.has(`${episodeId}|${assetId}`)) written.push({ assetId, episodeId, fingerprint: fresh[i]!.fingerprint });
+    const link = byLink.get(`${episodeIds.get(episodeIdentity(c.item))!}|${assetIds.get(preferredOf(c.item).uri)!}`);
+    if (link) link.fingerprint = fresh[i]!.fingerprint;
   });
-  await writeLinked(trx, links, providerRefsPart(refs, locatorPrefix, freshBatch), fingerprintsPart(written), report);
+  await writeLinked(trx, links, providerRefsPart(refs, locatorPrefix, freshBatch), freshBatch, report);
   await syncParts(trx, items, assetIds, report);
   await syncMarkers(trx, items, assetIds, report);
   await enqueueReviews(
