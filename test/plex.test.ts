@@ -214,7 +214,7 @@ describe('ingest.collection: Plex', () => {
     await ingest(collection.id);
     const show = plex.library.items['1']![0]!;
     show.updatedAt = 1_800_000_000;
-    plex.library.leaves['100']!.pop();
+    const removedLeaf = plex.library.leaves['100']!.pop()!;
     const changed = plex.library.leaves['100']![1]!;
     changed.updatedAt = 1_800_000_000;
     changed.Marker = [{ type: 'intro', startTimeOffset: 2000, endTimeOffset: 31_000 }];
@@ -230,6 +230,21 @@ describe('ingest.collection: Plex', () => {
     assert.equal(report.removed, 1);
     assert.equal(report.removedAssets[0]!.uri, uri('/mnt/tv/Cheers/Season 02/Cheers - S02E01.mkv'));
     assert.equal((await snapshotCounts(db())).assets, 5, 'reported, not deleted');
+    const gone = await db()('assets')
+      .where({ uri: uri('/mnt/tv/Cheers/Season 02/Cheers - S02E01.mkv') })
+      .first();
+    assert.ok(gone.missing_since, 'marked missing, so playout never offers it');
+    assert.equal(
+      Number((await db()('assets').whereNotNull('missing_since').count({ n: '*' }))[0]!.n),
+      1,
+      'only the removed file',
+    );
+    // The file comes back: present again.
+    plex.library.leaves['100']!.push(removedLeaf);
+    show.updatedAt = 1_900_000_000;
+    const back = await ingest(collection.id);
+    assert.equal(back.removed, 0);
+    assert.equal((await db()('assets').where({ id: gone.id }).first()).missing_since, null);
   });
 
   it('keeps every part of a multi-part film, clamps a small overshoot, and reads legacy movie agents', async () => {

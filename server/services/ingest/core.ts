@@ -1290,6 +1290,8 @@ export class IngestRun {
         seenKeys: pull.seenKeys,
         skippedKeys: pull.skippedKeys,
       });
+      // Files a changed item no longer has are marked missing (those seen again were un-marked by their upsert).
+      await markMissing(this.db, rows);
       this.report.removed = rows.length;
       this.report.removedAssets = rows.slice(0, MAX_LISTED);
       this.report.skipped = pull.skippedKeys.length;
@@ -1365,8 +1367,15 @@ async function syncPresence(db: Knex, pull: CollectionPull, removed: Array<{ id:
                      AND pr.provider = ? AND starts_with(pr.provider_key, ?))`,
     [removedIds, pull.provider, pull.keyPrefix],
   );
-  if (removedIds.length === 0) return;
-  await query(db, `UPDATE assets SET missing_since = now() WHERE id = ANY(?::uuid[]) AND missing_since IS NULL`, [removedIds]);
+  await markMissing(db, removed);
+}
+
+/** Marks assets missing from now (those already missing keep their time). */
+async function markMissing(db: Knex, removed: Array<{ id: string }>): Promise<void> {
+  if (removed.length === 0) return;
+  await query(db, `UPDATE assets SET missing_since = now() WHERE id = ANY(?::uuid[]) AND missing_since IS NULL`, [
+    removed.map((r) => r.id),
+  ]);
 }
 
 export async function ingestItems(db: Knex, items: IngestItem[], options: IngestOptions = {}): Promise<IngestReport> {
