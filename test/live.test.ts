@@ -5,6 +5,8 @@ import { canonicalFileUri } from '../server/domain/fileUri.js';
 import { parseNotification } from '../server/sources/plex/notifications.js';
 import { DEFAULT_LIVE, type LiveSettings } from '../server/services/live/settings.js';
 import { LiveSync } from '../server/services/live/supervisor.js';
+import { pruneLiveJobs } from '../server/services/changeLogPrune.js';
+import { IngestQueue } from '../server/services/ingest/queue.js';
 import type { TargetedJob, TargetedResult } from '../server/services/live/targeted.js';
 import { sampleLibrary, startFakePlex, type FakeItem, type FakePlex } from './support/fakePlex.js';
 import { until } from './support/expect.js';
@@ -304,6 +306,50 @@ describe('live sync', function () {
       assert.equal(again.kind, 'collection');
       assert.notEqual(again.id, full.id);
       await queue().wait(again.id);
+    });
+
+    it('a live job whose worker died is run again as the same row; ended live rows are pruned with the change log', async () => {
+      const { movies } = await plexSource(plex, true);
+      await client().ingest.collection.mutate({ collectionId: movies.id });
+      plex.changeItem('220', { title: 'Amélie' }); // nobody listens: only the orphaned job brings it
+      const [orphan] = (await db()('ingest_jobs')
+        .insert({
+          collection_id: movies.id,
+          kind: 'live',
+          trigger: 'schedule',
+          state: 'running',
+          attempts: 1,
+          worker: 'gone-host:1:dead',
+          started_at: db().raw(`now() - interval '1 hour'`),
+          heartbeat_at: db().raw(`now() - interval '1 hour'`),
+          progress: JSON.stringify({ phase: 'starting' }),
+          target: JSON.stringify({ reason: 'notification', changed: ['220'], deleted: [] }),
+        })
+        .returning('id')) as Array<{ id: string }>;
+      // A process that owns the database starting up takes every running job as orphaned.
+      const owner = new IngestQueue(db(), { log: testLogger, exclusive: true, concurrency: 0 });
+      await owner.start();
+      await owner.stop(1000);
+      const job = await until(
+        'the orphan run again',
+        () => client().ingest.status.query({ jobId: orphan!.id }),
+        (j) => j.state === 'done',
+      );
+      assert.equal(job.attempts, 2);
+      assert.ok(await episodeNamed('Amélie'));
+      assert.equal((await client().ingest.list.query({ collectionId: movies.id, kind: 'live' })).items.length, 1);
+
+      await db()('ingest_jobs')
+        .where({ id: orphan!.id })
+        .update({ finished_at: db().raw(`now() - interval '100 days'`) });
+      await db()('ingest_jobs')
+        .where({ collection_id: movies.id, kind: 'collection' })
+        .update({ finished_at: db().raw(`now() - interval '100 days'`) });
+      assert.equal(await pruneLiveJobs(db(), 90), 1);
+      assert.deepEqual(
+        (await client().ingest.list.query({ collectionId: movies.id })).items.map((j) => j.kind),
+        ['collection'],
+      );
     });
 
     it('coalesces a burst into one targeted job for the collection', async () => {
