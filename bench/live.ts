@@ -180,6 +180,9 @@ try {
   const episodeNamed = (name: string) => db('episodes').where({ name }).first('id');
   const up = { add: [] as number[], change: [] as number[], delete: [] as number[] };
   const feed = { add: [] as number[], change: [] as number[], delete: [] as number[] };
+  // Between changes: a random pause spanning more than the feed's poll interval, so the changes fall
+  // at random phases of the subscriber's poller (a fixed cadence would lock onto it).
+  const pause = () => sleep(50 + Math.random() * (changesPollMs + 100));
   let next = 5_000_000;
   for (let i = 0; i < SAMPLES; i++) {
     // add: movies and episodes alternately
@@ -198,7 +201,7 @@ try {
     up.add.push(performance.now() - t);
     const asset = (await assetAt(uri))!.id as string;
     feed.add.push((await arrival(assetInserted(asset))) - t);
-    await sleep(50 + Math.random() * 100);
+    await pause();
     // change: a movie's name (its episode row carries it)
     const changed = 1_000_001 + (i % MOVIES);
     t = performance.now();
@@ -206,14 +209,14 @@ try {
     await until(() => episodeNamed(`Renamed ${i}`));
     up.change.push(performance.now() - t);
     feed.change.push((await arrival(episodeRenamed(`Renamed ${i}`))) - t);
-    await sleep(50 + Math.random() * 100);
+    await pause();
     // delete the movie added above (or the episode)
     t = performance.now();
     plex.deleteItem(String(rk));
     await until(async () => (await assetAt(uri))?.missing_since != null);
     up.delete.push(performance.now() - t);
     feed.delete.push((await arrival(assetMissing(asset))) - t);
-    await sleep(50 + Math.random() * 100);
+    await pause();
   }
   const both = (phase: string, catalogue: number[], subscriber: number[]) => {
     const c = stats(catalogue);
