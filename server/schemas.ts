@@ -299,12 +299,20 @@ export const IngestItemsOut = z.object({
 
 export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 export const JobStateIn = z.enum(JOB_STATES);
+/** `collection`: a whole-collection run; `live`: a targeted ingest queued by live sync. */
+export const JOB_KINDS = ['collection', 'live'] as const;
+export const JobKindIn = z.enum(JOB_KINDS);
+export const LIVE_REASONS = ['notification', 'poll', 'sweep', 'watch'] as const;
 
 export const IngestJobOut = z.object({
   id: z.string(),
   collectionId: z.string(),
   state: JobStateIn,
+  /** `manual`: a caller started it; `schedule`: the service did (a re-sync, or live sync for `kind: 'live'`). */
   trigger: z.enum(['manual', 'schedule']),
+  kind: JobKindIn,
+  /** A live job's work: why it was queued and how many source keys it names; null for a collection run. */
+  live: z.object({ reason: z.enum(LIVE_REASONS), changed: z.number(), deleted: z.number() }).nullable(),
   attempts: z.number(),
   worker: z.string().nullable(),
   progress: z.object({ itemsDone: z.number(), batchesDone: z.number(), itemsPerSecond: z.number(), phase: z.string() }),

@@ -5,6 +5,8 @@ import { canonicalFileUri } from '../server/domain/fileUri.js';
 import { parseNotification } from '../server/sources/plex/notifications.js';
 import { DEFAULT_LIVE, type LiveSettings } from '../server/services/live/settings.js';
 import { LiveSync } from '../server/services/live/supervisor.js';
+import { pruneLiveJobs } from '../server/services/changeLogPrune.js';
+import { IngestQueue } from '../server/services/ingest/queue.js';
 import type { TargetedJob, TargetedResult } from '../server/services/live/targeted.js';
 import { sampleLibrary, startFakePlex, type FakeItem, type FakePlex } from './support/fakePlex.js';
 import { until } from './support/expect.js';
@@ -228,6 +230,128 @@ describe('live sync', function () {
       );
     });
 
+    it('targeted jobs are listed by ingest.list and ingest.status, told apart from collection runs by kind', async () => {
+      const { movies, tv } = await plexSource(plex, true);
+      const full = await client().ingest.collection.mutate({ collectionId: movies.id });
+      assert.equal(full.kind, 'collection');
+      assert.equal(full.live, null);
+      await live.refresh();
+      await caughtUp(movies.id, tv.id);
+      await oneSocket();
+      const file = 'D:\\Media\\Movies\\Galaxy Quest (1999)\\Galaxy Quest (1999).mkv';
+      plex.addItem('2', movie('900', 'Galaxy Quest', file));
+      const asset = await until('its file', () => assetByUri(plexUri(file)), Boolean);
+      const page = await until(
+        'the live job done',
+        () => client().ingest.list.query({ collectionId: movies.id, kind: 'live', state: 'done' }),
+        (p) => p.items.some((j) => j.live?.reason === 'notification'),
+      );
+      const job = page.items.find((j) => j.live?.reason === 'notification')!;
+      assert.deepEqual(
+        {
+          kind: job.kind,
+          trigger: job.trigger,
+          live: job.live,
+          state: job.state,
+          collectionId: job.collectionId,
+          attempts: job.attempts,
+        },
+        {
+          kind: 'live',
+          trigger: 'schedule',
+          live: { reason: 'notification', changed: 1, deleted: 0 },
+          state: 'done',
+          collectionId: movies.id,
+          attempts: 1,
+        },
+      );
+      assert.equal(job.report?.items, 1);
+      assert.ok(job.startedAt && job.finishedAt && job.worker);
+      assert.deepEqual(await client().ingest.status.query({ jobId: job.id }), job);
+      // The change log's actor is the job `ingest.status` shows.
+      const logged = await db()('change_log').where({ table_name: 'assets', row_id: asset!.id, op: 'insert' }).first();
+      assert.equal(logged?.actor, `ingest:ingest-live:${job.id}`);
+
+      // Both kinds, newest first, or one kind; keyset pages over both, each job once.
+      const all = await client().ingest.list.query({ collectionId: movies.id });
+      assert.deepEqual(new Set(all.items.map((j) => j.kind)), new Set(['collection', 'live']));
+      assert.ok(all.items.findIndex((j) => j.id === job.id) < all.items.findIndex((j) => j.id === full.id));
+      const collectionRuns = await client().ingest.list.query({ collectionId: movies.id, kind: 'collection' });
+      assert.deepEqual(
+        collectionRuns.items.map((j) => j.id),
+        [full.id],
+      );
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const p = await client().ingest.list.query({ collectionId: movies.id, limit: 1, ...(cursor ? { cursor } : {}) });
+        paged.push(...p.items.map((j) => j.id));
+        cursor = p.nextCursor ?? undefined;
+      } while (cursor);
+      assert.deepEqual(
+        paged,
+        all.items.map((j) => j.id),
+      );
+      // A cursor of the list of both kinds is not one of the list of one kind.
+      const first = await client().ingest.list.query({ collectionId: movies.id, limit: 1 });
+      await assert.rejects(
+        client().ingest.list.query({ collectionId: movies.id, kind: 'collection', cursor: first.nextCursor! }),
+        /invalid cursor/,
+      );
+      assert.equal((await client().ingest.list.query({ collectionId: tv.id, kind: 'live', state: 'done' })).items.length, 0);
+
+      // A queued live job does not count as the collection's active run.
+      await queue().enqueueLive({ collectionId: movies.id, changed: ['900'], deleted: [], reason: 'poll' });
+      const again = await client().ingest.start.mutate({ collectionId: movies.id });
+      assert.equal(again.kind, 'collection');
+      assert.notEqual(again.id, full.id);
+      await queue().wait(again.id);
+    });
+
+    it('a live job whose worker died is run again as the same row; ended live rows are pruned with the change log', async () => {
+      const { movies } = await plexSource(plex, true);
+      await client().ingest.collection.mutate({ collectionId: movies.id });
+      plex.changeItem('220', { title: 'Amélie' }); // nobody listens: only the orphaned job brings it
+      const [orphan] = (await db()('ingest_jobs')
+        .insert({
+          collection_id: movies.id,
+          kind: 'live',
+          trigger: 'schedule',
+          state: 'running',
+          attempts: 1,
+          worker: 'gone-host:1:dead',
+          started_at: db().raw(`now() - interval '1 hour'`),
+          heartbeat_at: db().raw(`now() - interval '1 hour'`),
+          progress: JSON.stringify({ phase: 'starting' }),
+          target: JSON.stringify({ reason: 'notification', changed: ['220'], deleted: [] }),
+        })
+        .returning('id')) as Array<{ id: string }>;
+      // A process that owns the database starting up takes every running job as orphaned.
+      const owner = new IngestQueue(db(), { log: testLogger, exclusive: true, concurrency: 0 });
+      await owner.start();
+      await owner.stop(1000);
+      const job = await until(
+        'the orphan run again',
+        () => client().ingest.status.query({ jobId: orphan!.id }),
+        (j) => j.state === 'done',
+      );
+      assert.equal(job.attempts, 2);
+      assert.ok(await episodeNamed('Amélie'));
+      assert.equal((await client().ingest.list.query({ collectionId: movies.id, kind: 'live' })).items.length, 1);
+
+      await db()('ingest_jobs')
+        .where({ id: orphan!.id })
+        .update({ finished_at: db().raw(`now() - interval '100 days'`) });
+      await db()('ingest_jobs')
+        .where({ collection_id: movies.id, kind: 'collection' })
+        .update({ finished_at: db().raw(`now() - interval '100 days'`) });
+      assert.equal(await pruneLiveJobs(db(), 90), 1);
+      assert.deepEqual(
+        (await client().ingest.list.query({ collectionId: movies.id })).items.map((j) => j.kind),
+        ['collection'],
+      );
+    });
+
     it('coalesces a burst into one targeted job for the collection', async () => {
       const { tv } = await plexSource(plex, true);
       await client().ingest.collection.mutate({ collectionId: tv.id });
@@ -373,8 +497,22 @@ describe('live sync', function () {
         (n) => n >= 1,
       );
       assert.equal(await episodeNamed('Amélie'), undefined, 'nothing written while the full run runs');
+      // The deferred job is one row, queued again.
+      const deferred = await until(
+        'the row queued again',
+        () => client().ingest.list.query({ collectionId: movies.id, kind: 'live' }),
+        (p) => p.items.filter((j) => j.live?.reason === 'notification').every((j) => j.state === 'queued'),
+      );
+      deferred.items = deferred.items.filter((j) => j.live?.reason === 'notification');
+      assert.equal(deferred.items.length, 1, 'a deferred job stays one row');
       await db()('ingest_jobs').where({ id: job.id }).update({ state: 'done', finished_at: db().fn.now() });
       await until('the change, after the full run', () => episodeNamed('Amélie'), Boolean);
+      const ran = await until(
+        'the live job done',
+        () => client().ingest.status.query({ jobId: deferred.items[0]!.id }),
+        (j) => j.state === 'done',
+      );
+      assert.ok(ran.attempts >= 2, 'claimed again after its deferral');
     });
 
     (ON_POSTGRES ? it : it.skip)('several workers: one holds the socket, another takes over when it stops', async () => {
@@ -424,7 +562,7 @@ describe('live sync', function () {
       // Watching starts with a full scan (what changed while nobody watched).
       await until(
         'the catch-up scan',
-        () => db()('ingest_jobs').where({ collection_id: collection!.id }).first(),
+        () => db()('ingest_jobs').where({ collection_id: collection!.id, kind: 'collection' }).first(),
         (j) => j?.state === 'done',
       );
       await until(

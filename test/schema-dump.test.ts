@@ -119,6 +119,9 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['started_at', 'timestamp with time zone', true, null],
     ['finished_at', 'timestamp with time zone', true, null],
     ['heartbeat_at', 'timestamp with time zone', true, null],
+    // Additive (issue 15): live sync's targeted jobs are rows too.
+    ['kind', 'character varying(16)', false, "'collection'::character varying"],
+    ['target', 'jsonb', true, null],
   ],
   // Additive (issue 15): the change log (position is an identity column: no default expression).
   change_log: [

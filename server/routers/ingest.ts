@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IngestItem, MAX_ITEMS_PER_CALL } from '../domain/items.js';
-import { Id, IngestItemsOut, IngestJobOut, IngestJobPageOut, JobStateIn, PageInput } from '../schemas.js';
+import { Id, IngestItemsOut, IngestJobOut, IngestJobPageOut, JobKindIn, JobStateIn, PageInput } from '../schemas.js';
 import { ParsePathsInput, ParsePathsOut, parsePaths } from '../services/ingest/parsePaths.js';
 import { pushItems } from '../services/ingest/pushItems.js';
 import { procedure, router } from '../trpc.js';
@@ -39,9 +39,11 @@ export const ingestRouter = router({
     .output(IngestJobOut)
     .query(({ ctx, input }) => ctx.queue.get(input.jobId)),
 
-  /** Recent jobs first (keyset paged), optionally of one collection or in one state. */
+  /** Recent jobs first (keyset paged): collection runs and live sync's targeted jobs (`kind`), optionally of one collection, state or kind. */
   list: procedure
-    .input(z.strictObject({ ...PageInput, collectionId: Id.optional(), state: JobStateIn.optional() }))
+    .input(
+      z.strictObject({ ...PageInput, collectionId: Id.optional(), state: JobStateIn.optional(), kind: JobKindIn.optional() }),
+    )
     .output(IngestJobPageOut)
     .query(({ ctx, input }) => ctx.queue.list(input)),
 

@@ -4,6 +4,15 @@ import { withActor } from '../db/actor.js';
 import type { Logger } from '../logger.js';
 import { pruneChangeLog } from './changes.js';
 
+/** Ended live (targeted) ingest jobs older than the retention; returns how many were deleted. */
+export async function pruneLiveJobs(db: Knex, retentionDays: number): Promise<number> {
+  return db('ingest_jobs')
+    .where({ kind: 'live' })
+    .whereNotIn('state', ['queued', 'running'])
+    .whereRaw('finished_at < now() - make_interval(days => ?)', [retentionDays])
+    .delete();
+}
+
 /** The pg-boss queue of the change log's retention job. */
 export const PRUNE_QUEUE = 'change-log-prune';
 /** Hourly, at minute 17 (pg-boss sends a scheduled job once across every process on the database). */
@@ -33,5 +42,8 @@ export async function registerChangeLogPrune(
   await boss.work(PRUNE_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
     const deleted = await withActor('system', () => pruneChangeLog(db, retentionDays));
     if (deleted > 0) log.info({ deleted, retentionDays }, 'change log pruned');
+    // Live sync's ended targeted jobs are kept as long as the log entries they wrote (their actor names them).
+    const jobs = await pruneLiveJobs(db, retentionDays);
+    if (jobs > 0) log.info({ jobs, retentionDays }, 'ended live ingest jobs pruned');
   });
 }

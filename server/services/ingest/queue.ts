@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import PgBoss from 'pg-boss';
 import { badRequest, conflict, mapError, notFound, ServiceError, type ServiceErrorCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { JOB_STATES } from '../../schemas.js';
+import { JOB_KINDS, JOB_STATES, LIVE_REASONS } from '../../schemas.js';
 import type { IngestProgress, IngestReport } from './core.js';
 import { ingestableCollection, runCollectionAttempt } from './jobs.js';
 import { isEmbedded } from '../../db/knex.js';
@@ -27,6 +27,27 @@ import { registerChangeLogPrune } from '../changeLogPrune.js';
 
 export type JobState = (typeof JOB_STATES)[number];
 export type JobTrigger = 'manual' | 'schedule';
+export type JobKind = (typeof JOB_KINDS)[number];
+export type LiveReason = (typeof LIVE_REASONS)[number];
+
+/** The pg-boss queue of live sync's targeted ingests (rows of kind `live`). */
+export const LIVE_QUEUE = 'ingest-live';
+
+/** A targeted ingest's work (server/services/live/targeted.ts). */
+export interface LiveTarget {
+  collectionId: string;
+  /** Source keys (Plex ratingKeys, folder-relative paths) reported changed or added... */
+  changed: string[];
+  /** ...and deleted. Both are checked against the source: what it no longer has is marked missing. */
+  deleted: string[];
+  reason: LiveReason;
+}
+
+/** What a live job's handler reports: `deferred` when a full ingest of its collection was running. */
+export interface LiveOutcome {
+  deferred: boolean;
+  report: IngestReport | null;
+}
 
 export interface JobProgress {
   itemsDone: number;
@@ -41,6 +62,9 @@ export interface IngestJob {
   collectionId: string;
   state: JobState;
   trigger: JobTrigger;
+  kind: JobKind;
+  /** A live job's work: why, and how many keys it names (null for a collection run). */
+  live: { reason: LiveReason; changed: number; deleted: number } | null;
   /** Runs started so far (a retry after a failure or a dead worker is one more). */
   attempts: number;
   worker: string | null;
@@ -129,6 +153,8 @@ interface JobRow {
   collection_id: string;
   state: JobState;
   trigger: JobTrigger;
+  kind: JobKind;
+  target: Omit<LiveTarget, 'collectionId'> | null;
   attempts: number;
   worker: string | null;
   progress: Partial<JobProgress>;
@@ -145,6 +171,8 @@ const toJob = (r: JobRow): IngestJob => ({
   collectionId: r.collection_id,
   state: r.state,
   trigger: r.trigger,
+  kind: r.kind,
+  live: r.target && { reason: r.target.reason, changed: r.target.changed.length, deleted: r.target.deleted.length },
   attempts: r.attempts,
   worker: r.worker,
   progress: {
@@ -164,6 +192,7 @@ const toJob = (r: JobRow): IngestJob => ({
 export interface ListJobsInput {
   collectionId?: string | undefined;
   state?: JobState | undefined;
+  kind?: JobKind | undefined;
   cursor?: string | undefined;
   limit: number;
 }
@@ -177,8 +206,6 @@ export class IngestQueue {
   private readonly workIds: string[] = [];
   /** Jobs this process is running: only their ids, for the heartbeat (nothing else is kept). */
   private readonly runningHere = new Set<string>();
-  /** Other job kinds on this pg-boss (live sync's targeted ingests): their queues, created once. */
-  private readonly kinds = new Set<string>();
   /** Wakes local waiters when a job they wait for ends here; remote ends are seen by polling. */
   private readonly ended = new EventEmitter().setMaxListeners(0);
   private readonly o: Required<Omit<QueueOptions, 'batchSize'>> & Pick<QueueOptions, 'batchSize'>;
@@ -222,6 +249,7 @@ export class IngestQueue {
     const startBoss = async () => {
       await this.boss.start();
       await this.boss.createQueue(QUEUE);
+      await this.boss.createQueue(LIVE_QUEUE);
       const { log, changeLogRetentionDays: retentionDays, worker } = this.o;
       await registerChangeLogPrune(this.boss, this.db, { log, retentionDays, worker });
     };
@@ -271,22 +299,71 @@ export class IngestQueue {
   }
 
   // -------------------------------------------------------------------------------------------
-  // other job kinds (server/services/live/): their own pg-boss queue, the same retries and workers
+  // live sync's targeted ingests (server/services/live/): rows of kind `live`, their own pg-boss queue
 
-  private async kindQueue(kind: string): Promise<void> {
+  /**
+   * Queues a targeted ingest: its row (kind `live`, listed by `ingest.list`) and its pg-boss job
+   * (which carries only the row id) in one transaction, then wakes local workers.
+   */
+  async enqueueLive(target: LiveTarget): Promise<IngestJob> {
     await this.start();
-    if (this.kinds.has(kind)) return;
-    await this.boss.createQueue(kind);
-    this.kinds.add(kind);
+    const row = await this.db.transaction(async (trx) => {
+      const row = await this.insertLive(trx, target);
+      await this.sendLive(row.id, { id: row.id, db: bossDb(trx) });
+      return row;
+    });
+    this.wakeWorkers();
+    return toJob(row);
   }
 
-  /** Works jobs of another kind in this process (when it is a worker), one at a time; returns a stop function. */
-  async workKind<T extends object>(kind: string, handler: (data: T) => Promise<void>): Promise<() => Promise<void>> {
-    await this.kindQueue(kind);
+  private async insertLive(db: Knex, { collectionId, reason, changed, deleted }: LiveTarget): Promise<JobRow> {
+    const [row] = (await db('ingest_jobs')
+      .insert({
+        collection_id: collectionId,
+        kind: 'live',
+        trigger: 'schedule',
+        state: 'queued',
+        progress: JSON.stringify({ phase: 'queued' }),
+        target: JSON.stringify({ reason, changed, deleted }),
+      })
+      .returning('*')) as JobRow[];
+    return row!;
+  }
+
+  /** A pg-boss job for a live row. A second one for the same row is harmless: only a `queued` row is claimed. */
+  private async sendLive(
+    jobId: string,
+    options: { id?: string; db?: PgBoss.Db; startAfterSeconds?: number } = {},
+  ): Promise<void> {
+    await this.boss.send(
+      LIVE_QUEUE,
+      { jobId },
+      {
+        retryLimit: this.o.retryLimit,
+        retryDelay: this.o.retryDelaySeconds,
+        retryBackoff: this.o.retryDelaySeconds > 0,
+        ...(options.id ? { id: options.id } : {}),
+        ...(options.db ? { db: options.db } : {}),
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+      },
+    );
+  }
+
+  /**
+   * Works live jobs in this process (when it is a worker), one at a time; returns a stop function.
+   * A deferred job (a full ingest of its collection was running) is queued again `deferSeconds` later,
+   * as the same row.
+   */
+  async workLive(
+    run: (target: LiveTarget) => Promise<LiveOutcome>,
+    { deferSeconds }: { deferSeconds: number },
+  ): Promise<() => Promise<void>> {
+    await this.start();
     if (!this.o.worker || this.stopping) return async () => undefined;
-    // Its writes are logged as `ingest:<kind>:<pg-boss job id>` (live jobs are not in ingest_jobs).
-    const id = await this.boss.work<T>(kind, { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds) }, async ([job]) =>
-      withActor(`ingest:${kind}:${job!.id}`, () => handler(job!.data)),
+    const id = await this.boss.work<LiveMessage>(
+      LIVE_QUEUE,
+      { pollingIntervalSeconds: Math.max(0.5, this.o.pollSeconds), includeMetadata: true },
+      async ([job]) => this.handleLive(job!, run, deferSeconds),
     );
     this.workIds.push(id);
     return async () => {
@@ -297,16 +374,73 @@ export class IngestQueue {
     };
   }
 
-  /** Queues a job of another kind (retried with backoff when its handler throws), waking local workers. */
-  async sendKind(kind: string, data: object, { startAfterSeconds }: { startAfterSeconds?: number } = {}): Promise<void> {
-    await this.kindQueue(kind);
-    await this.boss.send(kind, data, {
-      retryLimit: this.o.retryLimit,
-      retryDelay: this.o.retryDelaySeconds,
-      retryBackoff: this.o.retryDelaySeconds > 0,
-      ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
+  private async handleLive(
+    job: PgBoss.JobWithMetadata<LiveMessage>,
+    run: (target: LiveTarget) => Promise<LiveOutcome>,
+    deferSeconds: number,
+  ): Promise<void> {
+    // A job queued before live jobs had rows carries its work itself: it gets its row now.
+    const jobId = 'jobId' in job.data ? job.data.jobId : (await this.insertLive(this.db, job.data)).id;
+    // Its writes are logged as `ingest:ingest-live:<job id>` (the id `ingest.status` takes).
+    await withActor(`ingest:${LIVE_QUEUE}:${jobId}`, async () => {
+      const [claimed] = (await this.db('ingest_jobs')
+        .where({ id: jobId, kind: 'live', state: 'queued' })
+        .update(this.claimColumns())
+        .returning('*')) as JobRow[];
+      if (!claimed?.target) return; // cancelled, already running (a second delivery), or its collection deleted
+      this.runningHere.add(jobId);
+      const begun = performance.now();
+      try {
+        const outcome = await run({ collectionId: claimed.collection_id, ...claimed.target });
+        if (outcome.deferred) {
+          await this.db('ingest_jobs')
+            .where({ id: jobId, state: 'running' })
+            .update({ state: 'queued', progress: this.db.raw(`progress || '{"phase":"deferred"}'`) });
+          await this.sendLive(jobId, { startAfterSeconds: deferSeconds });
+          return;
+        }
+        await this.db('ingest_jobs')
+          .where({ id: jobId, state: 'running' })
+          .update({
+            state: 'done',
+            report: outcome.report && JSON.stringify(outcome.report),
+            error: null,
+            finished_at: this.db.fn.now(),
+            progress: this.db.raw(`progress || ?::jsonb`, [
+              JSON.stringify(progressOf(outcome.report?.items ?? 0, null, begun, 'done')),
+            ]),
+          });
+      } catch (err) {
+        // pg-boss retries (with backoff) while retries remain; the row says so.
+        const { code, message } = mapError(err);
+        const retry = job.retryCount < job.retryLimit;
+        this.o.log.warn({ jobId, code, message, retry }, 'live: targeted ingest failed');
+        await this.db('ingest_jobs')
+          .where({ id: jobId, state: 'running' })
+          .update({
+            state: retry ? 'queued' : 'failed',
+            error: JSON.stringify({ code, message }),
+            finished_at: retry ? null : this.db.fn.now(),
+            progress: this.db.raw(`progress || ?::jsonb`, [JSON.stringify({ phase: retry ? 'retrying' : 'failed' })]),
+          });
+        throw err;
+      } finally {
+        this.runningHere.delete(jobId);
+        this.ended.emit(jobId);
+      }
     });
-    if (!startAfterSeconds) this.wakeWorkers();
+  }
+
+  /** The columns a worker sets when it claims a job. */
+  private claimColumns() {
+    return {
+      state: 'running',
+      attempts: this.db.raw('attempts + 1'),
+      worker: this.workerId,
+      started_at: this.db.raw('coalesce(started_at, now())'),
+      heartbeat_at: this.db.fn.now(),
+      progress: this.db.raw(`progress || '{"phase":"starting"}'`),
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -326,7 +460,10 @@ export class IngestQueue {
       this.wakeWorkers();
       return toJob(job);
     }
-    const active = await this.db<JobRow>('ingest_jobs').where({ collection_id: collectionId }).whereIn('state', ACTIVE).first();
+    const active = await this.db<JobRow>('ingest_jobs')
+      .where({ collection_id: collectionId, kind: 'collection' })
+      .whereIn('state', ACTIVE)
+      .first();
     // Ended between our insert and this read: start again (the rule still holds).
     return active ? toJob(active) : this.enqueue(collectionId, trigger);
   }
@@ -335,7 +472,7 @@ export class IngestQueue {
     const result = (await trx.raw(
       `INSERT INTO ingest_jobs (collection_id, state, trigger, progress)
        SELECT c, 'queued', ?, '{"phase":"queued"}'::jsonb FROM unnest(?::uuid[]) AS c
-       ON CONFLICT (collection_id) WHERE state IN ('queued', 'running') DO NOTHING
+       ON CONFLICT (collection_id) WHERE state IN ('queued', 'running') AND kind = 'collection' DO NOTHING
        RETURNING *`,
       [trigger, collectionIds],
     )) as { rows: JobRow[] };
@@ -367,8 +504,14 @@ export class IngestQueue {
     return toJob(row);
   }
 
-  /** Recent jobs first, keyset paged on (created_at, id). */
-  async list({ collectionId, state, cursor, limit }: ListJobsInput): Promise<{ items: IngestJob[]; nextCursor: string | null }> {
+  /** Recent jobs first (collection runs and live jobs, or one kind), keyset paged on (created_at, id). */
+  async list({
+    collectionId,
+    state,
+    kind,
+    cursor,
+    limit,
+  }: ListJobsInput): Promise<{ items: IngestJob[]; nextCursor: string | null }> {
     const query = this.db<JobRow>('ingest_jobs')
       .select('*', this.db.raw(`json_build_array(created_at, id)::text AS cursor_keys`))
       .orderBy([
@@ -378,7 +521,8 @@ export class IngestQueue {
       .limit(limit + 1);
     if (collectionId) query.where({ collection_id: collectionId });
     if (state) query.where({ state });
-    const scope = `jobs:${collectionId ?? ''}:${state ?? ''}`;
+    if (kind) query.where({ kind });
+    const scope = `jobs:${collectionId ?? ''}:${state ?? ''}${kind ? `:${kind}` : ''}`;
     if (cursor) {
       const [createdAt, id] = decodeCursor(cursor, scope);
       query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [createdAt, id]);
@@ -392,7 +536,10 @@ export class IngestQueue {
     };
   }
 
-  /** Cancels a queued or running job (a running one stops after its current batch). An ended job is refused. */
+  /**
+   * Cancels a queued or running job (a running collection run stops after its current batch; a running
+   * live job, a handful of items, is not interrupted). An ended job is refused.
+   */
   async cancel(jobId: string): Promise<IngestJob> {
     await this.start();
     const [row] = (await this.db('ingest_jobs')
@@ -405,7 +552,8 @@ export class IngestQueue {
       if (job.state === 'cancelled') return job;
       throw conflict(`the ingest job already ended (${job.state})`);
     }
-    await this.boss.cancel(QUEUE, jobId);
+    // A live row's later pg-boss jobs (deferrals, retries) find it cancelled and do nothing.
+    await this.boss.cancel(row.kind === 'live' ? LIVE_QUEUE : QUEUE, jobId);
     this.ended.emit(jobId);
     return toJob(row);
   }
@@ -455,14 +603,7 @@ export class IngestQueue {
     const [claimed] = (await this.db('ingest_jobs')
       .where({ id: jobId })
       .whereIn('state', ACTIVE)
-      .update({
-        state: 'running',
-        attempts: this.db.raw('attempts + 1'),
-        worker: this.workerId,
-        started_at: this.db.raw('coalesce(started_at, now())'),
-        heartbeat_at: this.db.fn.now(),
-        progress: this.db.raw(`progress || '{"phase":"starting"}'`),
-      })
+      .update(this.claimColumns())
       .returning('*')) as JobRow[];
     if (!claimed) return; // cancelled (or its collection deleted) before it started
     this.runningHere.add(jobId);
@@ -552,10 +693,20 @@ export class IngestQueue {
         error: JSON.stringify({ code: 'SERVICE_UNAVAILABLE', message: 'the worker running it stopped; retried' }),
         progress: this.db.raw(`progress || '{"phase":"interrupted"}'`),
       })
-      .returning('id')) as Array<{ id: string }>;
+      .returning(['id', 'kind', 'attempts'])) as Array<{ id: string; kind: JobKind; attempts: number }>;
     if (orphans.length === 0) return;
-    const ids = orphans.map((o) => o.id);
-    this.o.log.warn({ jobs: ids }, 'resuming ingest jobs whose worker stopped');
+    this.o.log.warn({ jobs: orphans.map((o) => o.id) }, 'resuming ingest jobs whose worker stopped');
+    // Live jobs: a new pg-boss job for the row (the dead one's, if pg-boss ever retries it, finds the
+    // row claimed or ended and does nothing), unless the row has used up its retries.
+    for (const o of orphans.filter((o) => o.kind === 'live')) {
+      if (o.attempts > this.o.retryLimit)
+        await this.db('ingest_jobs')
+          .where({ id: o.id, state: 'queued' })
+          .update({ state: 'failed', finished_at: this.db.fn.now(), progress: this.db.raw(`progress || '{"phase":"failed"}'`) });
+      else await this.sendLive(o.id);
+    }
+    const ids = orphans.filter((o) => o.kind === 'collection').map((o) => o.id);
+    if (ids.length === 0) return this.wakeWorkers();
     await this.boss.fail(QUEUE, ids);
     // Retries exhausted: pg-boss ended them failed; so does the row.
     for (const id of ids) {
@@ -578,7 +729,7 @@ export class IngestQueue {
         `SELECT c.id FROM source_collections c
          WHERE c.enabled AND jsonb_typeof(c.config->'resyncIntervalSeconds') = 'number'
            AND (c.config->>'resyncIntervalSeconds')::float8 >= 1
-           AND NOT EXISTS (SELECT 1 FROM ingest_jobs j WHERE j.collection_id = c.id
+           AND NOT EXISTS (SELECT 1 FROM ingest_jobs j WHERE j.collection_id = c.id AND j.kind = 'collection'
                  AND (j.state IN ('queued', 'running')
                       OR j.created_at > now() - make_interval(secs => (c.config->>'resyncIntervalSeconds')::float8)))`,
       )) as { rows: Array<{ id: string }> };
@@ -619,6 +770,9 @@ function decodeCursor(cursor: string, scope: string): [string, string] {
   }
   throw badRequest('invalid cursor (it belongs to another list or query)');
 }
+
+/** A live job's pg-boss message: its row id (or, queued by an older version, the work itself). */
+type LiveMessage = { jobId: string } | LiveTarget;
 
 const queues = new WeakMap<Knex, IngestQueue>();
 

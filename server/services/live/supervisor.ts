@@ -9,14 +9,14 @@ import { adapterFor, type RegisteredAdapter } from '../../sources/registry.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import { versionsOf } from '../ingest/storedVersions.js';
 import { collectionLive, type CollectionLiveSettings, type LiveSettings } from './settings.js';
-import { LIVE_JOB, runTargeted, storedItemKeys, type TargetedJob, type TargetedResult } from './targeted.js';
+import { runTargeted, storedItemKeys, type TargetedJob, type TargetedResult } from './targeted.js';
 
 /**
  * Live sync in a worker process. Every `refreshSeconds` it reads the enabled collections whose
  * config says `live: true` and holds, per group, the source's change feed open: one Plex
  * notification socket per Plex source (all its live sections share it), one folder watch per folder
  * collection. Changes are coalesced per collection (a trailing debounce, `maxWaitMs` at most) into
- * one targeted job (kind `ingest-live` on the job queue), worked by any worker.
+ * one targeted job (an `ingest_jobs` row of kind `live`, listed by `ingest.list`), worked by any worker.
  *
  * Backstops, per Plex collection: a poll of items updated since the last poll (`pollSeconds`; at
  * once after a dropped stream reconnects), and a deletion sweep (`sweepSeconds`): the section's
@@ -87,14 +87,14 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   /** Works targeted jobs (when this process is a worker) and starts listening. */
   async start(): Promise<void> {
     if (this.options.worker !== false)
-      this.stopWork = await this.queue.workKind<TargetedJob>(LIVE_JOB, async (job) => {
-        const result = await runTargeted(this.db, job, {
-          log: this.log,
-          batchSize: this.options.batchSize,
-          defer: (again) => this.queue.sendKind(LIVE_JOB, again, { startAfterSeconds: this.settings.deferSeconds }),
-        });
-        this.emit('done', job, result);
-      });
+      this.stopWork = await this.queue.workLive(
+        async (job) => {
+          const result = await runTargeted(this.db, job, { log: this.log, batchSize: this.options.batchSize });
+          this.emit('done', job, result);
+          return result;
+        },
+        { deferSeconds: this.settings.deferSeconds },
+      );
     if (!this.settings.enabled) return;
     await this.refresh();
     this.refreshTimer = setInterval(() => void this.refresh(), this.settings.refreshSeconds * 1000);
@@ -305,7 +305,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   private async send(job: TargetedJob): Promise<void> {
     if (job.changed.length === 0 && job.deleted.length === 0) return;
     try {
-      await this.queue.sendKind(LIVE_JOB, job);
+      await this.queue.enqueueLive(job);
       this.emit('queued', job);
     } catch (err) {
       this.log.warn({ collectionId: job.collectionId, err: mapError(err).message }, 'live: could not queue a targeted ingest');
@@ -351,7 +351,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
   private catchUp(run: Running, collectionId: string): Promise<void> {
     return this.poll(run, collectionId, async () => {
       const last = (await this.db('ingest_jobs')
-        .where({ collection_id: collectionId, state: 'done' })
+        .where({ collection_id: collectionId, kind: 'collection', state: 'done' })
         .max({ at: 'started_at' })
         .first()) as { at: Date | string | null } | undefined;
       if (last?.at)

@@ -5,31 +5,24 @@ import type { Logger } from '../../logger.js';
 import { SourceCollection } from '../../models/index.js';
 import { adapterFor } from '../../sources/registry.js';
 import { IngestRun, type IngestReport } from '../ingest/core.js';
+import type { LiveTarget } from '../ingest/queue.js';
 import { versionsOf } from '../ingest/storedVersions.js';
 import { throughWriteGate } from '../ingest/writeGate.js';
 
 /**
- * A targeted ingest (a durable job of kind `ingest-live`): just the items a live source named,
+ * A targeted ingest (a durable job of kind `live`, a row of `ingest_jobs` worked from the pg-boss
+ * queue `ingest-live`, services/ingest/queue.ts): just the items a live source named,
  * fetched through the adapter's `pullItems`, written by the ingest core WITHOUT the removal sweep
  * of a collection ingest; the keys the source no longer has get their files marked missing.
  *
  * Overlap with a full ingest of the same collection: a targeted job never runs while one is
- * running; it is put back (`deferSeconds`) and runs after it, reading the source then, so what it
+ * running; it is put back (the queue runs it again `deferSeconds` later) and runs after it, reading the source then, so what it
  * writes is never older than what the full run wrote and the full run's removal pass never sees
  * a file it did not list. A full run that starts while a targeted job runs reads the source after
  * it (its listing is at least as new), and the core serialises their batches per collection.
  */
 
-export const LIVE_JOB = 'ingest-live';
-
-export interface TargetedJob {
-  collectionId: string;
-  /** Source keys (Plex ratingKeys, folder-relative paths) reported changed or added... */
-  changed: string[];
-  /** ...and deleted. Both are checked against the source: what it no longer has is marked missing. */
-  deleted: string[];
-  reason: 'notification' | 'poll' | 'sweep' | 'watch';
-}
+export type TargetedJob = LiveTarget;
 
 export interface TargetedResult {
   deferred: boolean;
@@ -41,8 +34,6 @@ export interface TargetedResult {
 export interface TargetedOptions {
   log: Logger;
   batchSize?: number | undefined;
-  /** Called when a full ingest of the collection is running: queue the job again for later. */
-  defer: (job: TargetedJob) => Promise<void>;
 }
 
 export async function runTargeted(db: Knex, job: TargetedJob, options: TargetedOptions): Promise<TargetedResult> {
@@ -50,11 +41,10 @@ export async function runTargeted(db: Knex, job: TargetedJob, options: TargetedO
   const collection = await SourceCollection.query(db).findById(job.collectionId).withGraphFetched('[source, pathMappings]');
   // Deleted or disabled since the change was seen: nothing to do (its next ingest starts from the source).
   if (!collection?.enabled || !collection.source) return { deferred: false, report: null, missing: [] };
-  const running = await db('ingest_jobs').where({ collection_id: collection.id, state: 'running' }).first('id');
-  if (running) {
-    await options.defer(job);
-    return { deferred: true, report: null, missing: [] };
-  }
+  const running = await db('ingest_jobs')
+    .where({ collection_id: collection.id, kind: 'collection', state: 'running' })
+    .first('id');
+  if (running) return { deferred: true, report: null, missing: [] };
   const adapter = adapterFor(collection.source.kind);
   if (!adapter.live.pullItems) return { deferred: false, report: null, missing: [] };
   const keys = [...new Set([...job.changed, ...job.deleted])];
