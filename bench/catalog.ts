@@ -168,8 +168,15 @@ export async function catalogCalls(client: RetrovueClient, db: Knex): Promise<Ar
   const some = (await client.catalog.query.query({ kind: 'show', order: 'random', seed: 7, limit: 50 })).items;
   const middle = some[0]!.episodeId;
   const anyTitle = some[0]!.titleId;
-  // What any write to the catalogue does to the pool totals: they are counted again (see totalsCache).
-  const catalogueChanged = () => db.raw(`SELECT nextval('retrovue_catalog_version')`);
+  // A real write before each of those samples (through the triggers: the version, the change log): a file
+  // of the whole catalogue goes missing or comes back; a pool episode's file crosses the pool's minimum duration.
+  const poolFile = (await client.catalog.query.query({ ...pool, limit: 1 })).items[0]!.assetId!;
+  const fileGoneOrBack = () =>
+    db.raw(`UPDATE assets SET missing_since = CASE WHEN missing_since IS NULL THEN now() END WHERE id = ?`, [some[2]!.assetId!]);
+  const poolFileResized = () =>
+    db.raw(`UPDATE assets SET duration_ms = CASE WHEN duration_ms >= 1325000 THEN 1300000 ELSE 1350000 END WHERE id = ?`, [
+      poolFile,
+    ]);
   return [
     [
       'baseline: titles.get by id (one primary-key read: the floor of a call here)',
@@ -178,9 +185,9 @@ export async function catalogCalls(client: RetrovueClient, db: Knex): Promise<Ar
     ['catalog.query all, broadcast, page 1', () => client.catalog.query.query({ withTotal: false })],
     ['catalog.query all, broadcast, page 1 (with total)', () => client.catalog.query.query({})],
     [
-      'catalog.query all, page 1 with total, just after a write (counted again)',
+      'catalog.query all, page 1 with total, just after a write (a file gone or back)',
       async () => {
-        await catalogueChanged();
+        await fileGoneOrBack();
         return client.catalog.query.query({});
       },
     ],
@@ -194,9 +201,9 @@ export async function catalogCalls(client: RetrovueClient, db: Knex): Promise<Ar
     ['catalog.query pool (genres, ratings, duration), page 1', () => client.catalog.query.query({ ...pool, withTotal: false })],
     ['catalog.query pool, page 1 (with total)', () => client.catalog.query.query(pool)],
     [
-      'catalog.query pool, page 1 with total, just after a write (counted again)',
+      'catalog.query pool, page 1 with total, just after a write (a pool file resized in or out)',
       async () => {
-        await catalogueChanged();
+        await poolFileResized();
         return client.catalog.query.query(pool);
       },
     ],

@@ -367,13 +367,14 @@ const OLD = (column: string) =>
   `(CASE ch.op WHEN 'delete' THEN ch.changes->>'${column}' ELSE ch.changes->'${column}'->>0 END)::uuid`;
 
 /**
- * The titles whose rows a change the snapshot `?` (pg_snapshot text) did not see may have moved in or
- * out of a pool, as of the current snapshot; and whether source collections changed. Every logged row
- * leads to its titles: its id (titles), its title (seasons, episodes: now, and before from the log),
- * its episode (links), its file (files, parts, markers, provider refs: now and before), and a file to
- * the episodes linked to it or to the version it is a part of.
+ * The rows written by changes the snapshot `?` (pg_snapshot text) did not see, as ids by kind: `t`
+ * titles, `e` episodes, `a` files, `s` seasons, `m` markers, `p` provider refs (now), `c` source
+ * collections; with the old foreign keys of updated and deleted rows (an episode's or a season's
+ * title, a link's episode, a part's version, a marker's or a ref's file). One pass over the log's
+ * new entries (ix_change_log_xid); the next statement resolves them with the ids bound, so that every
+ * lookup is planned for the few ids it has.
  */
-const touchedTitlesSql = (parts: boolean) => `
+const CHANGED_SQL = `
 WITH ch AS MATERIALIZED (
   SELECT c.table_name, c.op, c.changes,
          (CASE WHEN c.table_name IN ('episode_assets', 'asset_parts') THEN split_part(c.row_id, '/', 1) ELSE c.row_id END)::uuid AS id
@@ -384,30 +385,60 @@ WITH ch AS MATERIALIZED (
                          'provider_refs', 'source_collections')
 ),
 refs (kind, id) AS (
-  SELECT CASE WHEN ch.table_name = 'titles' THEN 't' WHEN ch.table_name IN ('episodes', 'episode_assets') THEN 'e' ELSE 'a' END, ch.id
-    FROM ch WHERE ch.table_name IN ('titles', 'episodes', 'episode_assets', 'assets', 'asset_parts')
-  UNION ALL SELECT 't', s.title_id FROM ch JOIN seasons s ON s.id = ch.id WHERE ch.table_name = 'seasons'
-  UNION ALL SELECT 'a', m.asset_id FROM ch JOIN markers m ON m.id = ch.id WHERE ch.table_name = 'markers'
-  UNION ALL SELECT 'a', p.asset_id FROM ch JOIN provider_refs p ON p.id = ch.id WHERE ch.table_name = 'provider_refs'
+  SELECT CASE ch.table_name WHEN 'titles' THEN 't' WHEN 'episodes' THEN 'e' WHEN 'episode_assets' THEN 'e'
+           WHEN 'seasons' THEN 's' WHEN 'markers' THEN 'm' WHEN 'provider_refs' THEN 'p' WHEN 'source_collections' THEN 'c'
+           ELSE 'a' END, ch.id
+    FROM ch
   UNION ALL SELECT 't', ${OLD('title_id')} FROM ch WHERE ch.table_name IN ('seasons', 'episodes') AND ch.op <> 'insert'
   UNION ALL SELECT 'e', ${OLD('episode_id')} FROM ch WHERE ch.table_name = 'episode_assets' AND ch.op <> 'insert'
   UNION ALL SELECT 'a', ${OLD('version_id')} FROM ch WHERE ch.table_name = 'asset_parts' AND ch.op <> 'insert'
   UNION ALL SELECT 'a', ${OLD('asset_id')} FROM ch WHERE ch.table_name IN ('markers', 'provider_refs') AND ch.op <> 'insert'
+)
+SELECT kind, array_agg(DISTINCT id::text) AS ids FROM refs WHERE id IS NOT NULL GROUP BY kind`;
+
+/**
+ * The titles those rows belong to now: a season to its title; a marker or provider ref to its file;
+ * a file to the version it is a part of; a file to the episodes linked to it; an episode to its title.
+ * Bindings: files, markers, provider refs, episodes, titles, seasons (uuid arrays).
+ */
+const touchedTitlesSql = (parts: boolean) => `
+WITH files AS (
+  SELECT unnest(?::uuid[]) AS id
+  UNION SELECT m.asset_id FROM markers m WHERE m.id = ANY(?::uuid[])
+  UNION SELECT p.asset_id FROM provider_refs p WHERE p.id = ANY(?::uuid[]) AND p.asset_id IS NOT NULL
 ),
-files AS (
-  SELECT id FROM refs WHERE kind = 'a' AND id IS NOT NULL
-  ${parts ? `UNION SELECT ap.version_id FROM asset_parts ap WHERE ap.asset_id IN (SELECT id FROM refs WHERE kind = 'a')` : ''}
+versions AS (
+  SELECT id FROM files
+  ${parts ? 'UNION SELECT ap.version_id FROM asset_parts ap WHERE ap.asset_id IN (SELECT id FROM files)' : ''}
 ),
 eps AS (
-  SELECT id FROM refs WHERE kind = 'e' AND id IS NOT NULL
-  UNION SELECT ea.episode_id FROM episode_assets ea WHERE ea.asset_id IN (SELECT id FROM files)
-),
-touched AS (
-  SELECT id FROM refs WHERE kind = 't' AND id IS NOT NULL
-  UNION SELECT e.title_id FROM episodes e WHERE e.id IN (SELECT id FROM eps)
+  SELECT unnest(?::uuid[]) AS id
+  UNION SELECT ea.episode_id FROM episode_assets ea WHERE ea.asset_id IN (SELECT id FROM versions)
 )
-SELECT ARRAY(SELECT id::text FROM touched LIMIT ${TOUCHED_MAX + 1}) AS titles,
-       EXISTS (SELECT 1 FROM ch WHERE ch.table_name = 'source_collections') AS collections`;
+SELECT ARRAY(
+  SELECT unnest(?::uuid[])::text
+  UNION SELECT s.title_id::text FROM seasons s WHERE s.id = ANY(?::uuid[])
+  UNION SELECT e.title_id::text FROM episodes e WHERE e.id IN (SELECT id FROM eps)
+  LIMIT ${TOUCHED_MAX + 1}) AS titles`;
+
+/** Beyond this many rows written since the kept count, counting the whole pool again is as cheap. */
+const CHANGED_MAX = 20_000;
+
+/** The titles touched since `kept`'s snapshot, or null when a full count is due instead. */
+async function touchedSince(trx: Knex, input: CatalogQueryInput, parts: boolean, kept: KeptTotal): Promise<string[] | null> {
+  const changed = (await trx.raw(CHANGED_SQL, [kept.snapshot, kept.snapshot, kept.snapshot])) as {
+    rows: Array<{ kind: string; ids: string[] }>;
+  };
+  const ids = (kind: string) => changed.rows.find((r) => r.kind === kind)?.ids ?? [];
+  if (ids('c').length && input.sourceId) return null;
+  if (sum(changed.rows.map((r) => r.ids.length)) > CHANGED_MAX) return null;
+  if (!changed.rows.some((r) => r.kind !== 'c')) return [];
+  const found = (await trx.raw(touchedTitlesSql(parts), [ids('a'), ids('m'), ids('p'), ids('e'), ids('t'), ids('s')])) as {
+    rows: Array<{ titles: string[] }>;
+  };
+  const titles = found.rows[0]!.titles;
+  return titles.length > TOUCHED_MAX ? null : titles;
+}
 
 /** The pool's rows per title, over the titles given or all. */
 async function countByTitle(
@@ -454,25 +485,20 @@ export async function countMatching(
       )) as { rows: Array<{ snapshot: string; resets: string | null; unsettled: number }> };
       const { snapshot, resets, unsettled } = head.rows[0]!;
       const settled = unsettled === 0;
-      if (kept && kept.resets === resets) {
-        const found = (await trx.raw(touchedTitlesSql(parts), [kept.snapshot, kept.snapshot, kept.snapshot])) as {
-          rows: Array<{ titles: string[]; collections: boolean }>;
-        };
-        const { titles, collections } = found.rows[0]!;
-        if (titles.length <= TOUCHED_MAX && !(collections && input.sourceId)) {
-          const byTitle = new Map(kept.byTitle);
-          if (titles.length) {
-            const now = await countByTitle(trx, input, parts, titles);
-            for (const id of titles) {
-              const n = now.get(id);
-              if (n) byTitle.set(id, n);
-              else byTitle.delete(id);
-            }
+      const titles = kept && kept.resets === resets ? await touchedSince(trx, input, parts, kept) : null;
+      if (kept && titles) {
+        const byTitle = new Map(kept.byTitle);
+        if (titles.length) {
+          const now = await countByTitle(trx, input, parts, titles);
+          for (const id of titles) {
+            const n = now.get(id);
+            if (n) byTitle.set(id, n);
+            else byTitle.delete(id);
           }
-          const total =
-            kept.total - sum(titles.map((id) => kept.byTitle.get(id) ?? 0)) + sum(titles.map((id) => byTitle.get(id) ?? 0));
-          return { counted: { version: null, snapshot, resets, total, byTitle }, settled, incremental: true };
         }
+        const total =
+          kept.total - sum(titles.map((id) => kept.byTitle.get(id) ?? 0)) + sum(titles.map((id) => byTitle.get(id) ?? 0));
+        return { counted: { version: null, snapshot, resets, total, byTitle }, settled, incremental: true };
       }
       const byTitle = await countByTitle(trx, input, parts);
       return { counted: { version: null, snapshot, resets, total: sum(byTitle.values()), byTitle }, settled, incremental: false };
