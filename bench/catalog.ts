@@ -89,7 +89,7 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-const LARGE = new Set(['titles', 'seasons', 'episodes', 'assets', 'episode_assets', 'provider_refs', 'markers']);
+const LARGE = new Set(['titles', 'seasons', 'episodes', 'assets', 'episode_assets', 'provider_refs', 'markers', 'change_log']);
 
 function walk(node: PlanNode, out: { seqScans: Set<string>; indexes: Set<string> }): void {
   if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] && LARGE.has(node['Relation Name']))
