@@ -568,13 +568,11 @@ export async function queryCatalog(
   const scope = scopeOf(input);
   const types = input.order === 'random' ? ['int', 'int', 'uuid'] : BROADCAST_TYPES;
   const cursor = input.cursor ? decode(input.cursor, scope, types) : undefined;
-  const counting = !cursor && input.withTotal;
-  // The version is read before the count's snapshot is taken (see totalsCache).
-  const [version, found] = await Promise.all([
-    counting ? catalogVersion(db) : null,
+  // The total (the version read, then the count if it moved) alongside the page, on another connection.
+  const [total, found] = await Promise.all([
+    cursor ? cursor.n : input.withTotal ? catalogVersion(db).then((version) => totalOf(db, input, version)) : null,
     catalogPageSql(db, input).then((queries) => pageRows(db, input, queries)),
   ]);
-  const total = cursor ? cursor.n : version !== null ? await totalOf(db, input, version) : null;
   const items = found.slice(0, input.limit);
   const last = found.length > input.limit ? items[items.length - 1] : undefined;
   const nextCursor = last
