@@ -9,10 +9,14 @@ import { catalogBench } from './catalog.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 
-async function latency(name: string, call: () => Promise<unknown>) {
-  for (let i = 0; i < 5; i++) await call();
+async function latency(name: string, call: () => Promise<unknown>, before?: () => Promise<unknown>) {
+  for (let i = 0; i < 5; i++) {
+    await before?.();
+    await call();
+  }
   const samples: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
+    await before?.();
     const start = performance.now();
     await call();
     samples.push(performance.now() - start);
@@ -33,7 +37,7 @@ async function main(): Promise<void> {
     console.log(
       `Retrovue catalog bench on ${driver}: ${shows * 100} episodes written in ${Math.round(performance.now() - started) / 1000} s`,
     );
-    const { setupSeconds, latencies, plans } = await catalogBench(scratch.db, latency);
+    const { setupSeconds, latencies, plans, steps } = await catalogBench(scratch.db, latency);
     console.log(
       `+10,000 movies and metadata in ${setupSeconds} s; over HTTP through the SDK (ms over ${SAMPLES} samples: min, median, p90, p99, max):`,
     );
@@ -52,6 +56,8 @@ async function main(): Promise<void> {
       "EXPLAIN ANALYZE of every statement each call runs (planMs / execMs: the database's own time, summed over the statements):",
     );
     console.table(plans);
+    console.log('the same per statement, for the first pages just after a write (the incremental count):');
+    console.table(steps);
     console.log(
       JSON.stringify({
         driver,
@@ -59,6 +65,7 @@ async function main(): Promise<void> {
         samples: SAMPLES,
         latencies,
         plans,
+        steps,
         measuredAt: new Date().toISOString(),
       }),
     );

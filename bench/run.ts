@@ -251,10 +251,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
 }
 
-async function latency(name: string, call: () => Promise<unknown>) {
-  for (let i = 0; i < 5; i++) await call(); // warm-up
+async function latency(name: string, call: () => Promise<unknown>, before?: () => Promise<unknown>) {
+  for (let i = 0; i < 5; i++) {
+    // warm-up
+    await before?.();
+    await call();
+  }
   const samples: number[] = [];
   for (let i = 0; i < READ_SAMPLES; i++) {
+    await before?.();
     const start = performance.now();
     await call();
     samples.push(performance.now() - start);
@@ -512,6 +517,7 @@ async function main(): Promise<void> {
   console.table(catalog.latencies);
   console.log('EXPLAIN of every statement each call runs:');
   console.table(catalog.plans);
+  console.table(catalog.steps);
   await ingestDb.drop();
 
   const loadDb = await scratchDatabase('bench_load');

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RouterInputs, RouterOutputs } from '../sdk/index.js';
+import { CatalogQueryInput } from '../server/schemas.js';
+import { countMatching } from '../server/services/catalog.js';
 import { expectError, expectRefusedUnchanged } from './support/expect.js';
 import { client, db } from './support/harness.js';
 
@@ -274,6 +276,159 @@ describe('catalog.query', () => {
       throw e;
     }
     assert.equal((await client().catalog.query.query({ limit: 1 })).total, 14, 'the count taken during the write was not kept');
+  });
+
+  it('keeps every total exact right after each kind of write, recounting only the titles the write touched', async () => {
+    const { a, b } = await library();
+    const pools: Record<string, Query> = {
+      all: {},
+      comedy: { genres: { include: ['comedy'] } },
+      notComedy: { genres: { exclude: ['Comedy'] } },
+      avails: { hasMarkerKind: 'avail' },
+      collectionB: { collectionId: b.collectionId },
+      sourceA: { sourceId: a.sourceId },
+      season1: { seasons: [1] },
+      long: { minDurationMs: 24 * MIN },
+      everything: { playableOnly: false },
+      pg: { contentRatings: { include: ['TV-PG', 'PG'] }, maxYear: 1985 },
+    };
+    type Kept = Parameters<typeof countMatching>[3];
+    const kept = new Map<string, Kept>();
+    const input = (q: Query) => CatalogQueryInput.parse({ ...q, limit: 500 });
+    // Counted from scratch, then through the service as a scheduler asks (first page with total), then
+    // brought forward from the last count of the same pool: all three agree, and agree with the rows listed.
+    const check = async (what: string, incremental = true) => {
+      for (const [name, q] of Object.entries(pools)) {
+        const fresh = (await countMatching(db(), input(q))).counted.total;
+        const page = await client().catalog.query.query({ ...q, limit: 500 });
+        assert.equal(page.total, fresh, `${what}: ${name}, total of the first page`);
+        assert.equal(page.items.length, fresh, `${what}: ${name}, rows listed`);
+        const before = kept.get(name);
+        const forward = await countMatching(db(), input(q), [], before);
+        assert.equal(forward.counted.total, fresh, `${what}: ${name}, brought forward`);
+        if (before) assert.equal(forward.incremental, incremental, `${what}: ${name}, counted only what the write touched`);
+        kept.set(name, forward.counted);
+      }
+    };
+    await check('at first');
+    const cheersId = (await db()('titles').where({ name: 'Cheers' }).first('id')).id as string;
+    const xfiles = await client().catalog.query.query({ titleNames: ['The X-Files'] });
+
+    await client().ingest.items.mutate({
+      items: [
+        {
+          title: { kind: 'movie', name: 'Brazil', year: 1985, genres: ['Comedy'], contentRating: 'PG' },
+          assets: [{ uri: 'file:///media/brazil.mkv', size: 1, durationMs: 90 * MIN }],
+        },
+      ],
+    });
+    await check('a movie ingested');
+    await db()('titles')
+      .where({ id: cheersId })
+      .update({ genres: ['Drama'] });
+    await check('a show out of the comedy pool (title genres)');
+    await db()('episodes')
+      .where({ id: xfiles.items[0]!.episodeId })
+      .update({ genres: ['COMEDY'] });
+    await check('an episode into the comedy pool (episode genres)');
+    await db()('titles')
+      .where({ id: cheersId })
+      .update({ genres: ['Comedy'], content_rating: 'TV-14' });
+    await check('a show back in the comedy pool, out of a rating');
+    await db()('assets').where({ id: xfiles.items[1]!.assetId! }).update({ missing_since: new Date() });
+    await check('a file gone missing');
+    await db()('assets')
+      .where({ id: xfiles.items[2]!.assetId! })
+      .update({ duration_ms: 10 * MIN });
+    await check('a file shorter');
+    const cheers = (await client().catalog.query.query({ titleIds: [cheersId], playableOnly: false })).items;
+    await db()('markers')
+      .where({ asset_id: cheers.find((r) => r.episodeName === 'Cheers 1.2')!.assetId! })
+      .delete();
+    await check('a marker deleted');
+    await db()('markers').insert({
+      asset_id: cheers.find((r) => r.episodeName === 'Cheers 2.1')!.assetId!,
+      kind: 'avail',
+      start_ms: 1,
+      end_ms: 1,
+    });
+    await check('a marker added');
+    await db()('provider_refs')
+      .where({ asset_id: cheers.find((r) => r.episodeName === 'Cheers 2.2')!.assetId! })
+      .update({ provider_key: db().raw(`replace(provider_key, ?, ?)`, [a.collectionId, b.collectionId]) });
+    await check('a file moved to another collection');
+    await db()('seasons').where({ title_id: cheersId, number: 1 }).update({ number: 7 });
+    await check('a season renumbered');
+    await db()('episodes')
+      .where({ id: cheers.find((r) => r.episodeName === 'Cheers 2.3')!.episodeId })
+      .delete();
+    await check('an episode deleted');
+    await db()('episode_assets')
+      .where({ episode_id: cheers.find((r) => r.episodeName === 'Cheers 2.1')!.episodeId })
+      .delete();
+    await check('a link deleted');
+    await db()('assets').where({ id: xfiles.items[0]!.assetId! }).delete();
+    await check('a file deleted (links, markers, refs cascade)');
+    await db()('titles').where({ name: 'Alien' }).delete();
+    await check('a title deleted');
+    await db().raw(`UPDATE source_collections SET name = name || ' (renamed)'`);
+    for (const name of ['sourceA', 'all']) {
+      const forward = await countMatching(db(), input(pools[name]!), [], kept.get(name));
+      // A filter by source reads the collections: counted whole; the others are untouched.
+      assert.equal(forward.incremental, name !== 'sourceA', `collections renamed: ${name}`);
+      kept.set(name, forward.counted);
+    }
+    await db().raw(`DELETE FROM change_log WHERE false`);
+    await check('the change log pruned: everything counted again', false);
+    await db().raw(`TRUNCATE markers`);
+    await check('a table truncated: everything counted again', false);
+    await check('nothing since');
+  });
+
+  it('keeps the total exact when a concurrent writer commits around a count', async function () {
+    // Two connections at once: PostgreSQL only (the embedded database has one, a writer would block the read).
+    if (!process.env.DATABASE_URL) this.skip();
+    await library();
+    const input = CatalogQueryInput.parse({ genres: { include: ['Comedy'] } });
+    const fresh = async () => (await countMatching(db(), input)).counted.total;
+    const first = await countMatching(db(), input);
+    assert.equal(first.counted.total, 9);
+    assert.equal((await client().catalog.query.query({ genres: { include: ['Comedy'] } })).total, 9);
+    const trx = await db().transaction();
+    let during: Awaited<ReturnType<typeof countMatching>>;
+    try {
+      const [title] = (await trx('titles')
+        .insert({ kind: 'movie', name: 'Brazil', year: 1985, genres: ['Comedy'] })
+        .returning('id')) as Array<{
+        id: string;
+      }>;
+      const [episode] = (await trx('episodes').insert({ title_id: title!.id, name: 'Brazil' }).returning('id')) as Array<{
+        id: string;
+      }>;
+      const [asset] = (await trx('assets')
+        .insert({ uri: 'file:///media/brazil.mkv', size: 1, duration_ms: 90 * MIN, canonical: true })
+        .returning('id')) as Array<{ id: string }>;
+      await trx('episode_assets').insert({ episode_id: episode!.id, asset_id: asset!.id });
+      await trx('titles')
+        .where({ name: 'The X-Files' })
+        .update({ genres: ['Drama', 'Comedy'] });
+      // Another writer starts after it and commits first: the snapshot lists the first one as in progress.
+      await db().raw(`UPDATE titles SET year = year WHERE name = 'Alien'`);
+      // Counted (from the last count) while the writer is in flight, then (through the service) as it commits.
+      during = await countMatching(db(), input, [], first.counted);
+      assert.deepEqual([during.counted.total, during.incremental], [9, true], 'the uncommitted writes are not counted');
+      const racing = client().catalog.query.query({ genres: { include: ['Comedy'] } });
+      await trx.commit();
+      assert.ok([9, 13].includes((await racing).total!), 'the racing count saw the writer wholly or not at all');
+    } catch (e) {
+      await trx.rollback();
+      throw e;
+    }
+    const after = await countMatching(db(), input, [], during.counted);
+    assert.deepEqual([after.counted.total, after.incremental], [await fresh(), true], 'the writer committed since is counted');
+    assert.equal(after.counted.total, 13, 'Brazil and The X-Files in');
+    assert.equal((await client().catalog.query.query({ genres: { include: ['Comedy'] } })).total, 13);
+    assert.equal((await client().catalog.query.query({ genres: { include: ['Comedy'] }, limit: 500 })).items.length, 13);
   });
 
   it('stays stable when episodes are added elsewhere while paging', async () => {

@@ -134,6 +134,11 @@ const DOCUMENTED: Record<string, Column[]> = {
     ['changes', 'jsonb', true, null],
     ['actor', 'text', false, null],
   ],
+  // Additive (issue 16, 20261127020000): the last TRUNCATE of a pool table or deletion of log entries.
+  catalog_count_resets: [
+    ['id', 'smallint', false, '1'],
+    ['xid', 'xid8', false, 'pg_current_xact_id()'],
+  ],
 };
 
 /** Columns added by later, additive migrations (appended after the documented ones). */
