@@ -508,7 +508,11 @@ describe('change log retention', () => {
 });
 
 /** Migrations after the change log's that replace its functions or indexes (rolled back before it). */
-const LATER_LOG_MIGRATIONS = ['20261127010000_fingerprint_on_link.ts', '20261127010100_change_log_row_hash.ts'];
+const LATER_LOG_MIGRATIONS = [
+  '20261127010000_fingerprint_on_link.ts',
+  '20261127010100_change_log_row_hash.ts',
+  '20261127020000_catalog_count_resets.ts',
+];
 
 describe('change log migration', () => {
   it('rolls back and forward', async () => {
