@@ -13,8 +13,20 @@ export async function libraryTables(db: Knex): Promise<string[]> {
   return rows.map((r) => r.table_name);
 }
 
-export async function truncateAll(db: Knex): Promise<void> {
-  await db.raw(`TRUNCATE ${(await libraryTables(db)).join(', ')} CASCADE`);
+/**
+ * Empties the library between tests. `catalog_count_resets` is left out: a one-row marker that the
+ * TRUNCATE itself moves (its triggers), which a background job's change-log prune also writes; truncating
+ * it too took its lock before `change_log`'s, the prune's order reversed (a deadlock). A deadlock with
+ * some other background job is retried.
+ */
+export async function truncateAll(db: Knex, attempt = 0): Promise<void> {
+  const tables = (await libraryTables(db)).filter((t) => t !== 'catalog_count_resets');
+  try {
+    await db.raw(`TRUNCATE ${tables.join(', ')} CASCADE`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err;
+    await truncateAll(db, attempt + 1);
+  }
 }
 
 /**
