@@ -139,7 +139,9 @@ function operation(route: RestRoute, components: Components): JsonSchema {
   };
   if (route.method === 'get') {
     for (const [name, schema] of Object.entries(properties)) {
-      parameters.push({ name, in: 'query', required: required.includes(name), schema, style: 'form', explode: true });
+      // Objects as `name[key]=value` (server/rest.ts reads them so), everything else as `name=value`.
+      const style = isObjectSchema(schema, components) ? 'deepObject' : 'form';
+      parameters.push({ name, in: 'query', required: required.includes(name), schema, style, explode: true });
     }
   } else if (input) {
     const body: JsonSchema = { ...input, properties };
@@ -150,6 +152,18 @@ function operation(route: RestRoute, components: Components): JsonSchema {
   if (parameters.length) op.parameters = parameters;
   if (procedure.path === 'health.check') op.security = [];
   return op;
+}
+
+/** Whether a parameter's JSON schema is an object (directly, through a $ref, or as one of its anyOf). */
+function isObjectSchema(schema: JsonSchema, components: Components): boolean {
+  const ref = schema.$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
+    const target = components.schemas[ref.slice('#/components/schemas/'.length)];
+    return target !== undefined && isObjectSchema(target, components);
+  }
+  if (schema.type === 'object') return true;
+  const options = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  return Array.isArray(options) && options.some((option) => isObjectSchema(option, components));
 }
 
 export function openApiDocument(router?: AnyTRPCRouter, version = '1.0.0'): JsonSchema {

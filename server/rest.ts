@@ -134,13 +134,31 @@ function reviveDates(schema: z.ZodType | undefined, value: unknown): unknown {
   }
 }
 
+/** `name[key]=value`: one key of an object-valued parameter (OpenAPI's `deepObject` style). */
+const DEEP_KEY = /^([^[\]]+)\[([^[\]]+)\]$/;
+
+/**
+ * A GET's query string as the input schema expects it. Object-valued parameters (a catalog pool's
+ * `genres: { include, exclude }`) come as `genres[include]=comedy,drama&genres[exclude]=news`.
+ */
+function fromQueryString(shape: Record<string, z.ZodType> | undefined, query: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const deep = DEEP_KEY.exec(key);
+    const inner = deep ? objectShape(shape?.[deep[1]!]) : undefined;
+    if (deep && inner) {
+      const object = (input[deep[1]!] ??= {}) as Record<string, unknown>;
+      object[deep[2]!] = fromQuery(inner[deep[2]!], value);
+    } else input[key] = fromQuery(shape?.[key], value);
+  }
+  return input;
+}
+
 function inputOf(route: RestRoute, req: Request): unknown {
   const shape = objectShape(route.procedure.input);
   let input: Record<string, unknown> | unknown;
-  if (route.method === 'get') {
-    const query = req.query as Record<string, unknown>;
-    input = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, fromQuery(shape?.[k], v)]));
-  } else {
+  if (route.method === 'get') input = fromQueryString(shape, req.query as Record<string, unknown>);
+  else {
     input = reviveDates(route.procedure.input, req.body ?? {});
   }
   if (route.idInPath && typeof input === 'object' && input !== null && !Array.isArray(input)) {

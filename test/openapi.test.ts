@@ -176,6 +176,34 @@ describe('OpenAPI document and REST routes', function () {
     const body = (await bad.json()) as { code: string; fieldErrors: Array<{ path: string }> };
     assert.equal(body.code, 'BAD_REQUEST');
     assert.deepEqual(body.fieldErrors.map((f) => f.path).sort(), ['kind', 'limit']);
+    // An object-valued parameter (OpenAPI deepObject style): a pool's genres to include and exclude.
+    const post = async (route: string, body: unknown) =>
+      (await (
+        await fetch(`${origin()}${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as { id: string };
+    const show = await post('/api/titles', { kind: 'show', name: 'Taxi', genres: ['Comedy', 'Drama'] });
+    const season = await post('/api/seasons', { titleId: show.id, number: 1 });
+    await post('/api/episodes', { titleId: show.id, seasonId: season.id, number: 1, name: 'Like Father, Like Daughter' });
+    const pool = async (query: string) => {
+      const res = await fetch(`${origin()}/api/catalog/query?playableOnly=false&${query}`);
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { items: Array<{ showName: string | null }> }).items.length;
+    };
+    assert.equal(await pool('genres[include]=comedy,western'), 1);
+    assert.equal(await pool('genres[include]=comedy&genres[exclude]=drama'), 0);
+    assert.equal(await pool('genres[include]=western'), 0);
+    const wrong = await fetch(`${origin()}/api/catalog/query?genres[nope]=comedy`);
+    assert.equal(wrong.status, 400);
+    const doc = (await (await fetch(`${origin()}/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters: Array<{ name: string; style: string }> } }>;
+    };
+    const params = doc.paths['/api/catalog/query']!.get!.parameters;
+    assert.equal(params.find((p) => p.name === 'genres')!.style, 'deepObject');
+    assert.equal(params.find((p) => p.name === 'limit')!.style, 'form');
     const unknown = await fetch(`${origin()}/api/nothing-here`);
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { code: string }).code, 'NOT_FOUND');
