@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import type { RouterInputs, RouterOutputs } from '../sdk/index.js';
 import { CatalogQueryInput } from '../server/schemas.js';
 import { countMatching } from '../server/services/catalog.js';
@@ -22,6 +23,24 @@ async function collection(name: string) {
 }
 
 const MIN = 60_000;
+
+/** A playable movie written by hand in a transaction (a concurrent writer): its title, episode and file ids. */
+async function insertBrazil(
+  trx: Knex.Transaction,
+  genres: string[] = [],
+): Promise<{ title: string; episode: string; asset: string }> {
+  const [title] = (await trx('titles').insert({ kind: 'movie', name: 'Brazil', year: 1985, genres }).returning('id')) as Array<{
+    id: string;
+  }>;
+  const [episode] = (await trx('episodes').insert({ title_id: title!.id, name: 'Brazil' }).returning('id')) as Array<{
+    id: string;
+  }>;
+  const [asset] = (await trx('assets')
+    .insert({ uri: 'file:///media/brazil.mkv', size: 1, duration_ms: 90 * MIN, canonical: true })
+    .returning('id')) as Array<{ id: string }>;
+  await trx('episode_assets').insert({ episode_id: episode!.id, asset_id: asset!.id });
+  return { title: title!.id, episode: episode!.id, asset: asset!.id };
+}
 
 /**
  * Cheers (comedy, TV-PG, NBC; a special, 4 + 3 episodes, avails on season 1), The X-Files (drama/sci-fi,
@@ -259,16 +278,7 @@ describe('catalog.query', () => {
     const trx = await db().transaction();
     try {
       // The writer bumps the version with its first statement and commits only after the count.
-      const [title] = (await trx('titles').insert({ kind: 'movie', name: 'Brazil', year: 1985 }).returning('id')) as Array<{
-        id: string;
-      }>;
-      const [episode] = (await trx('episodes').insert({ title_id: title!.id, name: 'Brazil' }).returning('id')) as Array<{
-        id: string;
-      }>;
-      const [asset] = (await trx('assets')
-        .insert({ uri: 'file:///media/brazil.mkv', size: 1, duration_ms: 90 * MIN, canonical: true })
-        .returning('id')) as Array<{ id: string }>;
-      await trx('episode_assets').insert({ episode_id: episode!.id, asset_id: asset!.id });
+      await insertBrazil(trx);
       assert.equal((await client().catalog.query.query({ limit: 1 })).total, 13, 'the uncommitted movie is not counted');
       await trx.commit();
     } catch (e) {
@@ -397,18 +407,7 @@ describe('catalog.query', () => {
     const trx = await db().transaction();
     let during: Awaited<ReturnType<typeof countMatching>>;
     try {
-      const [title] = (await trx('titles')
-        .insert({ kind: 'movie', name: 'Brazil', year: 1985, genres: ['Comedy'] })
-        .returning('id')) as Array<{
-        id: string;
-      }>;
-      const [episode] = (await trx('episodes').insert({ title_id: title!.id, name: 'Brazil' }).returning('id')) as Array<{
-        id: string;
-      }>;
-      const [asset] = (await trx('assets')
-        .insert({ uri: 'file:///media/brazil.mkv', size: 1, duration_ms: 90 * MIN, canonical: true })
-        .returning('id')) as Array<{ id: string }>;
-      await trx('episode_assets').insert({ episode_id: episode!.id, asset_id: asset!.id });
+      await insertBrazil(trx, ['Comedy']);
       await trx('titles')
         .where({ name: 'The X-Files' })
         .update({ genres: ['Drama', 'Comedy'] });

@@ -415,14 +415,7 @@ export class IngestQueue {
         const { code, message } = mapError(err);
         const retry = job.retryCount < job.retryLimit;
         this.o.log.warn({ jobId, code, message, retry }, 'live: targeted ingest failed');
-        await this.db('ingest_jobs')
-          .where({ id: jobId, state: 'running' })
-          .update({
-            state: retry ? 'queued' : 'failed',
-            error: JSON.stringify({ code, message }),
-            finished_at: retry ? null : this.db.fn.now(),
-            progress: this.db.raw(`progress || ?::jsonb`, [JSON.stringify({ phase: retry ? 'retrying' : 'failed' })]),
-          });
+        await this.endAttempt(jobId, code, message, retry);
         throw err;
       } finally {
         this.runningHere.delete(jobId);
@@ -644,6 +637,18 @@ export class IngestQueue {
     if (this.stopping) throw new RunStopped('shutdown');
   }
 
+  /** A failed attempt of a running job: queued again while retries remain (pg-boss retries it), else failed, with its error. */
+  private async endAttempt(jobId: string, code: string, message: string, retry: boolean): Promise<void> {
+    await this.db('ingest_jobs')
+      .where({ id: jobId, state: 'running' })
+      .update({
+        state: retry ? 'queued' : 'failed',
+        error: JSON.stringify({ code, message }),
+        finished_at: retry ? null : this.db.fn.now(),
+        progress: this.db.raw(`progress || ?::jsonb`, [JSON.stringify({ phase: retry ? 'retrying' : 'failed' })]),
+      });
+  }
+
   /**
    * A failed run: retried by pg-boss (with backoff) while retries remain and the failure may pass,
    * else the job ends `failed` with its error, which every waiter receives.
@@ -656,14 +661,7 @@ export class IngestQueue {
         : mapError(err);
     const retry = RETRYABLE.has(code) && job.retryCount < job.retryLimit;
     if (!(err instanceof RunStopped)) this.o.log.warn({ jobId, code, message, retry }, 'ingest job failed');
-    await this.db('ingest_jobs')
-      .where({ id: jobId, state: 'running' })
-      .update({
-        state: retry ? 'queued' : 'failed',
-        error: JSON.stringify({ code, message }),
-        finished_at: retry ? null : this.db.fn.now(),
-        progress: this.db.raw(`progress || ?::jsonb`, [JSON.stringify({ phase: retry ? 'retrying' : 'failed' })]),
-      });
+    await this.endAttempt(jobId, code, message, retry);
     if (retry) throw err instanceof Error ? err : new Error(message); // pg-boss schedules the retry
     // Not worth retrying: end the pg-boss job now (completing it instead would read as success).
     await this.boss.fail(QUEUE, jobId, { code, message });
