@@ -5,7 +5,7 @@
  */
 import type { AnyTRPCRouter } from '@trpc/server';
 import { jsonSchemaOf, type JsonSchema } from './contract.js';
-import { restRoutes, type RestRoute } from './rest.js';
+import { objectShape, restRoutes, type RestRoute } from './rest.js';
 
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'Invalid input (BAD_REQUEST, with fieldErrors) or a check the data failed',
@@ -139,8 +139,8 @@ function operation(route: RestRoute, components: Components): JsonSchema {
   };
   if (route.method === 'get') {
     for (const [name, schema] of Object.entries(properties)) {
-      // Objects as `name[key]=value` (server/rest.ts reads them so), everything else as `name=value`.
-      const style = isObjectSchema(schema, components) ? 'deepObject' : 'form';
+      // Objects as `name[key]=value` (as server/rest.ts reads them: the same objectShape), everything else as `name=value`.
+      const style = objectShape(objectShape(procedure.input)?.[name]) ? 'deepObject' : 'form';
       parameters.push({ name, in: 'query', required: required.includes(name), schema, style, explode: true });
     }
   } else if (input) {
@@ -152,18 +152,6 @@ function operation(route: RestRoute, components: Components): JsonSchema {
   if (parameters.length) op.parameters = parameters;
   if (procedure.path === 'health.check') op.security = [];
   return op;
-}
-
-/** Whether a parameter's JSON schema is an object (directly, through a $ref, or as one of its anyOf). */
-function isObjectSchema(schema: JsonSchema, components: Components): boolean {
-  const ref = schema.$ref;
-  if (typeof ref === 'string' && ref.startsWith('#/components/schemas/')) {
-    const target = components.schemas[ref.slice('#/components/schemas/'.length)];
-    return target !== undefined && isObjectSchema(target, components);
-  }
-  if (schema.type === 'object') return true;
-  const options = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
-  return Array.isArray(options) && options.some((option) => isObjectSchema(option, components));
 }
 
 export function openApiDocument(router?: AnyTRPCRouter, version = '1.0.0'): JsonSchema {

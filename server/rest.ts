@@ -32,8 +32,8 @@ export interface RestRoute {
   procedure: ProcedureContract;
 }
 
-/** The input's top-level object shape (through optional/default/pipe wrappers), if it is an object. */
-function objectShape(schema: z.ZodType | undefined): Record<string, z.ZodType> | undefined {
+/** An object schema's fields (through optional/default/pipe wrappers), if it is an object. */
+export function objectShape(schema: z.ZodType | undefined): Record<string, z.ZodType> | undefined {
   const inner = schema && unwrap(schema);
   const def = inner?._zod.def as { type: string; shape?: Record<string, z.ZodType> } | undefined;
   return def?.type === 'object' ? def.shape : undefined;
