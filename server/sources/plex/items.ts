@@ -128,6 +128,15 @@ function assetsOf(item: PlexMetadata, top: PlexMetadata, ctx: ItemContext, withM
 /** `full`: the show's own metadata (all its genres), not its listing entry. */
 export const showTitle = (show: PlexMetadata, ctx: ItemContext, full = false) => titleOf('show', show, ctx, full);
 
+/**
+ * A show's title without its locator ref (`locator`): what its episodes go out with, since the
+ * locator marks the whole show ingested and is written only with the show's last episode.
+ */
+export const withoutLocator = (title: NonNullable<IngestItem['title']>, locator: string): NonNullable<IngestItem['title']> => ({
+  ...title,
+  providerRefs: (title.providerRefs ?? []).filter((r) => r.key !== locator),
+});
+
 /** A show or movie as a catalogue title: its name, year, every id Plex gives, and its metadata (`full`: from its own metadata). */
 function titleOf(kind: 'show' | 'movie', item: PlexMetadata, ctx: ItemContext, full: boolean): NonNullable<IngestItem['title']> {
   const { refs, externalIds } = refsOf(item, ctx);

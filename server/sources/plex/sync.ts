@@ -1,7 +1,7 @@
 import type { IngestItem } from '../../domain/items.js';
 import type { PlexMetadata, RejectedPlexItem } from './api.js';
 import { PLEX_TYPE, type PlexHttp, type PlexPage } from './http.js';
-import { episodeItem, locatorKey, movieItem, showTitle, versionOf, type ItemContext } from './items.js';
+import { episodeItem, locatorKey, movieItem, showTitle, versionOf, withoutLocator, type ItemContext } from './items.js';
 import { emptyMarkerStats, type MarkerStats } from './markers.js';
 
 /**
@@ -99,9 +99,8 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
   const listed = new Set<string>();
   const changedShows = new Map<string, PlexMetadata>();
   const changedMovies: PlexMetadata[] = [];
-  /** Shows with no stored version, and those of them with episodes stored by an earlier, interrupted run. */
+  /** Shows with no stored version whose episodes have not yet shown one stored (by an earlier, interrupted run). */
   const newShows = new Set<string>();
-  const newShowsStored = new Set<string>();
   let allLeaves = 0;
   for await (const page of http.sectionItems(input.sectionKey)) {
     reject(page);
@@ -116,7 +115,7 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
       }
       // Removals are looked for under what was stored before. A new movie has nothing stored (its
       // files and its locator are written together); a new show may (its episodes are written
-      // before its locator): its scope waits until its episodes tell (see `newShowsStored`).
+      // before its locator): its scope waits until its episodes tell (see `newShows`).
       if (stored !== undefined) out.scopes.push(`${key}:`);
       if (item.type === 'movie') changedMovies.push(item);
       else if (item.type === 'show') {
@@ -160,12 +159,7 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
   // episodes: a run stopped part-way through a show must not mark the show as ingested, or the
   // resumed run would skip the episodes it had not reached. Episodes go out with the title minus
   // that ref; each show's last episode is held back and sent with the full title at the end.
-  const bareTitles = new Map(
-    [...titles].map(([rk, title]) => {
-      const locator = locatorKey(collectionId, rk);
-      return [rk, { ...title, providerRefs: (title.providerRefs ?? []).filter((r) => r.key !== locator) }];
-    }),
-  );
+  const bareTitles = new Map([...titles].map(([rk, title]) => [rk, withoutLocator(title, locatorKey(collectionId, rk))]));
   const heldBack = new Map<string, IngestItem>();
   const emitEpisode = (show: PlexMetadata, episode: PlexMetadata, withMarkers: boolean) => {
     const item = episodeItem(show, bareTitles.get(show.ratingKey)!, episode, ctx, withMarkers);
@@ -205,8 +199,7 @@ export async function* pullPlexSection(input: PlexPullInput, stats: PlexPullStat
       const show = changedShows.get(episode.grandparentRatingKey ?? '');
       if (!show) continue; // section-wide listing: an episode of an unchanged show
       const storedVersion = stored.get(locatorKey(collectionId, episode.ratingKey));
-      if (storedVersion !== undefined && newShows.has(show.ratingKey) && !newShowsStored.has(show.ratingKey)) {
-        newShowsStored.add(show.ratingKey);
+      if (storedVersion !== undefined && newShows.delete(show.ratingKey)) {
         out.scopes.push(`${locatorKey(collectionId, show.ratingKey)}:`);
       }
       if (storedVersion === versionOf(episode)) {

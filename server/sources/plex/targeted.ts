@@ -1,7 +1,7 @@
 import type { IngestItem } from '../../domain/items.js';
 import type { PlexMetadata } from './api.js';
 import { PLEX_TYPE, type PlexHttp } from './http.js';
-import { episodeItem, locatorKey, movieItem, showTitle, versionOf } from './items.js';
+import { episodeItem, locatorKey, movieItem, showTitle, versionOf, withoutLocator } from './items.js';
 import { pullContext, type PlexPullStats } from './sync.js';
 
 /**
@@ -79,14 +79,15 @@ export async function* pullPlexItems(input: PlexTargetInput, stats: PlexPullStat
   // Episodes on their own: under their show's title, minus the show's locator (see above).
   const episodes = looseEpisodes.filter((e) => e.grandparentRatingKey && !shows.has(e.grandparentRatingKey));
   const parentKeys = [...new Set(episodes.map((e) => e.grandparentRatingKey!))];
-  const parents = new Map((await fetchFull(parentKeys)).filter((s) => s.type === 'show').map((s) => [s.ratingKey, s]));
+  const parents = new Map(
+    (await fetchFull(parentKeys))
+      .filter((s) => s.type === 'show')
+      .map((s) => [s.ratingKey, { show: s, bare: withoutLocator(showTitle(s, ctx), locatorKey(collectionId, s.ratingKey)) }]),
+  );
   for (const episode of episodes) {
-    const show = parents.get(episode.grandparentRatingKey!);
-    if (!show) continue;
-    const title = showTitle(show, ctx);
-    const locator = locatorKey(collectionId, show.ratingKey);
-    const bare = { ...title, providerRefs: (title.providerRefs ?? []).filter((r) => r.key !== locator) };
-    const item = episodeItem(show, bare, episode, ctx, true);
+    const parent = parents.get(episode.grandparentRatingKey!);
+    if (!parent) continue;
+    const item = episodeItem(parent.show, parent.bare, episode, ctx, true);
     if (item) items.push(item);
   }
   if (items.length || gone.length) yield { items: items.splice(0), gone };
@@ -94,8 +95,7 @@ export async function* pullPlexItems(input: PlexTargetInput, stats: PlexPullStat
   // Whole shows.
   for (const show of shows.values()) {
     const title = showTitle(show, ctx);
-    const locator = locatorKey(collectionId, show.ratingKey);
-    const bare = { ...title, providerRefs: (title.providerRefs ?? []).filter((r) => r.key !== locator) };
+    const bare = withoutLocator(title, locatorKey(collectionId, show.ratingKey));
     const listed: PlexMetadata[] = [];
     for await (const page of http.showEpisodes(show.ratingKey)) {
       reject(page);
