@@ -399,17 +399,7 @@ export class IngestQueue {
           await this.sendLive(jobId, { startAfterSeconds: deferSeconds });
           return;
         }
-        await this.db('ingest_jobs')
-          .where({ id: jobId, state: 'running' })
-          .update({
-            state: 'done',
-            report: outcome.report && JSON.stringify(outcome.report),
-            error: null,
-            finished_at: this.db.fn.now(),
-            progress: this.db.raw(`progress || ?::jsonb`, [
-              JSON.stringify(progressOf(outcome.report?.items ?? 0, null, begun, 'done')),
-            ]),
-          });
+        await this.markDone(jobId, outcome.report, begun);
       } catch (err) {
         // pg-boss retries (with backoff) while retries remain; the row says so.
         const { code, message } = mapError(err);
@@ -606,15 +596,7 @@ export class IngestQueue {
         afterBatch: (progress) => this.recordProgress(jobId, progress, begun),
         ...(this.o.batchSize ? { batchSize: this.o.batchSize } : {}),
       });
-      await this.db('ingest_jobs')
-        .where({ id: jobId, state: 'running' })
-        .update({
-          state: 'done',
-          report: JSON.stringify(report),
-          error: null,
-          finished_at: this.db.fn.now(),
-          progress: this.db.raw(`progress || ?::jsonb`, [JSON.stringify(progressOf(report.items, null, begun, 'done'))]),
-        });
+      await this.markDone(jobId, report, begun);
     } catch (err) {
       if (err instanceof RunStopped && err.reason === 'cancelled') return;
       await this.recordFailure(job, err);
@@ -635,6 +617,19 @@ export class IngestQueue {
       });
     if (updated === 0) throw new RunStopped('cancelled');
     if (this.stopping) throw new RunStopped('shutdown');
+  }
+
+  /** A running job that ended well: done, with its report (a live job may have none) and final progress. */
+  private async markDone(jobId: string, report: IngestReport | null | undefined, begun: number): Promise<void> {
+    await this.db('ingest_jobs')
+      .where({ id: jobId, state: 'running' })
+      .update({
+        state: 'done',
+        report: report && JSON.stringify(report),
+        error: null,
+        finished_at: this.db.fn.now(),
+        progress: this.db.raw(`progress || ?::jsonb`, [JSON.stringify(progressOf(report?.items ?? 0, null, begun, 'done'))]),
+      });
   }
 
   /** A failed attempt of a running job: queued again while retries remain (pg-boss retries it), else failed, with its error. */
