@@ -645,8 +645,9 @@ interface LinkRow {
 }
 
 /**
- * The links to write (inserted with the batch's provider refs and fingerprints, see writeLinked),
- * and those refused. Chosen assets that already existed are promoted to canonical here.
+ * The links to write (inserted with their fingerprints, beside the batch's provider refs: see
+ * writeLinked), without those refused (each named in the report's notices). Chosen assets that
+ * already existed are promoted to canonical here.
  */
 async function planLinks(
   trx: Knex.Transaction,
@@ -655,7 +656,7 @@ async function planLinks(
   assets: Map<string, AssetRow>,
   canonicalUris: Set<string>,
   report: IngestReport,
-): Promise<{ kept: LinkRow[]; refused: Set<string> }> {
+): Promise<LinkRow[]> {
   // Chosen assets that already existed (so were not inserted canonical) are promoted here.
   // Joined on the primary key: a filter on `canonical` would walk ix_assets_canonical.
   const promote = [...canonicalUris]
@@ -682,7 +683,7 @@ async function planLinks(
     ),
     (l) => `${l.episodeId}|${l.assetId}`,
   );
-  if (links.length === 0) return { kept: [], refused: new Set() };
+  if (links.length === 0) return [];
   // A file stored canonical (for another episode: a multi-episode file split over two batches) is not
   // linked to an episode that already has another canonical version; the operator is told.
   const storedCanonical = new Set([...assets].filter(([uri, a]) => a.canonical && !canonicalUris.has(uri)).map(([, a]) => a.id));
@@ -704,8 +705,7 @@ async function planLinks(
           `${r.uri} is canonical for another episode and episode ${r.e} already has a canonical version: not linked to it`,
         );
   }
-  const kept = refused.size ? links.filter((l) => !refused.has(`${l.episodeId}|${l.assetId}`)) : links;
-  return { kept, refused };
+  return refused.size ? links.filter((l) => !refused.has(`${l.episodeId}|${l.assetId}`)) : links;
 }
 
 /** One part of a combined statement: a data-modifying CTE and its bindings, in order. */
@@ -1203,7 +1203,7 @@ async function writeBatch(
   const linked = classified.filter((c) => c.link);
   const canonicalUris = await chooseCanonical(trx, linked, episodeIds, createdEpisodes);
   const assets = await upsertAssets(trx, items, canonicalUris, report, freshBatch);
-  const { kept: links } = await planLinks(trx, linked, episodeIds, assets, canonicalUris, report);
+  const links = await planLinks(trx, linked, episodeIds, assets, canonicalUris, report);
   const assetIds = new Map([...assets].map(([uri, a]) => [uri, a.id]));
 
   const refs: RefRow[] = [];
