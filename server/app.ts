@@ -29,14 +29,6 @@ export interface AppOptions {
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-/**
- * Checks the bearer token against every configured one in constant time: comparing fixed-length
- * digests leaks neither the tokens' contents nor their lengths, and every token is compared.
- */
-export function tokenMatches(header: string | undefined, tokens: readonly string[]): boolean {
-  return tokenLabel(header, tokens) !== undefined;
-}
-
 /** A configured token and the label the change log names it by. */
 export interface ApiToken {
   label: string;
@@ -57,7 +49,8 @@ export function parseApiTokens(tokens: readonly string[]): ApiToken[] {
 /**
  * The label of the token the bearer header (or, for server-sent events, which cannot send headers
  * from a browser, the connection parameter `token`) carries; `anonymous` when no token is
- * configured; undefined when it matches none. Constant time, as tokenMatches.
+ * configured; undefined when it matches none. Constant time: comparing fixed-length digests leaks
+neither the tokens' contents nor their lengths, and every token is compared.
  */
 export function tokenLabel(header: string | undefined, tokens: readonly string[], bare?: string): string | undefined {
   if (tokens.length === 0) return 'anonymous';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LiveEnv, liveSettingsFrom, type LiveSettings } from './services/live/settings.js';
+import { DEFAULT_RETENTION_DAYS } from './services/changes.js';
 import { EMBEDDED_WRITE_BATCH } from './services/ingest/writeGate.js';
 
 /** Process configuration, read once from the environment. Every variable is documented in the README. */
@@ -31,7 +32,7 @@ const EnvSchema = z
     RETROVUE_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).optional(),
     RETROVUE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     RETROVUE_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
-    RETROVUE_CHANGE_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+    RETROVUE_CHANGE_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION_DAYS),
     RETROVUE_CHANGES_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -63,7 +64,7 @@ export interface AppConfig {
     pollSeconds: number;
     staleSeconds: number;
     scheduleTickSeconds: number;
-    /** Items per write transaction: 500 on PostgreSQL, 100 on the embedded database (short transactions keep readers answering). */
+    /** Items per write transaction: 500 on PostgreSQL, EMBEDDED_WRITE_BATCH (25) on the embedded database (short transactions keep readers answering). */
     batchSize: number;
   };
   /** Live sync (Plex notifications, folder watching, their backstops): README "Live sync". */

@@ -40,7 +40,6 @@ export interface FeedEntry extends Change {
 
 interface Row {
   position: number | string;
-  xid: string;
   at: Date;
   table_name: string;
   row_id: string;
@@ -49,7 +48,7 @@ interface Row {
   actor: string;
 }
 
-const COLUMNS = 'position, xid::text AS xid, at, table_name, row_id, op, changes, actor';
+const COLUMNS = 'position, at, table_name, row_id, op, changes, actor';
 
 function toChange(row: Row): Change {
   const pairs = row.op === 'update' ? (row.changes as Record<string, [Json, Json]> | null) : null;

@@ -287,7 +287,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
     this.pending.set(collectionId, pending);
   }
 
-  private async flush(collectionId: string, reason: TargetedJob['reason'] = 'notification'): Promise<void> {
+  private async flush(collectionId: string): Promise<void> {
     const pending = this.pending.get(collectionId);
     if (!pending) return;
     clearTimeout(pending.timer);
@@ -298,7 +298,7 @@ export class LiveSync extends EventEmitter<LiveSyncEvents> {
       collectionId,
       changed: entries.filter(([, d]) => !d).map(([k]) => k),
       deleted: entries.filter(([, d]) => d).map(([k]) => k),
-      reason: group?.group.kind === 'filesystem' ? 'watch' : reason,
+      reason: group?.group.kind === 'filesystem' ? 'watch' : 'notification',
     });
   }
 
