@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalFileUri } from '../server/domain/fileUri.js';
+import { IngestItem } from '../server/domain/items.js';
 import { containerOf, parsePlexBody, validateItems, validateSections } from '../server/sources/plex/api.js';
 import { idsOf, parseGuid } from '../server/sources/plex/guids.js';
 import {
@@ -87,6 +88,21 @@ describe('Plex responses at the boundary (captured from real servers: test/fixtu
       [fromListing.name, fromListing.contentRating, fromListing.studio, fromListing.externalIds],
       ['07-Ghost', 'TV-PG', 'CTC (JA)', { tvdb: '88651' }],
     );
+  });
+
+  it('ignores a date that is no calendar day (2005-02-30), keeping the item', () => {
+    const movie = read('metadata-movie.json', 'application/json').Metadata[0] as Record<string, unknown>;
+    for (const [given, kept] of [
+      ['2005-02-30', undefined],
+      ['2005-13-01', undefined],
+      ['2004-02-29', '2004-02-29'],
+    ] as const) {
+      const { items, rejected } = validateItems([{ ...movie, originallyAvailableAt: given }]);
+      assert.deepEqual(rejected, []);
+      const item = movieItem(items[0]!, ctx(), true)!;
+      assert.equal(item.title!.originallyAvailableAt, kept, given);
+      assert.ok(IngestItem.safeParse(item).success, `${given}: the item is still one the core takes`);
+    }
   });
 
   it('keeps every part of multi-part media, a part without duration unknown, and picks the larger frame first', () => {

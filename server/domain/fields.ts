@@ -23,12 +23,15 @@ export const EntityType = z.enum(['title', 'episode', 'asset']);
  * What a scheduler programs with, on titles and episodes (and in ingest items). From Plex: `Genre`,
  * `contentRating`, `summary`, `originallyAvailableAt`, `studio`; from NFO: genre, mpaa, plot, aired/premiered, studio.
  */
+/** `YYYY-MM-DD`, a real calendar day (`2005-02-30` is none): the item schema's dates, and what adapters keep. */
+export const CalendarDate = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
+
 export const MetadataFields = {
   genres: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
   contentRating: z.string().trim().min(1).max(50).nullable().optional(),
   summary: z.string().max(20_000).nullable().optional(),
   /** Original air date (episodes) or release date (movies), `YYYY-MM-DD`. */
-  originallyAvailableAt: z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).nullable().optional(),
+  originallyAvailableAt: CalendarDate.nullable().optional(),
   /** Studio (movies) or network (shows). */
   studio: z.string().trim().min(1).max(255).nullable().optional(),
 };

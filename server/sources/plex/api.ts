@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { CalendarDate } from '../../domain/fields.js';
 
 /**
  * What a Plex Media Server sends, validated at the boundary. Real servers answer XML unless
@@ -44,10 +45,13 @@ export const PlexMarker = z.object({ id: num, type: z.string().min(1), startTime
 export const PlexChapter = z.object({ id: num, tag: str, index: num, startTimeOffset: num, endTimeOffset: num });
 /** A tag (`Genre`, ...): `{ id, filter, tag }` in JSON, `<Genre id=".." tag=".."/>` in XML. */
 export const PlexTag = z.object({ tag: str });
-/** `YYYY-MM-DD` as Plex writes `originallyAvailableAt`; anything else is ignored, never fatal. */
+/**
+ * `YYYY-MM-DD` as Plex writes `originallyAvailableAt`, a real calendar day as the item schema wants
+ * it; anything else (`2005-02-30` included, which Date.parse accepts) is ignored, never fatal.
+ */
 const date = z.preprocess((v) => {
   const s = typeof v === 'string' ? v.trim().slice(0, 10) : '';
-  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)) ? s : undefined;
+  return CalendarDate.safeParse(s).success ? s : undefined;
 }, z.string().optional());
 
 const LEAF_TYPES = new Set(['movie', 'episode']);

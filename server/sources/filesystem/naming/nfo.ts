@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ParsedPath } from './parsePath.js';
 import type { ProviderIds } from './names.js';
 import { isYear } from './names.js';
+import { CalendarDate } from '../../../domain/fields.js';
 
 /**
  * Kodi/Jellyfin NFO sidecars (`tvshow.nfo`, `<episode>.nfo`, `movie.nfo`, as tinyMediaManager
@@ -96,13 +97,6 @@ function yearOf(node: Node): number | undefined {
 /** The item schema's bounds (server/domain/fields.ts): what is beyond them is dropped or cut, and said. */
 const LIMITS = { genre: 100, genres: 50, rating: 50, summary: 20_000, studio: 255 };
 
-/** A real calendar date `YYYY-MM-DD` (Kodi writes `aired`/`premiered` so; `2005-02-30` is none). */
-function calendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-}
-
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 /**
@@ -138,7 +132,7 @@ function metadataOf(node: Node, dateTags: string[], ignored: string[]): NfoMetad
   for (const tag of dateTags) {
     const value = text(node[tag]);
     if (!value) continue;
-    if (calendarDate(value)) {
+    if (CalendarDate.safeParse(value).success) {
       out.originallyAvailableAt = value;
       break;
     }
