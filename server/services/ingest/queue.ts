@@ -619,6 +619,13 @@ export class IngestQueue {
     if (this.stopping) throw new RunStopped('shutdown');
   }
 
+  /** A queued job whose retries are used up: failed (it keeps the error its last attempt left). */
+  private async failQueued(jobId: string): Promise<void> {
+    await this.db('ingest_jobs')
+      .where({ id: jobId, state: 'queued' })
+      .update({ state: 'failed', finished_at: this.db.fn.now(), progress: this.db.raw(`progress || '{"phase":"failed"}'`) });
+  }
+
   /** A running job that ended well: done, with its report (a live job may have none) and final progress. */
   private async markDone(jobId: string, report: IngestReport | null | undefined, begun: number): Promise<void> {
     await this.db('ingest_jobs')
@@ -692,10 +699,7 @@ export class IngestQueue {
     // Live jobs: a new pg-boss job for the row (the dead one's, if pg-boss ever retries it, finds the
     // row claimed or ended and does nothing), unless the row has used up its retries.
     for (const o of orphans.filter((o) => o.kind === 'live')) {
-      if (o.attempts > this.o.retryLimit)
-        await this.db('ingest_jobs')
-          .where({ id: o.id, state: 'queued' })
-          .update({ state: 'failed', finished_at: this.db.fn.now(), progress: this.db.raw(`progress || '{"phase":"failed"}'`) });
+      if (o.attempts > this.o.retryLimit) await this.failQueued(o.id);
       else await this.sendLive(o.id);
     }
     const ids = orphans.filter((o) => o.kind === 'collection').map((o) => o.id);
@@ -704,10 +708,7 @@ export class IngestQueue {
     // Retries exhausted: pg-boss ended them failed; so does the row.
     for (const id of ids) {
       const boss = await this.boss.getJobById(QUEUE, id, { includeArchive: true });
-      if (boss && boss.state !== 'retry' && boss.state !== 'created')
-        await this.db('ingest_jobs')
-          .where({ id, state: 'queued' })
-          .update({ state: 'failed', finished_at: this.db.fn.now(), progress: this.db.raw(`progress || '{"phase":"failed"}'`) });
+      if (boss && boss.state !== 'retry' && boss.state !== 'created') await this.failQueued(id);
     }
     this.wakeWorkers();
   }
