@@ -46,6 +46,17 @@ export function parseApiTokens(tokens: readonly string[]): ApiToken[] {
   });
 }
 
+/** The configured tokens' labels and digests, parsed once per token list (not on every request). */
+const digested = new WeakMap<readonly string[], Array<{ label: string; digest: Buffer }>>();
+function digestsOf(tokens: readonly string[]): Array<{ label: string; digest: Buffer }> {
+  let found = digested.get(tokens);
+  if (!found) {
+    found = parseApiTokens(tokens).map(({ label, token }) => ({ label, digest: digest(token) }));
+    digested.set(tokens, found);
+  }
+  return found;
+}
+
 /**
  * The label of the token the bearer header (or, for server-sent events, which cannot send headers
  * from a browser, the connection parameter `token`) carries; `anonymous` when no token is
@@ -57,7 +68,7 @@ export function tokenLabel(header: string | undefined, tokens: readonly string[]
   const match = bare === undefined ? /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] : bare;
   const given = digest(match ?? '');
   let label: string | undefined;
-  for (const { label: name, token } of parseApiTokens(tokens)) if (timingSafeEqual(given, digest(token))) label ??= name;
+  for (const { label: name, digest: expected } of digestsOf(tokens)) if (timingSafeEqual(given, expected)) label ??= name;
   return match === undefined ? undefined : label;
 }
 
